@@ -1,0 +1,106 @@
+"""What the platform's and the brands' backoffices show.
+
+The brand backoffice filters every list by the brand the request's host resolved to, so a brand's
+staff never see another brand's players or figures.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
+
+from apps.backoffice.models import BrandStats
+from apps.backoffice.sites import brand_site, platform_site
+from apps.brands.models import Brand, Domain
+from apps.players.models import DirectoryEntry
+from apps.players.services import player_get
+
+for site in (platform_site, brand_site):
+    site.register(User, UserAdmin)
+    site.register(Group, GroupAdmin)
+
+
+class DomainInline(admin.TabularInline):
+    model = Domain
+    extra = 0
+
+
+@admin.register(Brand, site=platform_site)
+class BrandAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "schema_name", "currency", "mode", "is_active", "players"]
+    list_filter = ["mode", "currency", "is_active"]
+    search_fields = ["name", "slug"]
+    readonly_fields = ["schema_name", "slug", "created_at"]
+    inlines = [DomainInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).exclude(schema_name="public").select_related("stats")
+
+    def has_add_permission(self, request):
+        return False  # brands are created with manage.py create_brand (schema and domains)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="players")
+    def players(self, brand: Brand) -> int:
+        stats = getattr(brand, "stats", None)
+        return stats.player_count if stats else 0
+
+
+class BrandScoped:
+    """Limit a brand backoffice's lists and objects to the request's brand."""
+
+    brand_field = "brand"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.tenant.is_platform:
+            return qs
+        return qs.filter(**{self.brand_field: request.tenant.pk})
+
+
+class DirectoryEntryAdmin(BrandScoped, admin.ModelAdmin):
+    list_display = ["login_name", "player_id", "shard", "brand", "created_at"]
+    search_fields = ["login_name", "=player_id"]
+    list_filter = ["shard"]
+    readonly_fields = ["brand", "login_name", "player_id", "shard", "created_at", "account"]
+
+    def get_list_filter(self, request):
+        return ["brand", "shard"] if request.tenant.is_platform else ["shard"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="account (from the player's shard)")
+    def account(self, entry: DirectoryEntry) -> str:
+        player = player_get(brand_id=entry.brand_id, player_id=entry.player_id)
+        if player is None:
+            return "not found on its shard"
+        return (
+            f"{player.username} <{player.email}>, "
+            f"display name {player.display_name or '-'}, joined {player.date_joined:%Y-%m-%d %H:%M}"
+        )
+
+
+class BrandStatsAdmin(BrandScoped, admin.ModelAdmin):
+    list_display = ["brand", "player_count", "updated_at"]
+    readonly_fields = ["brand", "player_count", "updated_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+for site in (platform_site, brand_site):
+    site.register(DirectoryEntry, DirectoryEntryAdmin)
+    site.register(BrandStats, BrandStatsAdmin)

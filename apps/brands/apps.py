@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BrandsConfig(AppConfig):
+    name = "apps.brands"
+    verbose_name = "Brands"

@@ -1,0 +1,68 @@
+"""Brands (django-tenants tenants, one schema each) and the domains that reach them."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django_tenants.models import DomainMixin, TenantMixin
+
+from betting import currencies
+from shards.homes import Home
+
+SLUG_RE = r"^[a-z][a-z0-9-]{1,39}$"
+
+
+def schema_for(slug: str) -> str:
+    return "brand_" + slug.replace("-", "_")
+
+
+class Brand(TenantMixin):
+    """One brand (site) of the installation. The public schema is the platform itself."""
+
+    class Mode(models.TextChoices):
+        B2C = "b2c", "B2C: the platform runs the site and the wallet"
+        B2B = "b2b", "B2B: the operator's external wallet approves money movements"
+        EMBEDDED = "embedded", "Embedded: the site runs inside the operator's page"
+
+    data_home: ClassVar[Home] = Home.GLOBAL
+
+    slug = models.SlugField(
+        max_length=40,
+        unique=True,
+        validators=[RegexValidator(SLUG_RE, "lower-case letters, digits and hyphens")],
+    )
+    name = models.CharField(max_length=100)
+    currency = models.CharField(
+        max_length=3,
+        choices=sorted((code, code) for code in currencies.MINOR_UNITS),
+    )
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.B2C)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    auto_create_schema = True
+    auto_drop_schema = False
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_platform(self) -> bool:
+        return self.schema_name == "public"
+
+
+class Domain(DomainMixin):
+    """A host name that reaches a brand (``demo.localhost``, ``www.brand.example``)."""
+
+    data_home: ClassVar[Home] = Home.GLOBAL
+
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain

@@ -1,0 +1,67 @@
+"""Readiness: is every service this process needs reachable? Each check is short and bounded."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import redis
+from django.conf import settings
+from django.db import connections
+from kombu import Connection
+
+from shards import map as shard_map
+
+CHECK_TIMEOUT_S = 2.0
+
+
+def _database(alias: str) -> Callable[[], None]:
+    def check() -> None:
+        connection = connections[alias]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            if shard_map.is_shard_alias(alias):
+                cursor.execute("SELECT platform_shard()")
+                found = cursor.fetchone()[0]
+                if found != shard_map.number_of(alias):
+                    raise RuntimeError(f"database of {alias} holds shard {found}")
+
+    return check
+
+
+def _redis() -> None:
+    client = redis.Redis.from_url(
+        settings.REDIS_URL, socket_timeout=CHECK_TIMEOUT_S, socket_connect_timeout=CHECK_TIMEOUT_S
+    )
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
+def _broker() -> None:
+    with Connection(settings.CELERY_BROKER_URL, connect_timeout=CHECK_TIMEOUT_S) as conn:
+        conn.ensure_connection(max_retries=1, timeout=CHECK_TIMEOUT_S)
+
+
+def checks() -> dict[str, Callable[[], None]]:
+    named: dict[str, Callable[[], None]] = {"global_db": _database(shard_map.GLOBAL_ALIAS)}
+    for alias in shard_map.aliases():
+        named[alias] = _database(alias)
+    named["redis"] = _redis
+    named["broker"] = _broker
+    return named
+
+
+def readiness() -> tuple[bool, dict[str, dict]]:
+    results: dict[str, dict] = {}
+    for name, check in checks().items():
+        started = time.perf_counter()
+        try:
+            check()
+        except Exception as exc:  # a readiness probe reports every failure, whatever its kind
+            results[name] = {"status": "down", "error": f"{type(exc).__name__}: {exc}"[:300]}
+        else:
+            results[name] = {"status": "up"}
+        results[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
+    return all(r["status"] == "up" for r in results.values()), results

@@ -1,0 +1,56 @@
+"""Outbox and inbox tables, one pair per home.
+
+An outbox row is written in the same transaction as the change it announces and deleted by the
+relay once the broker has confirmed it. An inbox receipt is written in the same transaction as a
+consumer's effect, so a redelivered event is recognised by its id and applied once.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+from shards.models import GlobalModel, ShardModel
+
+
+class OutboxFields(models.Model):
+    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    topic = models.CharField(max_length=100)
+    audience = models.CharField(max_length=20, help_text="global, shards or shard.<k>")
+    brand_id = models.IntegerField(null=True, blank=True)
+    payload = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["id"]
+
+
+class InboxFields(models.Model):
+    event_id = models.UUIDField(primary_key=True)
+    topic = models.CharField(max_length=100)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class GlobalOutbox(OutboxFields, GlobalModel):
+    class Meta(OutboxFields.Meta):
+        verbose_name = "global outbox message"
+
+
+class ShardOutbox(OutboxFields, ShardModel):
+    class Meta(OutboxFields.Meta):
+        verbose_name = "shard outbox message"
+
+
+class GlobalInbox(InboxFields, GlobalModel):
+    class Meta:
+        verbose_name = "global inbox receipt"
+
+
+class ShardInbox(InboxFields, ShardModel):
+    class Meta:
+        verbose_name = "shard inbox receipt"

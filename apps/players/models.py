@@ -1,0 +1,54 @@
+"""Player accounts live on their shard; the directory (global) finds them by login name."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Func
+
+from shards.models import GlobalModel, ShardModel
+
+
+class Player(ShardModel):
+    """A player's account. The id encodes the shard (allocated by the shard's database)."""
+
+    shard_key = "id"
+
+    id = models.BigIntegerField(primary_key=True, db_default=Func(function="platform_next_id"))
+    brand_id = models.IntegerField()
+    username = models.CharField(max_length=30)
+    login_name = models.CharField(max_length=30, help_text="username, lower-cased")
+    email = models.EmailField()
+    password = models.CharField(max_length=128)
+    display_name = models.CharField(max_length=60, blank=True)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(auto_now_add=True)
+    last_login = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["brand_id", "login_name"], name="player_login_per_brand"),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class DirectoryEntry(GlobalModel):
+    """Maps a brand's login name to the player id (and so the shard) in the global tier."""
+
+    brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="+")
+    login_name = models.CharField(max_length=30)
+    player_id = models.BigIntegerField(unique=True)
+    shard = models.SmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "player"
+        verbose_name_plural = "players"
+        ordering = ["-player_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "login_name"], name="directory_login_per_brand"),
+        ]
+
+    def __str__(self) -> str:
+        return self.login_name

@@ -1,0 +1,117 @@
+"""The players' public API: register, log in and out, read and change the profile."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.api.errors import ApiError
+from apps.brands.selectors import BrandRef
+from apps.players.services import (
+    PlayerError,
+    PlayerRef,
+    player_authenticate,
+    player_register,
+    player_update_profile,
+)
+from apps.players.sessions import session_login, session_logout
+
+_STATUS = {"username_taken": status.HTTP_409_CONFLICT, "unknown_player": status.HTTP_404_NOT_FOUND}
+
+
+def _brand(request: Request) -> BrandRef:
+    tenant = getattr(request, "tenant", None)
+    if tenant is None or tenant.is_platform:
+        raise Http404("the player API is served on brand domains")
+    return BrandRef.of(tenant)
+
+
+def _player_json(player: PlayerRef) -> dict:
+    return {
+        "id": str(player.id),
+        "username": player.username,
+        "email": player.email,
+        "display_name": player.display_name,
+        "date_joined": player.date_joined.isoformat(),
+    }
+
+
+def _raise(exc: PlayerError) -> None:
+    raise ApiError(
+        exc.code, str(exc), http_status=_STATUS.get(exc.code, 400), field=exc.field
+    ) from exc
+
+
+class RegisterInput(serializers.Serializer):
+    username = serializers.CharField(max_length=100)
+    email = serializers.CharField(max_length=254)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    display_name = serializers.CharField(max_length=60, required=False, allow_blank=True)
+
+
+class LoginInput(serializers.Serializer):
+    username = serializers.CharField(max_length=100)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class ProfileInput(serializers.Serializer):
+    email = serializers.CharField(max_length=254, required=False)
+    display_name = serializers.CharField(max_length=60, required=False, allow_blank=True)
+
+
+class PlayersView(APIView):
+    def post(self, request: Request) -> Response:
+        brand = _brand(request)
+        data = RegisterInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            player = player_register(brand=brand, **data.validated_data)
+        except PlayerError as exc:
+            _raise(exc)
+        session_login(request._request, player)
+        return Response(_player_json(player), status=status.HTTP_201_CREATED)
+
+
+class SessionView(APIView):
+    def post(self, request: Request) -> Response:
+        brand = _brand(request)
+        data = LoginInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        player = player_authenticate(brand=brand, **data.validated_data)
+        if player is None:
+            raise ApiError(
+                "invalid_credentials", "wrong username or password", http_status=401
+            )
+        session_login(request._request, player)
+        return Response(_player_json(player))
+
+    def delete(self, request: Request) -> Response:
+        _brand(request)
+        session_logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    def _player(self, request: Request) -> PlayerRef:
+        _brand(request)
+        if request.user is None:
+            raise ApiError("not_authenticated", "log in first", http_status=401)
+        return request.user
+
+    def get(self, request: Request) -> Response:
+        return Response(_player_json(self._player(request)))
+
+    def patch(self, request: Request) -> Response:
+        player = self._player(request)
+        data = ProfileInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            updated = player_update_profile(
+                brand_id=player.brand_id, player_id=player.id, **data.validated_data
+            )
+        except PlayerError as exc:
+            _raise(exc)
+        return Response(_player_json(updated))

@@ -1,0 +1,31 @@
+"""The player's login session (kept in Redis with the rest of the session)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from apps.players.services import PlayerRef, player_get
+
+SESSION_PLAYER = "player_id"
+SESSION_BRAND = "player_brand_id"
+
+
+def session_login(request: HttpRequest, player: PlayerRef) -> None:
+    request.session.cycle_key()
+    request.session[SESSION_PLAYER] = player.id
+    request.session[SESSION_BRAND] = player.brand_id
+    request.get_player = lambda: player  # type: ignore[attr-defined]
+
+
+def session_logout(request: HttpRequest) -> None:
+    request.session.flush()
+    request.get_player = lambda: None  # type: ignore[attr-defined]
+
+
+def player_from_session(session, brand_id: int | None) -> PlayerRef | None:
+    """The logged-in player of this brand, or None. Used by HTTP and websocket alike."""
+    player_id = session.get(SESSION_PLAYER)
+    if player_id is None or brand_id is None or session.get(SESSION_BRAND) != brand_id:
+        return None
+    return player_get(brand_id=brand_id, player_id=int(player_id))
+

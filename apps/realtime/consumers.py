@@ -1,0 +1,33 @@
+"""The player's websocket: one per open page; joins the player's brand-scoped group."""
+
+from __future__ import annotations
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from apps.realtime.groups import player_group
+
+UNAUTHENTICATED = 4401
+
+
+class PlayerConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        brand, player = self.scope.get("brand"), self.scope.get("player")
+        if brand is None or player is None:
+            await self.close(code=UNAUTHENTICATED)
+            return
+        self.group = player_group(brand_id=brand.id, player_id=player.id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self.send_json({"type": "hello", "player_id": str(player.id)})
+
+    async def disconnect(self, code: int) -> None:
+        group = getattr(self, "group", None)
+        if group:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs) -> None:
+        if content.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+
+    async def player_event(self, event: dict) -> None:
+        await self.send_json(event["message"])

@@ -1,0 +1,21 @@
+"""The ASGI entry point (daphne): HTTP through Django, websockets through Channels."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "betting.settings")
+django_http = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
+
+from apps.realtime.middleware import BrandPlayerStack  # noqa: E402
+from apps.realtime.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": ASGIStaticFilesHandler(django_http),
+        "websocket": BrandPlayerStack(URLRouter(websocket_urlpatterns)),
+    }
+)

@@ -1,0 +1,59 @@
+"""The global database and the shard databases.
+
+``DATABASE_URL`` names the global database. Shard k is ``<name>_shard_<k>`` on the same server,
+unless ``SHARD_DATABASE_URLS`` lists one URL per shard (so shards can move to other servers by
+configuration only).
+"""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from betting.settings.env import (
+    database_from_url,
+    env_int,
+    env_list,
+    env_str,
+    with_database_name,
+)
+
+DATABASE_URL = env_str("DATABASE_URL", "postgresql://postgres@localhost:5432/betting")
+SHARD_COUNT = env_int("SHARD_COUNT", 2)
+if not 1 <= SHARD_COUNT <= 1024:
+    raise ImproperlyConfigured("SHARD_COUNT must be between 1 and 1024")
+
+_shard_urls = env_list("SHARD_DATABASE_URLS", [])
+if _shard_urls and len(_shard_urls) != SHARD_COUNT:
+    raise ImproperlyConfigured(
+        f"SHARD_DATABASE_URLS lists {len(_shard_urls)} databases but SHARD_COUNT is {SHARD_COUNT}"
+    )
+_global = database_from_url(DATABASE_URL, engine="django_tenants.postgresql_backend")
+if not _shard_urls:
+    _shard_urls = [
+        with_database_name(DATABASE_URL, f"{_global['NAME']}_shard_{k}") for k in range(SHARD_COUNT)
+    ]
+
+_CONN_MAX_AGE = env_int("DB_CONN_MAX_AGE", 60)
+
+DATABASES = {
+    "default": {**_global, "CONN_MAX_AGE": _CONN_MAX_AGE, "CONN_HEALTH_CHECKS": True},
+    **{
+        f"shard_{k}": {
+            **database_from_url(url, engine="django.db.backends.postgresql"),
+            "CONN_MAX_AGE": _CONN_MAX_AGE,
+            "CONN_HEALTH_CHECKS": True,
+        }
+        for k, url in enumerate(_shard_urls)
+    },
+}
+for _db in DATABASES.values():
+    _db["TEST"] = {"NAME": _db["NAME"]}
+
+DATABASE_ROUTERS = ["shards.router.HomeRouter", "django_tenants.routers.TenantSyncRouter"]
+
+# Homes of the apps whose models do not inherit one of the bases in shards.models.
+DATA_HOMES = {
+    "contenttypes": "global",
+    "auth": "global",
+    "admin": "global",
+    "sessions": "global",
+    "brands": "global",
+}

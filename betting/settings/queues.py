@@ -1,0 +1,33 @@
+"""The queuing tier: Celery on BROKER_URL (RabbitMQ in production; Redis when none is given).
+
+Queues: ``global`` and one ``shard.<k>`` per shard, each bound to the ``tasks`` exchange for
+direct routing and to the ``events`` topic exchange for outbox events addressed to its tier.
+"""
+
+from betting.settings.databases import SHARD_COUNT
+from betting.settings.env import env_int, env_str
+from betting.settings.services import REDIS_URL
+from shards import queues
+
+BROKER_URL = env_str("BROKER_URL") or REDIS_URL
+BROKER_IS_AMQP = BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://"))
+
+CELERY_BROKER_URL = BROKER_URL
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 5
+CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True} if BROKER_IS_AMQP else {}
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = env_int("CELERY_PREFETCH", 4)
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE = "global"
+CELERY_TASK_ROUTES = ("shards.queues.route_task",)
+CELERY_TASK_QUEUES = queues.declare(SHARD_COUNT)
+CELERY_TASK_DEFAULT_EXCHANGE = queues.TASKS.name
+CELERY_TASK_DEFAULT_ROUTING_KEY = queues.GLOBAL
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_WORKER_SEND_TASK_EVENTS = False
+CELERY_BEAT_SCHEDULE: dict = {}

@@ -1,0 +1,25 @@
+"""Redis: the cache, the session store and the Channels layer."""
+
+from betting.settings.env import env_str
+
+REDIS_URL = env_str("REDIS_URL", "redis://localhost:6379/0")
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "betting",
+        "TIMEOUT": 300,
+    },
+}
+
+# Sessions in Redis: no session table, and the web tier stays stateless.
+SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+SESSION_CACHE_ALIAS = "default"
+
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": "betting:ws:", "capacity": 500, "expiry": 30},
+    },
+}

@@ -1,0 +1,40 @@
+"""Brands are django-tenants tenants: one schema per brand, plus the public (global) schema.
+
+An app is listed where its tables live. Shard-only apps are listed with the shared apps so that
+Django loads them; the router keeps their tables off the global database.
+"""
+
+SHARED_APPS = [
+    "django_tenants",
+    "apps.brands",
+    "daphne",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.admin",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "channels",
+    "shards",
+    "apps.outbox",
+    "apps.players",
+    "apps.backoffice",
+    "apps.ops",
+    "apps.realtime",
+]
+
+# Each brand's schema: its own staff accounts (its admin) and its site configuration.
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.admin",
+    "django.contrib.messages",
+    "apps.site",
+]
+
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "brands.Brand"
+TENANT_DOMAIN_MODEL = "brands.Domain"
+PUBLIC_SCHEMA_NAME = "public"
+TENANT_LIMIT_SET_CALLS = True

@@ -1,0 +1,1 @@
+"""URL maps: ``public`` for the platform's own domain, ``brand`` for every brand's domains."""

@@ -1,0 +1,19 @@
+"""A brand's domains: the site, the public API and the brand's own backoffice."""
+
+from django.urls import include, path
+
+from apps.backoffice.sites import brand_site
+from apps.players import rest as players_api
+
+api = [
+    path("players", players_api.PlayersView.as_view(), name="players"),
+    path("session", players_api.SessionView.as_view(), name="session"),
+    path("me", players_api.MeView.as_view(), name="me"),
+]
+
+urlpatterns = [
+    path("admin/", brand_site.urls),
+    path("api/v1/", include((api, "api"), namespace="api")),
+    path("account/", include("apps.players.urls")),
+    path("", include("apps.site.urls")),
+]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ShardsConfig(AppConfig):
+    name = "shards"
+    verbose_name = "Shards"

@@ -1,0 +1,72 @@
+"""Queues and exchanges of the queuing tier, and how a task finds its shard's queue.
+
+* ``tasks`` (direct): a task for player p goes to ``shard.<shard of p>``; other tasks to ``global``.
+* ``events`` (topic): outbox events. Routing keys start with their audience: ``global.<topic>``
+  (the global tier), ``shards.<topic>`` (every shard), ``shard.<k>.<topic>`` (one shard).
+
+Each queue is consumed by one pool only: ``global`` by the global workers, ``shard.<k>`` by the
+pool of shard k (started with ``SHARD_POOL=k``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kombu import Exchange, Queue, binding
+
+from shards import ids
+
+TASKS = Exchange("tasks", type="direct", durable=True)
+EVENTS = Exchange("events", type="topic", durable=True)
+GLOBAL = "global"
+
+
+def shard_queue_name(shard: int) -> str:
+    return f"shard.{shard}"
+
+
+def declare(shard_count: int) -> list[Queue]:
+    queues = [
+        Queue(
+            GLOBAL,
+            bindings=[binding(TASKS, routing_key=GLOBAL), binding(EVENTS, routing_key="global.#")],
+            durable=True,
+        )
+    ]
+    for shard in range(shard_count):
+        name = shard_queue_name(shard)
+        queues.append(
+            Queue(
+                name,
+                bindings=[
+                    binding(TASKS, routing_key=name),
+                    binding(EVENTS, routing_key="shards.#"),
+                    binding(EVENTS, routing_key=f"{name}.#"),
+                ],
+                durable=True,
+            )
+        )
+    return queues
+
+
+def event_routing_key(*, topic: str, audience: str) -> str:
+    """``audience`` is ``global``, ``shards`` or ``shard.<k>``."""
+    if audience not in {GLOBAL, "shards"} and not audience.startswith("shard."):
+        raise ValueError(f"unknown event audience {audience!r}")
+    return f"{audience}.{topic}"
+
+
+def route_task(
+    name: str, args: tuple, kwargs: dict, options: dict, task: Any = None, **_: Any
+) -> dict[str, Any]:
+    """Celery router: shard tasks go to the queue of the shard their ``player_id`` encodes."""
+    if getattr(task, "is_shard_task", False):
+        player_id = kwargs.get("player_id")
+        if player_id is None:
+            raise TypeError(f"{name} is a shard task and must be called with player_id=")
+        queue = shard_queue_name(ids.shard_of(player_id))
+    else:
+        queue = options.get("queue") or GLOBAL
+        if not isinstance(queue, str):
+            return {}
+    return {"queue": queue, "exchange": TASKS.name, "routing_key": queue}

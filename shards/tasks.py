@@ -1,0 +1,111 @@
+"""Task base classes that carry brand and shard in the message headers and restore them.
+
+A shard task is routed by its ``player_id`` keyword to that player's shard queue; when it runs, it
+sets the shard (``shards.context.on_shard``) and the brand's schema from the headers, explicitly,
+for the duration of the call. A pool started with ``SHARD_POOL=k`` refuses work of another shard.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from typing import Any
+
+from celery import Task, shared_task
+from django.db import connection
+from django_tenants.utils import get_public_schema_name, schema_context
+
+from shards import context, ids
+
+BRAND_HEADER = "brand_schema"
+SHARD_HEADER = "shard"
+
+
+class WrongPool(RuntimeError):
+    """A shard's task reached the worker pool of another shard."""
+
+
+def pool_shard() -> int | None:
+    """The shard this worker process is pinned to, if it is a shard pool."""
+    value = os.environ.get("SHARD_POOL", "").strip()
+    return int(value) if value else None
+
+
+def _current_brand_schema() -> str | None:
+    tenant = getattr(connection, "tenant", None)
+    schema = getattr(tenant, "schema_name", None)
+    if schema and schema != get_public_schema_name():
+        return schema
+    return None
+
+
+class PlatformTask(Task):
+    """Carries the caller's brand in the headers; restores it around the run."""
+
+    abstract = True
+    is_shard_task = False
+
+    def headers_for(self, kwargs: dict) -> dict[str, Any]:
+        headers: dict[str, Any] = {}
+        schema = _current_brand_schema()
+        if schema:
+            headers[BRAND_HEADER] = schema
+        return headers
+
+    def apply_async(self, args=None, kwargs=None, **options):  # type: ignore[override]
+        headers = {**self.headers_for(kwargs or {}), **(options.pop("headers", None) or {})}
+        return super().apply_async(args=args, kwargs=kwargs, headers=headers, **options)
+
+    def _header(self, name: str) -> Any:
+        headers = getattr(self.request, "headers", None) or {}
+        value = headers.get(name)
+        if value is None:
+            value = getattr(self.request, name, None)
+        return value
+
+    def restored(self, kwargs: dict) -> contextlib.AbstractContextManager:
+        schema = self._header(BRAND_HEADER)
+        if schema:
+            return schema_context(schema)
+        return contextlib.nullcontext()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with self.restored(kwargs):
+            return super().__call__(*args, **kwargs)
+
+
+class ShardTask(PlatformTask):
+    """Work on one player's shard, run by that shard's worker pool."""
+
+    abstract = True
+    is_shard_task = True
+
+    def headers_for(self, kwargs: dict) -> dict[str, Any]:
+        headers = super().headers_for(kwargs)
+        headers[SHARD_HEADER] = ids.shard_of(kwargs["player_id"])
+        return headers
+
+    def restored(self, kwargs: dict) -> contextlib.AbstractContextManager:
+        shard = self._header(SHARD_HEADER)
+        if shard is None:
+            shard = ids.shard_of(kwargs["player_id"])
+        shard = int(shard)
+        if shard != ids.shard_of(kwargs["player_id"]):
+            raise WrongPool(f"header says shard {shard} but the player lives elsewhere")
+        pinned = pool_shard()
+        if pinned is not None and pinned != shard:
+            raise WrongPool(f"a task of shard {shard} reached the pool of shard {pinned}")
+        stack = contextlib.ExitStack()
+        stack.enter_context(super().restored(kwargs))
+        stack.enter_context(context.on_shard(shard))
+        return stack
+
+
+def shard_task(*args: Any, **options: Any) -> Any:
+    """``@shard_task`` declares a task routed by its ``player_id`` keyword to the player's shard."""
+    return shared_task(*args, base=ShardTask, **options)
+
+
+def global_task(*args: Any, **options: Any) -> Any:
+    """``@global_task`` declares a task for the global workers."""
+    return shared_task(*args, base=PlatformTask, **options)
