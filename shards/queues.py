@@ -29,7 +29,9 @@ def declare(shard_count: int) -> list[Queue]:
     queues = [
         Queue(
             GLOBAL,
-            bindings=[binding(TASKS, routing_key=GLOBAL), binding(EVENTS, routing_key="global.#")],
+            exchange=TASKS,
+            routing_key=GLOBAL,
+            bindings=[binding(EVENTS, routing_key="global.#")],
             durable=True,
         )
     ]
@@ -38,8 +40,9 @@ def declare(shard_count: int) -> list[Queue]:
         queues.append(
             Queue(
                 name,
+                exchange=TASKS,
+                routing_key=name,
                 bindings=[
-                    binding(TASKS, routing_key=name),
                     binding(EVENTS, routing_key="shards.#"),
                     binding(EVENTS, routing_key=f"{name}.#"),
                 ],

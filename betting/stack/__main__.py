@@ -1,0 +1,107 @@
+"""``python -m betting.stack run|test|bench``: see the package docstring."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import subprocess
+import sys
+
+from betting.stack import roles
+from betting.stack.services import ROOT, VAR, ServiceUnavailable, resolve
+from betting.stack.supervisor import Supervisor
+
+DEMO_BRAND = {"slug": "demo", "name": "Demo Sportsbook", "domain": "demo.localhost"}
+
+
+def _persistent_secret(name: str) -> str:
+    VAR.mkdir(exist_ok=True)
+    path = VAR / name
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(40))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)  # noqa: S603
+
+
+def run(port: int) -> int:
+    services = resolve()
+    env = {**os.environ, **services.env()}
+    env.setdefault("SECRET_KEY", _persistent_secret("secret_key"))
+    env.setdefault("PLATFORM_DOMAIN", "localhost")
+    env.setdefault("LOG_FORMAT", "plain")
+    shard_count = int(env.get("SHARD_COUNT", "2"))
+    admin_password = env.get("ADMIN_PASSWORD") or _persistent_secret("admin_password")
+    _manage(env, "migrate_all", "--create-databases", "-v0")
+    _manage(
+        env, "create_brand", "--slug", DEMO_BRAND["slug"], "--name", DEMO_BRAND["name"],
+        "--domain", DEMO_BRAND["domain"], "--currency", "EUR", "--if-missing",
+    )
+    for scope in ("--platform", f"--brand={DEMO_BRAND['slug']}"):
+        _manage(
+            {**env, "STAFF_PASSWORD": admin_password},
+            "create_staff", scope, "--username", "admin", "--password-env", "STAFF_PASSWORD",
+            "--if-missing",
+        )
+    stack = roles.all_roles(
+        shard_count=shard_count, port=port, schedule=str(VAR / "celerybeat-schedule")
+    )
+    supervisor = Supervisor(stack, cwd=str(ROOT), env=env)
+    supervisor.start()
+    embedded = ", ".join(services.embedded) or "none (using the URLs given)"
+    print(
+        "\n".join(
+            [
+                "",
+                f"  Demo brand site     http://{DEMO_BRAND['domain']}:{port}/",
+                f"  Demo brand admin    http://{DEMO_BRAND['domain']}:{port}/admin/",
+                f"  Platform backoffice http://localhost:{port}/admin/",
+                f"  Readiness           http://localhost:{port}/readyz",
+                f"  Staff login         admin / {admin_password}  (var/admin_password)",
+                f"  Embedded services   {embedded}",
+                f"  Roles               {', '.join(r.name for r in stack)}",
+                "  Ctrl-C stops everything.",
+                "",
+            ]
+        ),
+        flush=True,
+    )
+    return supervisor.wait()
+
+
+def passthrough(argv: list[str]) -> int:
+    """Run a command (pytest, a benchmark) with the services resolved into its environment."""
+    services = resolve()
+    env = {**os.environ, **services.env()}
+    return subprocess.run(argv, cwd=ROOT, env=env).returncode  # noqa: S603
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m betting.stack")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run_p = sub.add_parser("run", help="start every role in the foreground")
+    run_p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    exec_p = sub.add_parser("exec", help="run a command with the services' URLs set")
+    exec_p.add_argument("argv", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    try:
+        if args.command == "run":
+            return run(args.port)
+        argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
+        return passthrough(argv)
+    except ServiceUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except subprocess.CalledProcessError as exc:
+        print(f"error: {' '.join(exc.cmd[1:3])} failed with status {exc.returncode}", file=sys.stderr)
+        return exc.returncode or 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""The platform's process roles and the command that starts each one.
+
+The same commands are used by ``make run``, the tests that start real processes, and the
+production manifests in ``docker/``.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def _python() -> str:
+    return sys.executable
+
+
+def web(*, port: int, host: str = "127.0.0.1") -> Role:
+    return Role(
+        "web",
+        [_python(), "-m", "daphne", "-b", host, "-p", str(port), "betting.asgi:application"],
+    )
+
+
+def shard_pool(shard: int, *, concurrency: int = 2) -> Role:
+    return Role(
+        f"shard-{shard}",
+        [
+            _python(), "-m", "celery", "-A", "betting", "worker",
+            "-Q", f"shard.{shard}", "-n", f"shard{shard}@%h",
+            "--concurrency", str(concurrency), "--loglevel", "INFO", "--without-gossip",
+            "--without-mingle",
+        ],
+        {"SHARD_POOL": str(shard)},
+    )
+
+
+def global_worker(*, concurrency: int = 2) -> Role:
+    return Role(
+        "global",
+        [
+            _python(), "-m", "celery", "-A", "betting", "worker", "-Q", "global",
+            "-n", "global@%h", "--concurrency", str(concurrency), "--loglevel", "INFO",
+            "--without-gossip", "--without-mingle",
+        ],
+    )
+
+
+def relay() -> Role:
+    return Role("relay", [_python(), "manage.py", "outbox_relay"])
+
+
+def beat(*, schedule: str) -> Role:
+    return Role(
+        "beat",
+        [_python(), "-m", "celery", "-A", "betting", "beat", "--schedule", schedule,
+         "--loglevel", "INFO"],
+    )
+
+
+def all_roles(*, shard_count: int, port: int, schedule: str) -> list[Role]:
+    return [
+        web(port=port),
+        *(shard_pool(k) for k in range(shard_count)),
+        global_worker(),
+        relay(),
+        beat(schedule=schedule),
+    ]
