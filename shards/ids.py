@@ -35,8 +35,10 @@ def compose(*, millis: int, shard: int, sequence: int) -> int:
     elapsed = millis - ID_EPOCH_MS
     if not 0 <= elapsed < (1 << TIME_BITS):
         raise InvalidId("timestamp outside the id epoch")
-    return (elapsed << (SHARD_BITS + SEQUENCE_BITS)) | (shard << SEQUENCE_BITS) | (
-        sequence & _SEQUENCE_MASK
+    return (
+        (elapsed << (SHARD_BITS + SEQUENCE_BITS))
+        | (shard << SEQUENCE_BITS)
+        | (sequence & _SEQUENCE_MASK)
     )
 
 
@@ -66,6 +68,7 @@ def parse(value: object) -> int:
     return entity_id
 
 
+# Only constants and an int shard number are interpolated.
 NEXT_ID_SQL = f"""
 CREATE OR REPLACE FUNCTION platform_shard() RETURNS integer
     LANGUAGE sql IMMUTABLE AS $$ SELECT %(shard)s $$;
@@ -77,4 +80,4 @@ CREATE OR REPLACE FUNCTION platform_next_id() RETURNS bigint
          | (platform_shard()::bigint << {SEQUENCE_BITS})
          | (nextval('platform_id_seq') & {_SEQUENCE_MASK})
 $$;
-"""
+"""  # noqa: S608

@@ -78,6 +78,14 @@ class ShardModel(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args: Any, using: str | None = None, **kwargs: Any) -> None:
+        db = using or self._state.db or self._natural_database()
+        check_database(type(self), db)
+        owner = self.shard_number()
+        if owner is not None and owner != shard_map.number_of(db):
+            raise WrongHome(f"{self._meta.label} of shard {owner} cannot be written to {db!r}")
+        super().save(*args, using=db, **kwargs)
+
     def shard_number(self) -> int | None:
         if self.shard_key is None:
             return None
@@ -85,16 +93,6 @@ class ShardModel(models.Model):
         if value is None or not isinstance(value, int):
             return None
         return ids.shard_of(value)
-
-    def save(self, *args: Any, using: str | None = None, **kwargs: Any) -> None:
-        db = using or self._state.db or self._natural_database()
-        check_database(type(self), db)
-        owner = self.shard_number()
-        if owner is not None and owner != shard_map.number_of(db):
-            raise WrongHome(
-                f"{self._meta.label} of shard {owner} cannot be written to {db!r}"
-            )
-        super().save(*args, using=db, **kwargs)
 
     def _natural_database(self) -> str:
         owner = self.shard_number()

@@ -52,5 +52,3 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     code = next((c for kind, c in _CODES.items() if isinstance(exc, kind)), "error")
     detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
     return error_response(code, str(detail), response.status_code)
-
-

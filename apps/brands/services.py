@@ -45,14 +45,17 @@ def brand_create(
     if not re.match(SLUG_RE, slug):
         raise BrandError(
             "invalid_slug",
-            f"slug {slug!r} must be 2-40 lower-case letters, digits or hyphens, starting with a letter",
+            f"slug {slug!r} must be 2-40 lower-case letters, digits or hyphens, "
+            "starting with a letter",
         )
     name = name.strip()
     if not name or len(name) > 100:
         raise BrandError("invalid_name", "name must be 1-100 characters")
     currency = currency.strip().upper()
     if not currencies.is_supported(currency):
-        raise BrandError("unknown_currency", f"currency {currency!r} is not a supported ISO 4217 code")
+        raise BrandError(
+            "unknown_currency", f"currency {currency!r} is not a supported ISO 4217 code"
+        )
     if mode not in Brand.Mode.values:
         raise BrandError("invalid_mode", f"mode must be one of {', '.join(Brand.Mode.values)}")
     if not domains:
@@ -61,7 +64,9 @@ def brand_create(
     if len(set(hosts)) != len(hosts):
         raise BrandError("duplicate_domain", "the same domain is given twice")
     if settings.PLATFORM_DOMAIN in hosts:
-        raise BrandError("duplicate_domain", f"{settings.PLATFORM_DOMAIN} is the platform's own domain")
+        raise BrandError(
+            "duplicate_domain", f"{settings.PLATFORM_DOMAIN} is the platform's own domain"
+        )
 
     schema = schema_for(slug)
     with schema_context("public"):
@@ -91,9 +96,7 @@ def platform_ensure() -> Brand:
     with schema_context("public"), transaction.atomic(using="default"):
         platform = Brand.objects.filter(schema_name="public").first()
         if platform is None:
-            platform = Brand(
-                schema_name="public", slug="platform", name="Platform", currency="EUR"
-            )
+            platform = Brand(schema_name="public", slug="platform", name="Platform", currency="EUR")
             platform.save(verbosity=0)
         Domain.objects.get_or_create(
             domain=settings.PLATFORM_DOMAIN, defaults={"tenant": platform, "is_primary": True}

@@ -24,7 +24,9 @@ def databases_create_missing() -> list[str]:
     """Create every configured database that is missing; the names created."""
     created = []
     for db in settings.DATABASES.values():
-        with psycopg.connect(**_conninfo(db, "postgres"), autocommit=True, connect_timeout=5) as conn:
+        with psycopg.connect(
+            **_conninfo(db, "postgres"), autocommit=True, connect_timeout=5
+        ) as conn:
             exists = conn.execute(
                 "SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]
             ).fetchone()
@@ -39,7 +41,11 @@ def databases_drop(names: list[str] | None = None) -> None:
     for db in settings.DATABASES.values():
         if names is not None and db["NAME"] not in names:
             continue
-        with psycopg.connect(**_conninfo(db, "postgres"), autocommit=True, connect_timeout=5) as conn:
+        with psycopg.connect(
+            **_conninfo(db, "postgres"), autocommit=True, connect_timeout=5
+        ) as conn:
             conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db["NAME"]))
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(db["NAME"])
+                )
             )

@@ -2,9 +2,7 @@
 
 from prometheus_client import Counter, Histogram
 
-REQUESTS = Counter(
-    "betting_http_requests_total", "HTTP requests served", ["method", "status"]
-)
+REQUESTS = Counter("betting_http_requests_total", "HTTP requests served", ["method", "status"])
 LATENCY = Histogram(
     "betting_http_request_seconds",
     "Time to serve an HTTP request",

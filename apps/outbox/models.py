@@ -26,6 +26,9 @@ class OutboxFields(models.Model):
         abstract = True
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return f"{self.topic} {self.event_id}"
+
 
 class InboxFields(models.Model):
     event_id = models.UUIDField(primary_key=True)
@@ -34,6 +37,9 @@ class InboxFields(models.Model):
 
     class Meta:
         abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.event_id}"
 
 
 class GlobalOutbox(OutboxFields, GlobalModel):

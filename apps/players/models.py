@@ -26,7 +26,9 @@ class Player(ShardModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["brand_id", "login_name"], name="player_login_per_brand"),
+            models.UniqueConstraint(
+                fields=["brand_id", "login_name"], name="player_login_per_brand"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -47,7 +49,9 @@ class DirectoryEntry(GlobalModel):
         verbose_name_plural = "players"
         ordering = ["-player_id"]
         constraints = [
-            models.UniqueConstraint(fields=["brand", "login_name"], name="directory_login_per_brand"),
+            models.UniqueConstraint(
+                fields=["brand", "login_name"], name="directory_login_per_brand"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -82,9 +82,7 @@ class SessionView(APIView):
         data.is_valid(raise_exception=True)
         player = player_authenticate(brand=brand, **data.validated_data)
         if player is None:
-            raise ApiError(
-                "invalid_credentials", "wrong username or password", http_status=401
-            )
+            raise ApiError("invalid_credentials", "wrong username or password", http_status=401)
         session_login(request._request, player)
         return Response(_player_json(player))
 

@@ -176,7 +176,9 @@ def player_update_profile(
         try:
             validate_email(email.strip())
         except ValidationError:
-            raise PlayerError("invalid_email", "enter a valid e-mail address", field="email") from None
+            raise PlayerError(
+                "invalid_email", "enter a valid e-mail address", field="email"
+            ) from None
         changes["email"] = email.strip()
     using = shard_map.alias_for(player_id)
     with transaction.atomic(using=using):

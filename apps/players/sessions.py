@@ -28,4 +28,3 @@ def player_from_session(session, brand_id: int | None) -> PlayerRef | None:
     if player_id is None or brand_id is None or session.get(SESSION_BRAND) != brand_id:
         return None
     return player_get(brand_id=brand_id, player_id=int(player_id))
-

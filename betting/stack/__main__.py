@@ -38,13 +38,27 @@ def run(port: int) -> int:
     admin_password = env.get("ADMIN_PASSWORD") or _persistent_secret("admin_password")
     _manage(env, "migrate_all", "--create-databases", "-v0")
     _manage(
-        env, "create_brand", "--slug", DEMO_BRAND["slug"], "--name", DEMO_BRAND["name"],
-        "--domain", DEMO_BRAND["domain"], "--currency", "EUR", "--if-missing",
+        env,
+        "create_brand",
+        "--slug",
+        DEMO_BRAND["slug"],
+        "--name",
+        DEMO_BRAND["name"],
+        "--domain",
+        DEMO_BRAND["domain"],
+        "--currency",
+        "EUR",
+        "--if-missing",
     )
     for scope in ("--platform", f"--brand={DEMO_BRAND['slug']}"):
         _manage(
             {**env, "STAFF_PASSWORD": admin_password},
-            "create_staff", scope, "--username", "admin", "--password-env", "STAFF_PASSWORD",
+            "create_staff",
+            scope,
+            "--username",
+            "admin",
+            "--password-env",
+            "STAFF_PASSWORD",
             "--if-missing",
         )
     stack = roles.all_roles(
@@ -97,7 +111,9 @@ def main() -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except subprocess.CalledProcessError as exc:
-        print(f"error: {' '.join(exc.cmd[1:3])} failed with status {exc.returncode}", file=sys.stderr)
+        print(
+            f"error: {' '.join(exc.cmd[1:3])} failed with status {exc.returncode}", file=sys.stderr
+        )
         return exc.returncode or 1
     except KeyboardInterrupt:
         return 130

@@ -32,9 +32,21 @@ def shard_pool(shard: int, *, concurrency: int = 2) -> Role:
     return Role(
         f"shard-{shard}",
         [
-            _python(), "-m", "celery", "-A", "betting", "worker",
-            "-Q", f"shard.{shard}", "-n", f"shard{shard}@%h",
-            "--concurrency", str(concurrency), "--loglevel", "INFO", "--without-gossip",
+            _python(),
+            "-m",
+            "celery",
+            "-A",
+            "betting",
+            "worker",
+            "-Q",
+            f"shard.{shard}",
+            "-n",
+            f"shard{shard}@%h",
+            "--concurrency",
+            str(concurrency),
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
             "--without-mingle",
         ],
         {"SHARD_POOL": str(shard)},
@@ -45,9 +57,22 @@ def global_worker(*, concurrency: int = 2) -> Role:
     return Role(
         "global",
         [
-            _python(), "-m", "celery", "-A", "betting", "worker", "-Q", "global",
-            "-n", "global@%h", "--concurrency", str(concurrency), "--loglevel", "INFO",
-            "--without-gossip", "--without-mingle",
+            _python(),
+            "-m",
+            "celery",
+            "-A",
+            "betting",
+            "worker",
+            "-Q",
+            "global",
+            "-n",
+            "global@%h",
+            "--concurrency",
+            str(concurrency),
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
         ],
     )
 
@@ -59,8 +84,18 @@ def relay() -> Role:
 def beat(*, schedule: str) -> Role:
     return Role(
         "beat",
-        [_python(), "-m", "celery", "-A", "betting", "beat", "--schedule", schedule,
-         "--loglevel", "INFO"],
+        [
+            _python(),
+            "-m",
+            "celery",
+            "-A",
+            "betting",
+            "beat",
+            "--schedule",
+            schedule,
+            "--loglevel",
+            "INFO",
+        ],
     )
 
 

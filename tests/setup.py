@@ -1,0 +1,83 @@
+"""Setting up and resetting the platform for the test suite."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connections
+from django_tenants.utils import schema_context
+
+from apps.brands.models import Brand
+from apps.brands.selectors import BrandRef, forget_hosts
+from apps.brands.services import brand_create
+from apps.ops.databases import databases_drop
+from betting.celery import app as celery_app
+from shards import map as shard_map
+
+KEEP = {"django_migrations", "django_content_type", "auth_permission"}
+KEEP_GLOBAL = KEEP | {"brands_brand", "brands_domain"}
+
+
+@dataclass
+class Platform:
+    alpha: BrandRef
+    beta: BrandRef
+
+
+def _tables(alias: str, schema: str) -> list[str]:
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s ORDER BY tablename", [schema]
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _truncate(alias: str, schema: str, keep: set[str]) -> None:
+    tables = [t for t in _tables(alias, schema) if t not in keep]
+    if tables:
+        names = ", ".join(f'"{schema}"."{t}"' for t in tables)
+        with connections[alias].cursor() as cursor:
+            cursor.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+
+
+def purge_queues() -> None:
+    with celery_app.connection_for_write() as conn:
+        channel = conn.default_channel
+        for queue in celery_app.amqp.queues.values():
+            queue(channel).declare()
+            queue(channel).purge()
+
+
+def platform_start() -> Platform:
+    for conn in connections.all():
+        conn.close()
+    databases_drop()
+    call_command("migrate_all", create_databases=True, verbosity=0)
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    purge_queues()
+    alpha = brand_create(
+        slug="alpha", name="Alpha Bets", domains=["alpha.localhost"], currency="EUR"
+    )
+    beta = brand_create(slug="beta", name="Beta Bets", domains=["beta.localhost"], currency="GBP")
+    return Platform(BrandRef.of(alpha), BrandRef.of(beta))
+
+
+def platform_reset(platform: Platform) -> None:
+    keep_schemas = {"public", platform.alpha.schema_name, platform.beta.schema_name}
+    connection = connections["default"]
+    connection.set_schema_to_public()
+    for brand in Brand.objects.exclude(schema_name__in=keep_schemas):
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP SCHEMA IF EXISTS "{brand.schema_name}" CASCADE')
+        brand.domains.all().delete()
+        Brand.objects.filter(pk=brand.pk).delete()
+    forget_hosts()
+    _truncate("default", "public", KEEP_GLOBAL)
+    for schema in (platform.alpha.schema_name, platform.beta.schema_name):
+        with schema_context(schema):
+            _truncate("default", schema, KEEP)
+    for alias in shard_map.aliases():
+        _truncate(alias, "public", KEEP)
