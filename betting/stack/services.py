@@ -51,6 +51,9 @@ def start_embedded_postgres(name: str) -> str:
 
     data = VAR / "pg"
     VAR.mkdir(exist_ok=True)
+    runtime = VAR / "run"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
     os.chmod(VAR, 0o755)  # noqa: S103 (the database user must reach var/pg; nothing secret)
     pgserver.get_server(data, cleanup_mode="stop")  # stopped when this process exits
     return f"postgresql://postgres@/{name}?host={data}"
