@@ -26,12 +26,12 @@ def shard_queue_name(shard: int) -> str:
 
 
 def declare(shard_count: int) -> list[Queue]:
+    # Every binding is listed in ``bindings``: kombu ignores a queue's own exchange once it has
+    # bindings, so the direct ``tasks`` binding is one of them.
     queues = [
         Queue(
             GLOBAL,
-            exchange=TASKS,
-            routing_key=GLOBAL,
-            bindings=[binding(EVENTS, routing_key="global.#")],
+            bindings=[binding(TASKS, routing_key=GLOBAL), binding(EVENTS, routing_key="global.#")],
             durable=True,
         )
     ]
@@ -40,9 +40,8 @@ def declare(shard_count: int) -> list[Queue]:
         queues.append(
             Queue(
                 name,
-                exchange=TASKS,
-                routing_key=name,
                 bindings=[
+                    binding(TASKS, routing_key=name),
                     binding(EVENTS, routing_key="shards.#"),
                     binding(EVENTS, routing_key=f"{name}.#"),
                 ],
