@@ -69,8 +69,13 @@ def relay_batch(app: Celery, using: str, *, batch: int = BATCH) -> int:
                     retry=True,
                     retry_policy={"max_retries": 3, "interval_start": 0.2, "interval_step": 0.5},
                 )
-        model.objects.using(using).filter(id__in=[row.id for row in rows]).delete()
+        _forget(model, using, [row.id for row in rows])
     return len(rows)
+
+
+def _forget(model: type[GlobalOutbox] | type[ShardOutbox], using: str, row_ids: list[int]) -> None:
+    """Delete rows the broker has confirmed (commits with the claim, or not at all)."""
+    model.objects.using(using).filter(id__in=row_ids).delete()
 
 
 def databases() -> list[str]:
