@@ -6,14 +6,12 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from apps.realtime.groups import player_group
 
-UNAUTHENTICATED = 4401
-
 
 class PlayerConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         brand, player = self.scope.get("brand"), self.scope.get("player")
         if brand is None or player is None:
-            await self.close(code=UNAUTHENTICATED)
+            await self.close()  # before accept: the handshake is refused with HTTP 403
             return
         self.group = player_group(brand_id=brand.id, player_id=player.id)
         await self.channel_layer.group_add(self.group, self.channel_name)

@@ -1,0 +1,58 @@
+"""A real web process (daphne) for tests that talk HTTP or websockets over loopback."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import urllib.request
+from collections.abc import Iterator
+
+from websockets.sync.client import ClientConnection, connect
+
+from betting.stack import roles
+from tests import processes
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http_get(port: int, path: str, host: str = "localhost", timeout: float = 10):
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Host": host})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+@contextlib.contextmanager
+def web_server() -> Iterator[int]:
+    port = free_port()
+    proc = processes.start(roles.web(port=port))
+    try:
+
+        def up() -> bool:
+            try:
+                return http_get(port, "/healthz", timeout=1)[0] == 200
+            except OSError:
+                return False
+
+        processes.wait_until(up, timeout=60, message=f"daphne on {port}")
+        yield port
+    finally:
+        proc.stop()
+
+
+def websocket(port: int, host: str, cookie: str | None = None) -> ClientConnection:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    headers = {"Cookie": f"sessionid={cookie}"} if cookie else None
+    return connect(
+        f"ws://{host}:{port}/ws/player/",
+        sock=sock,
+        additional_headers=headers,
+        proxy=None,
+        open_timeout=10,
+    )

@@ -1,0 +1,85 @@
+"""The player's websocket on a real daphne process, with the channel layer on Redis."""
+
+import json
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from websockets.exceptions import InvalidStatus
+
+from apps.players.models import DirectoryEntry
+from apps.realtime.notify import player_notify
+from shards import map as shard_map
+from tests import live
+from tests.test_players import register_on_site
+
+
+@pytest.fixture(scope="module")
+def web(platform):
+    with live.web_server() as port:
+        yield port
+
+
+def _login(brand, username):
+    client = Client(HTTP_HOST=f"{brand.slug}.localhost")
+    assert register_on_site(client, username).status_code == 302
+    entry = DirectoryEntry.objects.get(brand_id=brand.id, login_name=username)
+    return entry.player_id, client.cookies["sessionid"].value
+
+
+def _quiet(sock, seconds=0.5):
+    """True when nothing arrives on ``sock`` for ``seconds``."""
+    try:
+        sock.recv(timeout=seconds)
+    except TimeoutError:
+        return True
+    return False
+
+
+def test_a_message_after_commit_reaches_the_right_player_only(web, alpha, beta):
+    alice_id, alice_cookie = _login(alpha, "alice")
+    bob_id, bob_cookie = _login(alpha, "bob")
+    carol_id, carol_cookie = _login(beta, "carol")
+    with (
+        live.websocket(web, "alpha.localhost", alice_cookie) as alice,
+        live.websocket(web, "alpha.localhost", bob_cookie) as bob,
+        live.websocket(web, "beta.localhost", carol_cookie) as carol,
+    ):
+        sockets = {"alice": alice, "bob": bob, "carol": carol}
+        for name, player_id in (("alice", alice_id), ("bob", bob_id), ("carol", carol_id)):
+            hello = json.loads(sockets[name].recv(timeout=10))
+            assert hello == {"type": "hello", "player_id": str(player_id)}
+        using = shard_map.alias_for(alice_id)
+        with transaction.atomic(using=using):
+            player_notify(using=using, brand_id=alpha.id, player_id=alice_id, message={"n": 1})
+            assert _quiet(sockets["alice"], 0.5), "sent before the commit"
+        assert json.loads(sockets["alice"].recv(timeout=10)) == {"n": 1}
+        assert _quiet(sockets["bob"]) and _quiet(sockets["carol"])
+
+        with pytest.raises(RuntimeError), transaction.atomic(using=using):
+            player_notify(using=using, brand_id=alpha.id, player_id=alice_id, message={"n": 2})
+            raise RuntimeError("rolled back")
+        assert _quiet(sockets["alice"])
+
+        # The same player id under another brand's group name reaches nobody of this brand.
+        player_notify(using=using, brand_id=beta.id, player_id=alice_id, message={"n": 3})
+        assert _quiet(sockets["alice"]) and _quiet(sockets["carol"])
+
+
+def _refused(port, host, cookie=None):
+    with pytest.raises(InvalidStatus) as refused:
+        live.websocket(port, host, cookie).__enter__()
+    return refused.value.response.status_code
+
+
+def test_a_socket_without_a_player_session_is_refused(web, alpha):
+    assert _refused(web, "alpha.localhost") == 403
+
+
+def test_a_session_of_another_brand_is_refused(web, alpha, beta):
+    _, carol_cookie = _login(beta, "carol2")
+    assert _refused(web, "alpha.localhost", carol_cookie) == 403
+
+
+def test_an_unknown_host_is_refused(web, clean):
+    assert _refused(web, "nowhere.localhost") == 403
