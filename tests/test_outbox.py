@@ -72,7 +72,7 @@ def test_relay_keeps_rows_when_the_broker_is_unreachable(alpha):
     player = player_register(
         brand=alpha, username="offline1", email="o@example.com", password=PASSWORD
     )
-    dead = Celery("unreachable", broker="redis://127.0.0.1:1/0")
+    dead = Celery("unreachable", broker="redis://127.0.0.1:1/0", set_as_current=False)
     dead.conf.broker_connection_timeout = 1
     with pytest.raises(Exception):  # noqa: B017 (whatever the transport raises)
         relay.relay_batch(dead, shard_map.alias_for(player.id))

@@ -40,7 +40,7 @@ def _redis() -> None:
 
 
 def _broker() -> None:
-    with Connection(settings.CELERY_BROKER_URL, connect_timeout=CHECK_TIMEOUT_S) as conn:
+    with Connection(settings.BROKER_URL, connect_timeout=CHECK_TIMEOUT_S) as conn:
         conn.ensure_connection(max_retries=1, timeout=CHECK_TIMEOUT_S)
 
 
