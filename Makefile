@@ -18,10 +18,10 @@ venv: $(STAMP)
 run: $(STAMP)  ## start the whole platform in the foreground (Ctrl-C stops it)
 	$(PY) -m betting.stack run
 
-test: $(STAMP)  ## lint, then the whole test suite against real services
+test: $(STAMP)  ## lint, import contracts, then the whole suite against real services
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
-	$(PY) -m betting.stack exec -- $(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
