@@ -130,3 +130,9 @@ def test_an_unknown_host_gets_a_404_page_not_a_500(clean, host):
     assert response.status_code == 404
     assert "Site not found" in response.content.decode()
     connection.set_schema_to_public()
+
+
+def test_ping_answers_for_the_brand_of_the_host(alpha, beta):
+    for brand in (alpha, beta):
+        response = Client(HTTP_HOST=f"{brand.slug}.localhost").get("/ping")
+        assert response.json() == {"brand": brand.slug, "status": "ok"}

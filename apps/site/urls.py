@@ -4,4 +4,7 @@ from apps.site import views
 
 app_name = "site"
 
-urlpatterns = [path("", views.home, name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("ping", views.ping, name="ping"),
+]
