@@ -30,4 +30,6 @@ CELERY_TASK_DEFAULT_EXCHANGE = queues.TASKS.name
 CELERY_TASK_DEFAULT_ROUTING_KEY = queues.GLOBAL
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = False
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "directory-repair": {"task": "players.directory_repair", "schedule": 3600.0},
+}

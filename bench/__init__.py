@@ -1,0 +1,1 @@
+"""Benchmarks of the platform: ``python -m bench <scenario>|all``; see docs/benchmarks.md."""

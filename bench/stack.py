@@ -1,0 +1,145 @@
+"""The benchmark stack: its own database and Redis db, set up, and role processes started."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from betting.settings.env import with_database_name
+from betting.stack.roles import Role
+from betting.stack.services import ROOT, VAR, resolve
+
+DATABASE = "betting_bench"
+REDIS_DB = 14
+SHARD_COUNT = 2
+BRAND = {"slug": "bench", "name": "Bench", "domain": "bench.localhost"}
+RESULTS = VAR / "bench"
+
+# Only these are inherited from the caller: every platform setting is chosen below, so a
+# DEBUG, fast-hashing, Sentry or shard-URL variable left in the shell cannot skew or leak.
+_INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "XDG_RUNTIME_DIR", "VIRTUAL_ENV")
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def _redis_db(url: str, db: int) -> str:
+    return urlsplit(url)._replace(path=f"/{db}").geturl()
+
+
+def environment() -> dict[str, str]:
+    """Resolve the services (embedded ones start here) and the env every Django process gets."""
+    services = resolve(database_name=DATABASE)
+    redis_url = _redis_db(services.redis_url, REDIS_DB)
+    broker_url = redis_url if services.broker_url == services.redis_url else services.broker_url
+    if services.embedded:
+        log(f"embedded services: {', '.join(services.embedded)}")
+    env = {k: os.environ[k] for k in _INHERITED if k in os.environ}
+    env.update(
+        DATABASE_URL=with_database_name(services.database_url, DATABASE),
+        REDIS_URL=redis_url,
+        BROKER_URL=broker_url,
+        SECRET_KEY="bench-only-not-a-secret",
+        SHARD_COUNT=str(SHARD_COUNT),
+        LOG_LEVEL="WARNING",
+        LOG_FORMAT="plain",
+    )
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run(  # our own management commands
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True
+    )
+
+
+def setup(env: dict[str, str]) -> None:
+    """Create and migrate the benchmark databases and the bench brand (idempotent)."""
+    log(f"migrating {DATABASE} and its {SHARD_COUNT} shards")
+    manage(env, "migrate_all", "--create-databases", "-v0")
+    manage(
+        env,
+        "create_brand",
+        *("--slug", BRAND["slug"], "--name", BRAND["name"], "--domain", BRAND["domain"]),
+        *("--currency", "EUR", "--if-missing"),
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Process:
+    """One role process in its own session, its output in ``var/bench/<scenario>-<role>.log``."""
+
+    def __init__(self, role: Role, env: dict[str, str], logfile: Path) -> None:
+        self.role = role
+        self.logfile = logfile
+        with logfile.open("wb") as out:
+            self.proc = subprocess.Popen(
+                role.argv,
+                cwd=ROOT,
+                env={**env, **role.env},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def check(self) -> None:
+        if self.proc.poll() is not None:
+            tail = self.logfile.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"{self.role.name} exited with {self.proc.returncode}:\n{tail}")
+
+    def stop(self, grace: float = 10) -> None:
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(grace)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+
+
+@contextlib.contextmanager
+def processes(scenario: str, roles: list[Role], env: dict[str, str]) -> Iterator[list[Process]]:
+    """Start the roles; stop every one of them on the way out, whatever happened."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    started: list[Process] = []
+    try:
+        for role in roles:
+            started.append(Process(role, env, RESULTS / f"{scenario}-{role.name}.log"))
+        yield started
+    finally:
+        for proc in reversed(started):
+            proc.stop()
+        log(f"stopped {', '.join(p.role.name for p in started) or 'nothing'}")
+
+
+def wait_healthy(port: int, proc: Process, timeout: float = 60) -> None:
+    """Block until ``GET /healthz`` answers 200 on the port."""
+    deadline = time.monotonic() + timeout
+    while True:
+        proc.check()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+        with contextlib.suppress(OSError):
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        conn.close()
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{proc.role.name} on port {port} not healthy after {timeout:.0f}s")
+        time.sleep(0.1)
