@@ -62,6 +62,8 @@ def route_task(
     name: str, args: tuple, kwargs: dict, options: dict, task: Any = None, **_: Any
 ) -> dict[str, Any]:
     """Celery router: shard tasks go to the queue of the shard their ``player_id`` encodes."""
+    if options.get("exchange"):
+        return {}  # an explicit destination (the relay publishing to ``events``) stands
     if getattr(task, "is_shard_task", False):
         player_id = kwargs.get("player_id")
         if player_id is None:

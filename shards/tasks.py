@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from typing import Any
 
 from celery import Task, shared_task
@@ -85,20 +86,18 @@ class ShardTask(PlatformTask):
         headers[SHARD_HEADER] = ids.shard_of(kwargs["player_id"])
         return headers
 
-    def restored(self, kwargs: dict) -> contextlib.AbstractContextManager:
+    @contextlib.contextmanager
+    def restored(self, kwargs: dict) -> Iterator[None]:
+        owner = ids.shard_of(kwargs["player_id"])
         shard = self._header(SHARD_HEADER)
-        if shard is None:
-            shard = ids.shard_of(kwargs["player_id"])
-        shard = int(shard)
-        if shard != ids.shard_of(kwargs["player_id"]):
-            raise WrongPool(f"header says shard {shard} but the player lives elsewhere")
+        shard = owner if shard is None else int(shard)
+        if shard != owner:
+            raise WrongPool(f"header says shard {shard} but the player lives on shard {owner}")
         pinned = pool_shard()
         if pinned is not None and pinned != shard:
             raise WrongPool(f"a task of shard {shard} reached the pool of shard {pinned}")
-        stack = contextlib.ExitStack()
-        stack.enter_context(super().restored(kwargs))
-        stack.enter_context(context.on_shard(shard))
-        return stack
+        with super().restored(kwargs), context.on_shard(shard):
+            yield
 
 
 def shard_task(*args: Any, **options: Any) -> Any:

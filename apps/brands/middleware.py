@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import DisallowedHost
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
@@ -13,7 +14,10 @@ from apps.brands.selectors import brand_for_host
 class BrandMiddleware(TenantMainMiddleware):
     def process_request(self, request: HttpRequest) -> HttpResponse | None:
         connection.set_schema_to_public()
-        host = request.get_host().split(":")[0] if _host_allowed(request) else ""
+        try:
+            host = request.get_host().split(":")[0]
+        except DisallowedHost:
+            host = ""
         brand = brand_for_host(host) if host else None
         if brand is None:
             return unknown_site(request, host)
@@ -22,16 +26,6 @@ class BrandMiddleware(TenantMainMiddleware):
         connection.set_tenant(brand)
         self.setup_url_routing(request)
         return None
-
-
-def _host_allowed(request: HttpRequest) -> bool:
-    from django.core.exceptions import DisallowedHost
-
-    try:
-        request.get_host()
-    except DisallowedHost:
-        return False
-    return True
 
 
 def unknown_site(request: HttpRequest, host: str) -> HttpResponse:

@@ -27,7 +27,8 @@ def _resolve(host: str, session) -> tuple[BrandRef | None, object]:
     brand = brand_for_host(host) if host else None
     if brand is None or brand.is_platform:
         return None, None
-    return BrandRef.of(brand), player_from_session(session, brand.pk)
+    player = player_from_session(session, brand.pk) if session is not None else None
+    return BrandRef.of(brand), player
 
 
 class BrandPlayerMiddleware:
@@ -35,7 +36,7 @@ class BrandPlayerMiddleware:
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        brand, player = await _resolve(_host(scope), scope.get("session") or {})
+        brand, player = await _resolve(_host(scope), scope.get("session"))
         scope = dict(scope, brand=brand, player=player)
         return await self.app(scope, receive, send)
 
