@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from apps.brands.models import Brand, Domain
 
 _HOST_TTL_S = 10.0
+_HOST_CACHE_MAX = 10_000  # unknown hosts are cached too; a flood of them must not grow memory
 _by_host: dict[str, tuple[float, Brand | None]] = {}
 
 
@@ -35,6 +36,8 @@ def brand_for_host(host: str) -> Brand | None:
         return cached[1]
     domain = Domain.objects.select_related("tenant").filter(domain=host).first()
     brand = domain.tenant if domain is not None and domain.tenant.is_active else None
+    if len(_by_host) >= _HOST_CACHE_MAX:
+        _by_host.clear()
     _by_host[host] = (now + _HOST_TTL_S, brand)
     return brand
 
