@@ -28,53 +28,22 @@ def web(*, port: int, host: str = "127.0.0.1") -> Role:
     )
 
 
+def _worker(queue: str, node: str, concurrency: int) -> list[str]:
+    return [
+        _python(), "-m", "celery", "-A", "betting", "worker", "-Q", queue, "-n", f"{node}@%h",
+        "--concurrency", str(concurrency), "--loglevel", "INFO",
+        "--without-gossip", "--without-mingle",
+    ]  # fmt: skip
+
+
 def shard_pool(shard: int, *, concurrency: int = 2) -> Role:
-    return Role(
-        f"shard-{shard}",
-        [
-            _python(),
-            "-m",
-            "celery",
-            "-A",
-            "betting",
-            "worker",
-            "-Q",
-            f"shard.{shard}",
-            "-n",
-            f"shard{shard}@%h",
-            "--concurrency",
-            str(concurrency),
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        {"SHARD_POOL": str(shard)},
-    )
+    """The pool of shard k: consumes only queue shard.<k>, pinned by SHARD_POOL."""
+    argv = _worker(f"shard.{shard}", f"shard{shard}", concurrency)
+    return Role(f"shard-{shard}", argv, {"SHARD_POOL": str(shard)})
 
 
 def global_worker(*, concurrency: int = 2) -> Role:
-    return Role(
-        "global",
-        [
-            _python(),
-            "-m",
-            "celery",
-            "-A",
-            "betting",
-            "worker",
-            "-Q",
-            "global",
-            "-n",
-            "global@%h",
-            "--concurrency",
-            str(concurrency),
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-    )
+    return Role("global", _worker("global", "global", concurrency))
 
 
 def relay() -> Role:
