@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.middleware.csrf import rotate_token
 
 from apps.players.services import PlayerRef, player_get
 
@@ -11,7 +12,9 @@ SESSION_BRAND = "player_brand_id"
 
 
 def session_login(request: HttpRequest, player: PlayerRef) -> None:
+    """Log the player in: a new session key and a new CSRF token, as Django's own login does."""
     request.session.cycle_key()
+    rotate_token(request)
     request.session[SESSION_PLAYER] = player.id
     request.session[SESSION_BRAND] = player.brand_id
     request.get_player = lambda: player  # type: ignore[attr-defined]
