@@ -1,3 +1,3 @@
 """The development stack: embedded services when no URLs are given, every role under one
-supervisor. ``python -m betting.stack run`` is what ``make run`` calls; ``test`` and ``bench`` set
-up the same environment for the test suite and the benchmarks."""
+supervisor. ``python -m betting.stack run`` is what ``make run`` calls; the test suite and the
+benchmarks resolve the same services through ``betting.stack.services``."""

@@ -1,4 +1,4 @@
-"""``python -m betting.stack run|test|bench``: see the package docstring."""
+"""``python -m betting.stack run``: what ``make run`` calls (see the package docstring)."""
 
 from __future__ import annotations
 
@@ -87,26 +87,14 @@ def run(port: int) -> int:
     return supervisor.wait()
 
 
-def passthrough(argv: list[str]) -> int:
-    """Run a command (pytest, a benchmark) with the services resolved into its environment."""
-    services = resolve()
-    env = {**os.environ, **services.env()}
-    return subprocess.run(argv, cwd=ROOT, env=env).returncode  # noqa: S603
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m betting.stack")
     sub = parser.add_subparsers(dest="command", required=True)
     run_p = sub.add_parser("run", help="start every role in the foreground")
     run_p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    exec_p = sub.add_parser("exec", help="run a command with the services' URLs set")
-    exec_p.add_argument("argv", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     try:
-        if args.command == "run":
-            return run(args.port)
-        argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
-        return passthrough(argv)
+        return run(args.port)
     except ServiceUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
