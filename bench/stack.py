@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import http.client
 import os
 import signal
@@ -14,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from betting.settings.env import with_database_name
 from betting.stack.roles import Role
 from betting.stack.services import ROOT, VAR, resolve
 
@@ -33,20 +33,26 @@ def log(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
-def _redis_db(url: str, db: int) -> str:
-    return urlsplit(url)._replace(path=f"/{db}").geturl()
+def _with_path(url: str, path: str) -> str:
+    """The same server URL with another database (name for PostgreSQL, number for Redis).
+
+    As ``betting.settings.env.with_database_name``, which cannot be imported here: importing
+    any ``betting.settings`` module loads (and validates) the whole settings package.
+    """
+    return urlsplit(url)._replace(path=path).geturl()
 
 
+@functools.cache
 def environment() -> dict[str, str]:
-    """Resolve the services (embedded ones start here) and the env every Django process gets."""
+    """Resolve the services (embedded ones start here, once) and every Django process's env."""
     services = resolve(database_name=DATABASE)
-    redis_url = _redis_db(services.redis_url, REDIS_DB)
+    redis_url = _with_path(services.redis_url, f"/{REDIS_DB}")
     broker_url = redis_url if services.broker_url == services.redis_url else services.broker_url
     if services.embedded:
         log(f"embedded services: {', '.join(services.embedded)}")
     env = {k: os.environ[k] for k in _INHERITED if k in os.environ}
     env.update(
-        DATABASE_URL=with_database_name(services.database_url, DATABASE),
+        DATABASE_URL=_with_path(services.database_url, f"/{DATABASE}"),
         REDIS_URL=redis_url,
         BROKER_URL=broker_url,
         SECRET_KEY="bench-only-not-a-secret",
@@ -58,9 +64,9 @@ def environment() -> dict[str, str]:
 
 
 def manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run(  # our own management commands
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True
-    )
+    """A management command; its output goes to stderr, stdout is kept for the figures."""
+    command = [sys.executable, "manage.py", *args]
+    subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=sys.stderr)
 
 
 def setup(env: dict[str, str]) -> None:
@@ -102,6 +108,14 @@ class Process:
             tail = self.logfile.read_text(errors="replace")[-2000:]
             raise RuntimeError(f"{self.role.name} exited with {self.proc.returncode}:\n{tail}")
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the process has used so far (Linux ``/proc``; 0 elsewhere)."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self, grace: float = 10) -> None:
         if self.proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
@@ -135,11 +149,10 @@ def wait_healthy(port: int, proc: Process, timeout: float = 60) -> None:
     while True:
         proc.check()
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError), contextlib.closing(conn):
             conn.request("GET", "/healthz")
             if conn.getresponse().status == 200:
                 return
-        conn.close()
         if time.monotonic() > deadline:
             raise TimeoutError(f"{proc.role.name} on port {port} not healthy after {timeout:.0f}s")
         time.sleep(0.1)

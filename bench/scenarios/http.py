@@ -1,0 +1,137 @@
+"""Scenario ``http``: the empty Django view's rate ladder, then player registration."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import asdict
+from typing import Any
+
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+from bench import loadgen
+from bench.stack import BRAND, Process, environment, free_port, log, processes, setup, wait_healthy
+from betting.stack import roles
+
+LADDER = [100, 150, 200, 250, 300, 350, 400, 500, 600, 800, 1000, 1250, 1600, 2000, 2500, 3200]
+QUICK_LADDER = [100, 200, 300, 400, 600, 1000, 1600, 2500]
+MIN_RATIO = 0.95  # a step holds when at least 95% of the offered rate completes OK ...
+MAX_P99_MS = 100.0  # ... and its p99 latency is at most 100 ms
+CONNECTIONS = 16
+REGISTER_RATE = 3.0  # per second: below one daphne process's hashing ceiling (~1 / hash time)
+PASSWORD = "a long enough passphrase"
+HOST = BRAND["domain"]
+
+METHOD = (
+    "open loop at fixed arrival rates (wrk2 method), latency from each request's scheduled "
+    f"time; /ping ladder stops at the first step below {MIN_RATIO:.0%} of offered or p99 > "
+    f"{MAX_P99_MS:g} ms; 1 daphne process, {CONNECTIONS} keep-alive connections, the generator "
+    "on the same machine"
+)
+
+
+def _step(
+    web: Process,
+    port: int,
+    rate: float,
+    duration: float,
+    make_request: loadgen.RequestFactory,
+    **options: Any,
+) -> tuple[loadgen.Result, dict]:
+    """One load step: its result, and its figures with the web process's CPU use (in cores, and
+    per OK reply)."""
+    cpu0, t0 = web.cpu_seconds(), time.monotonic()
+    result = loadgen.run(port, rate=rate, duration=duration, make_request=make_request, **options)
+    cpu = web.cpu_seconds() - cpu0
+    server_cpu = cpu / (time.monotonic() - t0)
+    server_ms = cpu * 1000 / max(result.ok, 1)
+    web.check()
+    log(f"  {result.summary()}, server cpu {server_cpu:.2f} ({server_ms:.2f} ms/reply)")
+    return result, {
+        **asdict(result),
+        "server_cpu": round(server_cpu, 2),
+        "server_ms": round(server_ms, 2),
+    }
+
+
+def _ladder(web: Process, port: int, quick: bool) -> dict:
+    ping = loadgen.request("GET", "/ping", host=HOST)
+    log("GET /ping: warm-up")
+    _step(web, port, 100, 1 if quick else 2, ping, connections=CONNECTIONS)
+    steps: list[dict] = []
+    held: dict | None = None
+    failed: dict | None = None
+    for rate in QUICK_LADDER if quick else LADDER:
+        log(f"GET /ping at {rate}/s")
+        result, step = _step(web, port, rate, 2 if quick else 5, ping, connections=CONNECTIONS)
+        steps.append(step)
+        if result.held(min_ratio=MIN_RATIO, max_p99_ms=MAX_P99_MS):
+            held = step
+        else:
+            failed = step
+            break
+    return {
+        "empty_view_rps": held["offered_rps"] if held else 0,
+        "empty_view_achieved_rps": held["achieved_rps"] if held else 0,
+        "empty_view_p50_ms": held["p50_ms"] if held else None,
+        "empty_view_p99_ms": held["p99_ms"] if held else None,
+        "empty_view_p999_ms": held["p999_ms"] if held else None,
+        "empty_view_server_cpu": held["server_cpu"] if held else None,
+        "empty_view_server_ms": held["server_ms"] if held else None,
+        "empty_view_failed": _brief(failed) if failed else None,
+        "empty_view_steps": [_brief(s) for s in steps],
+    }
+
+
+def _brief(step: dict) -> dict:
+    keys = ("offered_rps", "achieved_rps", "p50_ms", "p99_ms", "p999_ms", "max_ms", "errors")
+    return {k: step[k] for k in (*keys, "server_cpu", "server_ms", "client_cpu", "statuses")}
+
+
+def _hash_ms() -> float:
+    """What one password hash costs here: Django's default PBKDF2, measured in this process."""
+    start = time.perf_counter()
+    hashlib.pbkdf2_hmac("sha256", PASSWORD.encode(), b"bench-salt", PBKDF2PasswordHasher.iterations)
+    return round((time.perf_counter() - start) * 1000, 1)
+
+
+def _registration(web: Process, port: int, quick: bool, rate: float = REGISTER_RATE) -> dict:
+    run_id = f"b{secrets.token_hex(4)}"
+
+    def register(index: int) -> bytes:
+        name = f"{run_id}_{index}"
+        body = {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
+        return loadgen.http_request("POST", "/api/v1/players", host=HOST, body=body)
+
+    def warm(index: int) -> bytes:
+        return register(1_000_000 + index)
+
+    options: dict[str, Any] = {"connections": 8, "timeout": 5.0, "ok_statuses": (201,)}
+    log("POST /api/v1/players: warm-up")
+    _step(web, port, 1, 2, warm, **options)
+    log(f"POST /api/v1/players at {rate:g}/s")
+    _, step = _step(web, port, rate, 4 if quick else 10, register, **options)
+    return {
+        "register_rate": rate,
+        "register_rps": step["achieved_rps"],
+        "register_p50_ms": step["p50_ms"],
+        "register_p99_ms": step["p99_ms"],
+        "register_errors": step["errors"],
+        "register_statuses": step["statuses"],
+        "register_server_cpu": step["server_cpu"],
+        "register_server_ms": step["server_ms"],
+        "register_hash_ms": _hash_ms(),
+    }
+
+
+def run(*, quick: bool = False) -> dict:
+    env = environment()
+    setup(env)
+    port = free_port()
+    with processes("http", [roles.web(port=port)], env) as (web,):
+        wait_healthy(port, web)
+        log(f"web (daphne) up on 127.0.0.1:{port}")
+        figures = _ladder(web, port, quick)
+        figures |= _registration(web, port, quick)
+    return {"method": METHOD, **figures}
