@@ -31,16 +31,25 @@ if not _shard_urls:
         with_database_name(DATABASE_URL, f"{_global['NAME']}_shard_{k}") for k in range(SHARD_COUNT)
     ]
 
-_CONN_MAX_AGE = env_int("DB_CONN_MAX_AGE", 60)
+# A connection pool per process and database. Under ASGI each request's view runs in a thread
+# of its own, so per-thread persistent connections (CONN_MAX_AGE) would pile up; the pool
+# shares a bounded set among the threads, and a connection goes back to it at request end.
+_POOL = {
+    "min_size": env_int("DB_POOL_MIN", 1),
+    "max_size": env_int("DB_POOL_MAX", 10),
+    "timeout": env_int("DB_POOL_TIMEOUT", 10),
+    "max_idle": 60,
+}
+
+
+def _pooled(entry: dict) -> dict:
+    return {**entry, "CONN_MAX_AGE": 0, "OPTIONS": {**entry["OPTIONS"], "pool": dict(_POOL)}}
+
 
 DATABASES = {
-    "default": {**_global, "CONN_MAX_AGE": _CONN_MAX_AGE, "CONN_HEALTH_CHECKS": True},
+    "default": _pooled(_global),
     **{
-        f"shard_{k}": {
-            **database_from_url(url, engine="django.db.backends.postgresql"),
-            "CONN_MAX_AGE": _CONN_MAX_AGE,
-            "CONN_HEALTH_CHECKS": True,
-        }
+        f"shard_{k}": _pooled(database_from_url(url, engine="django.db.backends.postgresql"))
         for k, url in enumerate(_shard_urls)
     },
 }
