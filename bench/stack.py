@@ -34,11 +34,7 @@ def log(message: str) -> None:
 
 
 def _with_path(url: str, path: str) -> str:
-    """The same server URL with another database (name for PostgreSQL, number for Redis).
-
-    As ``betting.settings.env.with_database_name``, which cannot be imported here: importing
-    any ``betting.settings`` module loads (and validates) the whole settings package.
-    """
+    """The same server URL with another database (name for PostgreSQL, number for Redis)."""
     return urlsplit(url)._replace(path=path).geturl()
 
 

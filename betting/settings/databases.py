@@ -7,7 +7,7 @@ configuration only).
 
 from django.core.exceptions import ImproperlyConfigured
 
-from betting.settings.env import (
+from betting.env import (
     database_from_url,
     env_int,
     env_list,

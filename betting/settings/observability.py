@@ -1,6 +1,6 @@
 """Logs (JSON lines by default), Sentry error tracking when SENTRY_DSN is set."""
 
-from betting.settings.env import env_str
+from betting.env import env_str
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOG_FORMAT = env_str("LOG_FORMAT", "json")

@@ -5,7 +5,7 @@ direct routing and to the ``events`` topic exchange for outbox events addressed 
 """
 
 from betting.settings.databases import SHARD_COUNT
-from betting.settings.env import env_int, env_str
+from betting.env import env_int, env_str
 from betting.settings.services import REDIS_URL
 from shards import queues
 

@@ -1,6 +1,6 @@
 """Redis: the cache, the session store and the Channels layer."""
 
-from betting.settings.env import env_str
+from betting.env import env_str
 
 REDIS_URL = env_str("REDIS_URL", "redis://localhost:6379/0")
 
