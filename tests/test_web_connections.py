@@ -32,7 +32,7 @@ def test_concurrent_requests_share_a_bounded_pool_of_connections(alpha):
                 data=json.dumps(body).encode(),
                 headers={"Host": "alpha.localhost", "Content-Type": "application/json"},
             )
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=30) as response:
                 return response.status
 
         with ThreadPoolExecutor(max_workers=8) as executor:

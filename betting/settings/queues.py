@@ -4,8 +4,8 @@ Queues: ``global`` and one ``shard.<k>`` per shard, each bound to the ``tasks`` 
 direct routing and to the ``events`` topic exchange for outbox events addressed to its tier.
 """
 
-from betting.settings.databases import SHARD_COUNT
 from betting.env import env_int, env_str
+from betting.settings.databases import SHARD_COUNT
 from betting.settings.services import REDIS_URL
 from shards import queues
 
