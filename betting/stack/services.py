@@ -46,15 +46,20 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_embedded_postgres(name: str) -> str:
-    import pgserver
-
-    data = VAR / "pg"
+def _prepare_var() -> None:
+    """var/ for the embedded services; pgserver reads XDG_RUNTIME_DIR when it is imported."""
     VAR.mkdir(exist_ok=True)
+    os.chmod(VAR, 0o755)  # noqa: S103 (the database user must reach var/pg; nothing secret)
     runtime = VAR / "run"
     runtime.mkdir(mode=0o700, exist_ok=True)
     os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
-    os.chmod(VAR, 0o755)  # noqa: S103 (the database user must reach var/pg; nothing secret)
+
+
+def start_embedded_postgres(name: str) -> str:
+    _prepare_var()
+    import pgserver  # development-only dependency, imported once var/ is ready
+
+    data = VAR / "pg"
     pgserver.get_server(data, cleanup_mode="stop")  # stopped when this process exits
     return f"postgresql://postgres@/{name}?host={data}"
 
