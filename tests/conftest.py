@@ -13,11 +13,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from betting.stack.services import resolve
+from betting.stack.services import ServiceUnavailable, resolve
 
 
 def _test_environment() -> None:
-    services = resolve(database_name="betting_test")
+    try:
+        services = resolve(database_name="betting_test")
+    except ServiceUnavailable as exc:
+        pytest.exit(f"error: {exc}", returncode=2)
     url = urlsplit(services.database_url)
     name = url.path.lstrip("/")
     if not name.endswith("_test"):
