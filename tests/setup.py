@@ -14,6 +14,7 @@ from apps.brands.models import Brand
 from apps.brands.selectors import BrandRef, forget_hosts
 from apps.brands.services import brand_create
 from apps.ops.databases import databases_drop
+from apps.wallet.ledger import forget_cached_accounts
 from betting.celery import app as celery_app
 from shards import map as shard_map
 
@@ -75,6 +76,7 @@ def platform_reset(platform: Platform) -> None:
         brand.domains.all().delete()
         Brand.objects.filter(pk=brand.pk).delete()
     forget_hosts()
+    forget_cached_accounts()
     _truncate("default", "public", KEEP_GLOBAL)
     for schema in (platform.alpha.schema_name, platform.beta.schema_name):
         with schema_context(schema):

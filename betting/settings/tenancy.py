@@ -18,6 +18,7 @@ SHARED_APPS = [
     "shards",
     "apps.outbox",
     "apps.players",
+    "apps.wallet",
     "apps.backoffice",
     "apps.ops",
     "apps.realtime",

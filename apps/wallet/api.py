@@ -1,0 +1,392 @@
+"""The wallet's public interface: what products (sportsbook, casino, payments, backoffice) call.
+
+Every operation takes an idempotency key: the same key with the same data returns the original
+operation (``replayed=True``); the same key with other data raises IdempotencyKeyReused. Amounts
+are integers in minor units. Results are plain dataclasses; nothing of the wallet's models leaks.
+The new balance is pushed to the player's websocket after the transaction commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import DataError, IntegrityError, connections, transaction
+
+from apps.brands.selectors import brand_ref
+from apps.realtime.notify import player_notify
+from apps.wallet import ledger
+from apps.wallet.errors import (
+    AmountOverflow,
+    CurrencyNotAllowed,
+    InsufficientFunds,
+    InvalidAmount,
+    InvalidRequest,
+    ReservationClosed,
+    UnknownCurrency,
+    UnknownPlayer,
+    UnknownReservation,
+)
+from apps.wallet.ledger import Claimed, Move, PlayerAccounts
+from betting import currencies
+from shards import ids
+from shards import map as shard_map
+
+MAX_AMOUNT = 10**15  # minor units; far above any real stake, far below the 64-bit limit
+MAX_KEY_LENGTH = 100
+DEFAULT_RESERVATION_TTL = dt.timedelta(minutes=5)
+MAX_RESERVATION_TTL = dt.timedelta(days=7)
+PRODUCTS = ("sportsbook", "casino", "payments", "adjustments")
+_BRAND_TTL_S = 60.0
+_brand_currency: dict[int, tuple[float, str | None]] = {}
+
+
+@dataclass(frozen=True)
+class Balance:
+    currency: str
+    cash: int
+    bonus: int
+    reserved: int
+
+    @property
+    def available(self) -> int:
+        return self.cash
+
+
+@dataclass(frozen=True)
+class WalletResult:
+    operation_id: int
+    kind: str
+    amount: int
+    currency: str
+    balance: Balance
+    replayed: bool
+    reservation_id: int | None = None
+
+
+def _check_amount(amount: object, *, allow_zero: bool = False) -> int:
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise InvalidAmount("amount must be an integer number of minor units")
+    if amount < 0 or (amount == 0 and not allow_zero):
+        raise InvalidAmount("amount must be positive")
+    if amount > MAX_AMOUNT:
+        raise AmountOverflow(f"amount above the maximum of {MAX_AMOUNT} minor units")
+    return amount
+
+
+def _check_currency(brand_id: int, currency: object) -> str:
+    if not isinstance(currency, str) or not currencies.is_supported(currency):
+        raise UnknownCurrency(f"unknown currency {currency!r}")
+    now = time.monotonic()
+    cached = _brand_currency.get(brand_id)
+    if cached is None or cached[0] < now:
+        brand = brand_ref(brand_id)
+        cached = (now + _BRAND_TTL_S, brand.currency if brand else None)
+        _brand_currency[brand_id] = cached
+    if cached[1] is None:
+        raise UnknownPlayer(f"no brand {brand_id}")
+    if currency != cached[1]:
+        raise CurrencyNotAllowed(f"this brand's wallets are in {cached[1]}, not {currency}")
+    return currency
+
+
+def _check_key(key: object) -> str:
+    if not isinstance(key, str) or not key.strip() or len(key) > MAX_KEY_LENGTH:
+        raise InvalidRequest(f"idempotency key must be 1-{MAX_KEY_LENGTH} characters")
+    return key
+
+
+def _check_product(product: object) -> str:
+    if product not in PRODUCTS:
+        raise InvalidRequest(f"product must be one of {', '.join(PRODUCTS)}")
+    return str(product)
+
+
+def _shard_of_player(player_id: object) -> str:
+    try:
+        return shard_map.alias_for(ids.parse(player_id))
+    except (ids.InvalidId, shard_map.UnknownShard):
+        raise UnknownPlayer(f"no player {player_id!r}") from None
+
+
+Build = Callable[[ledger.CursorWrapper, PlayerAccounts, Claimed], list[Move]]
+
+
+def _apply(
+    *,
+    brand_id: int,
+    player_id: int,
+    currency: str,
+    kind: str,
+    key: str,
+    amount: int,
+    product: str,
+    build: Build,
+    reservation_id: int | None = None,
+    details: dict | None = None,
+    fingerprint_extra: dict | None = None,
+) -> WalletResult:
+    using = _shard_of_player(player_id)
+    request_print = ledger.fingerprint(
+        {
+            "kind": kind, "player": player_id, "currency": currency, "amount": amount,
+            "product": product, "reservation": reservation_id, **(fingerprint_extra or {}),
+        }
+    )  # fmt: skip
+    try:
+        with transaction.atomic(using=using), connections[using].cursor() as cursor:
+            accounts = ledger.player_accounts(
+                cursor, using, brand_id=brand_id, player_id=player_id, currency=currency
+            )
+            claimed = ledger.claim(
+                cursor, brand_id=brand_id, player_id=player_id, kind=kind, key=key,
+                request_print=request_print, currency=currency, amount=amount, product=product,
+                reservation_id=reservation_id, details=details,
+            )  # fmt: skip
+            if not claimed.replayed:
+                moves = [m for m in build(cursor, accounts, claimed) if m.amount > 0]
+                ledger.post(
+                    cursor, operation_id=claimed.operation_id, currency=currency, moves=moves
+                )
+            now = ledger.balances(cursor, player_id=player_id, currency=currency)
+    except IntegrityError as exc:
+        if "wallet_player_balance_not_negative" in str(exc):
+            raise InsufficientFunds("not enough funds") from None
+        raise
+    except DataError as exc:
+        if "out of range" in str(exc):
+            raise AmountOverflow("the balance would leave the representable range") from None
+        raise
+    balance = Balance(currency=currency, **now)
+    if not claimed.replayed:
+        player_notify(
+            using=using,
+            brand_id=brand_id,
+            player_id=player_id,
+            message={
+                "type": "balance", "currency": currency, "cash": balance.cash,
+                "bonus": balance.bonus, "reserved": balance.reserved,
+                "operation": str(claimed.operation_id), "kind": kind,
+            },
+        )  # fmt: skip
+    return WalletResult(
+        operation_id=claimed.operation_id,
+        kind=kind,
+        amount=amount,
+        currency=currency,
+        balance=balance,
+        replayed=claimed.replayed,
+        reservation_id=claimed.reservation_id,
+    )
+
+
+def _house(cursor, product: str, accounts: PlayerAccounts, currency: str, player_id: int) -> int:
+    using = cursor.db.alias
+    return ledger.house_account(
+        cursor, using, brand_id=accounts.brand_id, currency=currency, product=product,
+        player_id=player_id,
+    )  # fmt: skip
+
+
+def wallet_credit(
+    *, brand_id: int, player_id: int, currency: str, amount: int, product: str,
+    idempotency_key: str, details: dict | None = None,
+) -> WalletResult:  # fmt: skip
+    """Pay ``amount`` into the player's cash from the product's house account."""
+    amount, currency = _check_amount(amount), _check_currency(brand_id, currency)
+    product, key = _check_product(product), _check_key(idempotency_key)
+
+    def build(cursor, accounts, claimed):
+        house = _house(cursor, product, accounts, currency, player_id)
+        return [Move(debit=house, credit=accounts.cash, amount=amount)]
+
+    return _apply(
+        brand_id=brand_id, player_id=player_id, currency=currency, kind="credit", key=key,
+        amount=amount, product=product, build=build, details=details,
+    )  # fmt: skip
+
+
+def wallet_debit(
+    *, brand_id: int, player_id: int, currency: str, amount: int, product: str,
+    idempotency_key: str, details: dict | None = None,
+) -> WalletResult:  # fmt: skip
+    """Take ``amount`` from the player's cash into the product's house account."""
+    amount, currency = _check_amount(amount), _check_currency(brand_id, currency)
+    product, key = _check_product(product), _check_key(idempotency_key)
+
+    def build(cursor, accounts, claimed):
+        house = _house(cursor, product, accounts, currency, player_id)
+        return [Move(debit=accounts.cash, credit=house, amount=amount)]
+
+    return _apply(
+        brand_id=brand_id, player_id=player_id, currency=currency, kind="debit", key=key,
+        amount=amount, product=product, build=build, details=details,
+    )  # fmt: skip
+
+
+def wallet_reserve(
+    *, brand_id: int, player_id: int, currency: str, amount: int, product: str,
+    idempotency_key: str, ttl: dt.timedelta = DEFAULT_RESERVATION_TTL,
+    details: dict | None = None,
+) -> WalletResult:  # fmt: skip
+    """Hold ``amount`` of the player's cash; commit or void it later (or it voids at expiry)."""
+    amount, currency = _check_amount(amount), _check_currency(brand_id, currency)
+    product, key = _check_product(product), _check_key(idempotency_key)
+    if not dt.timedelta(seconds=1) <= ttl <= MAX_RESERVATION_TTL:
+        raise InvalidRequest("reservation time-out must be between 1 s and 7 days")
+
+    def build(cursor, accounts, claimed):
+        cursor.execute(
+            "INSERT INTO wallet_reservation (id, brand_id, player_id, currency, product, amount, "
+            "committed_amount, status, expires_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s, 0, 'open', now() + %s)",
+            [claimed.operation_id, brand_id, player_id, currency, product, amount, ttl],
+        )
+        return [Move(debit=accounts.cash, credit=accounts.reserved, amount=amount)]
+
+    result = _apply(
+        brand_id=brand_id, player_id=player_id, currency=currency, kind="reserve", key=key,
+        amount=amount, product=product, build=build, details=details,
+        fingerprint_extra={"ttl": ttl.total_seconds()},
+    )  # fmt: skip
+    return _with_reservation(result, result.operation_id)
+
+
+def _with_reservation(result: WalletResult, reservation_id: int) -> WalletResult:
+    return WalletResult(**{**result.__dict__, "reservation_id": reservation_id})
+
+
+def _close_reservation(
+    cursor, *, reservation_id: int, player_id: int, status: str, committed: int
+) -> tuple[int, str]:
+    """Close an open reservation exactly once; its amount and product."""
+    cursor.execute(
+        "UPDATE wallet_reservation SET status = %s, committed_amount = %s, closed_at = now() "
+        "WHERE id = %s AND player_id = %s AND status = 'open' AND amount >= %s "
+        "RETURNING amount, product",
+        [status, committed, reservation_id, player_id, committed],
+    )
+    row = cursor.fetchone()
+    if row is not None:
+        return row[0], row[1]
+    cursor.execute(
+        "SELECT status, amount FROM wallet_reservation WHERE id = %s AND player_id = %s",
+        [reservation_id, player_id],
+    )
+    found = cursor.fetchone()
+    if found is None:
+        raise UnknownReservation(f"no reservation {reservation_id} for this player")
+    if found[0] != "open":
+        raise ReservationClosed(f"reservation {reservation_id} is already {found[0]}")
+    raise InvalidAmount(f"cannot commit more than the {found[1]} reserved")
+
+
+def wallet_commit(
+    *, brand_id: int, player_id: int, currency: str, reservation_id: int, amount: int,
+    idempotency_key: str, details: dict | None = None,
+) -> WalletResult:  # fmt: skip
+    """Take ``amount`` (all or part) of a reservation into the house; release the rest."""
+    amount, currency = _check_amount(amount), _check_currency(brand_id, currency)
+    key = _check_key(idempotency_key)
+
+    def build(cursor, accounts, claimed):
+        reserved, product = _close_reservation(
+            cursor, reservation_id=reservation_id, player_id=player_id, status="committed",
+            committed=amount,
+        )  # fmt: skip
+        house = _house(cursor, product, accounts, currency, player_id)
+        return [
+            Move(debit=accounts.reserved, credit=house, amount=amount),
+            Move(debit=accounts.reserved, credit=accounts.cash, amount=reserved - amount),
+        ]
+
+    return _apply(
+        brand_id=brand_id, player_id=player_id, currency=currency, kind="commit", key=key,
+        amount=amount, product="", build=build, reservation_id=reservation_id, details=details,
+    )  # fmt: skip
+
+
+def wallet_void(
+    *, brand_id: int, player_id: int, currency: str, reservation_id: int, idempotency_key: str,
+    details: dict | None = None,
+) -> WalletResult:  # fmt: skip
+    """Release a whole reservation back to the player's cash."""
+    currency, key = _check_currency(brand_id, currency), _check_key(idempotency_key)
+
+    def build(cursor, accounts, claimed):
+        reserved, _ = _close_reservation(
+            cursor, reservation_id=reservation_id, player_id=player_id, status="voided",
+            committed=0,
+        )  # fmt: skip
+        return [Move(debit=accounts.reserved, credit=accounts.cash, amount=reserved)]
+
+    return _apply(
+        brand_id=brand_id, player_id=player_id, currency=currency, kind="void", key=key,
+        amount=0, product="", build=build, reservation_id=reservation_id, details=details,
+    )  # fmt: skip
+
+
+def wallet_transfer(
+    *, brand_id: int, player_id: int, currency: str, amount: int, source: str, target: str,
+    idempotency_key: str,
+) -> WalletResult:  # fmt: skip
+    """Move ``amount`` between the player's own cash and bonus accounts."""
+    amount, currency = _check_amount(amount), _check_currency(brand_id, currency)
+    key = _check_key(idempotency_key)
+    if {source, target} != {"cash", "bonus"}:
+        raise InvalidRequest("transfers go between the cash and bonus accounts")
+
+    def build(cursor, accounts, claimed):
+        return [Move(debit=accounts.of(source), credit=accounts.of(target), amount=amount)]
+
+    return _apply(
+        brand_id=brand_id, player_id=player_id, currency=currency, kind="transfer", key=key,
+        amount=amount, product="", build=build, fingerprint_extra={"from": source, "to": target},
+        details={"from": source, "to": target},
+    )  # fmt: skip
+
+
+def wallet_adjust(
+    *, brand_id: int, player_id: int, currency: str, amount: int, direction: str, reason: str,
+    staff: str, idempotency_key: str,
+) -> WalletResult:  # fmt: skip
+    """A manual correction by staff, with a mandatory reason, against the adjustments account."""
+    amount, currency = _check_amount(amount), _check_currency(brand_id, currency)
+    key = _check_key(idempotency_key)
+    if direction not in {"credit", "debit"}:
+        raise InvalidRequest("direction must be credit or debit")
+    if not reason or not reason.strip():
+        raise InvalidRequest("an adjustment needs a reason")
+    if not staff:
+        raise InvalidRequest("an adjustment needs the staff member who made it")
+
+    def build(cursor, accounts, claimed):
+        house = _house(cursor, "adjustments", accounts, currency, player_id)
+        if direction == "credit":
+            return [Move(debit=house, credit=accounts.cash, amount=amount)]
+        return [Move(debit=accounts.cash, credit=house, amount=amount)]
+
+    return _apply(
+        brand_id=brand_id, player_id=player_id, currency=currency, kind="adjust", key=key,
+        amount=amount, product="adjustments", build=build,
+        details={"direction": direction, "reason": reason.strip(), "staff": staff},
+        fingerprint_extra={"direction": direction, "reason": reason.strip(), "staff": staff},
+    )  # fmt: skip
+
+
+def wallet_balance(*, brand_id: int, player_id: int, currency: str) -> Balance:
+    currency = _check_currency(brand_id, currency)
+    using = _shard_of_player(player_id)
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT kind, balance, brand_id FROM wallet_account "
+            "WHERE player_id = %s AND currency = %s",
+            [player_id, currency],
+        )
+        rows = cursor.fetchall()
+    if rows and rows[0][2] != brand_id:
+        raise UnknownPlayer(f"no player {player_id} in this brand")
+    found = {kind: balance for kind, balance, _ in rows}
+    return Balance(currency, found.get("cash", 0), found.get("bonus", 0), found.get("reserved", 0))

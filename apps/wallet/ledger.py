@@ -1,0 +1,220 @@
+"""Posting to one shard's ledger: the hot path, in raw SQL inside one transaction.
+
+Locks are taken in ascending account id order (no deadlocks between postings); the database's
+CHECK constraint refuses a negative player balance and its unique index refuses a second use of an
+idempotency key. Account ids are cached per process once the transaction that created them has
+committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connections, transaction
+from django.db.backends.utils import CursorWrapper
+
+from apps.players.models import Player
+from apps.wallet.errors import IdempotencyKeyReused, UnknownPlayer
+
+HOUSE_STRIPES = 16
+_INSERT_TRANSFERS = (
+    "INSERT INTO wallet_transfer (operation_id, debit_account_id, credit_account_id, amount, "
+    "currency, debit_balance_after, credit_balance_after, created_at) VALUES "
+)
+PLAYER_KINDS = ("cash", "bonus", "reserved")
+
+
+@dataclass(frozen=True)
+class PlayerAccounts:
+    brand_id: int
+    cash: int
+    bonus: int
+    reserved: int
+
+    def of(self, kind: str) -> int:
+        return getattr(self, kind)
+
+
+@dataclass(frozen=True)
+class Move:
+    """``amount`` from account ``debit`` to account ``credit``."""
+
+    debit: int
+    credit: int
+    amount: int
+
+
+@dataclass(frozen=True)
+class Claimed:
+    operation_id: int
+    replayed: bool
+    reservation_id: int | None = None
+
+
+_player_accounts: dict[tuple[str, int, str], PlayerAccounts] = {}
+_house_accounts: dict[tuple[str, int, str, str, int], int] = {}
+
+
+def fingerprint(data: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _remember(using: str, cache: dict, key: tuple, value: Any) -> None:
+    """Cache ids only once they are committed (a rolled-back creation must not be cached)."""
+    transaction.on_commit(lambda: cache.__setitem__(key, value), using=using)
+
+
+def forget_cached_accounts() -> None:
+    _player_accounts.clear()
+    _house_accounts.clear()
+
+
+def _load_player_accounts(cursor: CursorWrapper, player_id: int, currency: str):
+    cursor.execute(
+        "SELECT kind, id, brand_id FROM wallet_account WHERE player_id = %s AND currency = %s",
+        [player_id, currency],
+    )
+    rows = {kind: (account_id, brand_id) for kind, account_id, brand_id in cursor.fetchall()}
+    if set(rows) != set(PLAYER_KINDS):
+        return None
+    return PlayerAccounts(
+        brand_id=rows["cash"][1], **{kind: rows[kind][0] for kind in PLAYER_KINDS}
+    )
+
+
+def player_accounts(
+    cursor: CursorWrapper, using: str, *, brand_id: int, player_id: int, currency: str
+) -> PlayerAccounts:
+    """The player's cash, bonus and reserved accounts in ``currency``, created on first use."""
+    key = (using, player_id, currency)
+    found = _player_accounts.get(key) or _load_player_accounts(cursor, player_id, currency)
+    if found is None:
+        owner = Player.objects.using(using).filter(pk=player_id).values_list("brand_id").first()
+        if owner is None or owner[0] != brand_id:
+            raise UnknownPlayer(f"no player {player_id} in this brand")
+        cursor.execute(
+            "INSERT INTO wallet_account (brand_id, player_id, kind, product, stripe, currency, "
+            "balance) SELECT %s, %s, kind, '', 0, %s, 0 FROM unnest(%s::text[]) AS kind "
+            "ON CONFLICT DO NOTHING",
+            [brand_id, player_id, currency, list(PLAYER_KINDS)],
+        )
+        found = _load_player_accounts(cursor, player_id, currency)
+        assert found is not None
+    if found.brand_id != brand_id:
+        raise UnknownPlayer(f"no player {player_id} in this brand")
+    if key not in _player_accounts:
+        _remember(using, _player_accounts, key, found)
+    return found
+
+
+def house_account(
+    cursor: CursorWrapper, using: str, *, brand_id: int, currency: str, product: str, player_id: int
+) -> int:
+    """The house account of a brand's product, striped so that players do not queue on one row."""
+    stripe = player_id % HOUSE_STRIPES
+    key = (using, brand_id, currency, product, stripe)
+    account_id = _house_accounts.get(key)
+    if account_id is not None:
+        return account_id
+    cursor.execute(
+        "INSERT INTO wallet_account (brand_id, player_id, kind, product, stripe, currency, "
+        "balance) VALUES (%s, NULL, 'house', %s, %s, %s, 0) ON CONFLICT DO NOTHING",
+        [brand_id, product, stripe, currency],
+    )
+    cursor.execute(
+        "SELECT id FROM wallet_account WHERE kind = 'house' AND brand_id = %s AND currency = %s "
+        "AND product = %s AND stripe = %s",
+        [brand_id, currency, product, stripe],
+    )
+    account_id = cursor.fetchone()[0]
+    _remember(using, _house_accounts, key, account_id)
+    return account_id
+
+
+def claim(
+    cursor: CursorWrapper,
+    *,
+    brand_id: int,
+    player_id: int,
+    kind: str,
+    key: str,
+    request_print: str,
+    currency: str,
+    amount: int,
+    product: str = "",
+    reservation_id: int | None = None,
+    details: dict | None = None,
+) -> Claimed:
+    """Record the operation under its idempotency key, or find the one recorded before."""
+    cursor.execute(
+        "INSERT INTO wallet_operation (brand_id, player_id, kind, idempotency_key, fingerprint, "
+        "currency, amount, product, reservation_id, details) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+        "ON CONFLICT (brand_id, idempotency_key) DO NOTHING RETURNING id",
+        [
+            brand_id, player_id, kind, key, request_print, currency, amount, product,
+            reservation_id, json.dumps(details or {}),
+        ],
+    )  # fmt: skip
+    row = cursor.fetchone()
+    if row is not None:
+        return Claimed(operation_id=row[0], replayed=False, reservation_id=reservation_id)
+    cursor.execute(
+        "SELECT id, fingerprint, reservation_id FROM wallet_operation "
+        "WHERE brand_id = %s AND idempotency_key = %s",
+        [brand_id, key],
+    )
+    operation_id, recorded, recorded_reservation = cursor.fetchone()
+    if recorded != request_print:
+        raise IdempotencyKeyReused(f"idempotency key {key!r} was used with other data")
+    return Claimed(operation_id=operation_id, replayed=True, reservation_id=recorded_reservation)
+
+
+def post(cursor: CursorWrapper, *, operation_id: int, currency: str, moves: list[Move]) -> None:
+    """Apply ``moves``: balances first (in account id order), then the immutable transfers."""
+    deltas: dict[int, int] = defaultdict(int)
+    for move in moves:
+        deltas[move.debit] -= move.amount
+        deltas[move.credit] += move.amount
+    final: dict[int, int] = {}
+    for account_id in sorted(deltas):
+        cursor.execute(
+            "UPDATE wallet_account SET balance = balance + %s WHERE id = %s RETURNING balance",
+            [deltas[account_id], account_id],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            forget_cached_accounts()
+            raise LookupError(f"wallet account {account_id} vanished")
+        final[account_id] = row[0]
+    running = {account_id: final[account_id] - deltas[account_id] for account_id in deltas}
+    rows: list[Any] = []
+    for move in moves:
+        running[move.debit] -= move.amount
+        running[move.credit] += move.amount
+        rows += [
+            operation_id, move.debit, move.credit, move.amount, currency,
+            running[move.debit], running[move.credit],
+        ]  # fmt: skip
+    placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, now())"] * len(moves))
+    cursor.execute(
+        _INSERT_TRANSFERS + placeholders,  # only placeholders are added; values are parameters
+        rows,
+    )
+
+
+def balances(cursor: CursorWrapper, *, player_id: int, currency: str) -> dict[str, int]:
+    cursor.execute(
+        "SELECT kind, balance FROM wallet_account WHERE player_id = %s AND currency = %s",
+        [player_id, currency],
+    )
+    found = dict(cursor.fetchall())
+    return {kind: found.get(kind, 0) for kind in PLAYER_KINDS}
+
+
+def cursor_for(using: str) -> CursorWrapper:
+    return connections[using].cursor()
