@@ -43,6 +43,10 @@ _POOL = {
 
 
 def _pooled(entry: dict) -> dict:
+    """DB_POOL_MAX=0 turns the pool off (behind a transaction-pooling PgBouncer, say): each
+    connection is then opened and closed around its use."""
+    if _POOL["max_size"] <= 0:
+        return {**entry, "CONN_MAX_AGE": 0}
     return {**entry, "CONN_MAX_AGE": 0, "OPTIONS": {**entry["OPTIONS"], "pool": dict(_POOL)}}
 
 
