@@ -19,9 +19,17 @@ def request(method: str, path: str, *, host: str, body: object | None = None) ->
     return lambda _i: data
 
 
-def http_request(method: str, path: str, *, host: str, body: object | None = None) -> bytes:
+def http_request(
+    method: str,
+    path: str,
+    *,
+    host: str,
+    body: object | None = None,
+    headers: dict[str, str] | None = None,
+) -> bytes:
     """One raw HTTP/1.1 keep-alive request; ``body`` is sent as JSON."""
     head = [f"{method} {path} HTTP/1.1", f"Host: {host}", "Accept: application/json"]
+    head += [f"{name}: {value}" for name, value in (headers or {}).items()]
     payload = b""
     if body is not None:
         payload = json.dumps(body).encode()

@@ -56,3 +56,16 @@ def websocket(port: int, host: str, cookie: str | None = None) -> ClientConnecti
         proxy=None,
         open_timeout=10,
     )
+
+
+def csrf_token(port: int, host: str) -> str:
+    """A CSRF token (and its cookie value) from the API, for unsafe requests from outside."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/session", headers={"Host": host}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            if name.strip() == "csrftoken":
+                return rest.split(";", 1)[0]
+    raise RuntimeError("no CSRF cookie from /api/v1/session")

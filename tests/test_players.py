@@ -92,36 +92,50 @@ def test_a_session_of_one_brand_is_not_valid_on_another(alpha, beta):
 
 def test_api_register_login_profile_logout(alpha):
     client = Client(HTTP_HOST="alpha.localhost", enforce_csrf_checks=True)
-    created = api_post(
-        client,
-        "/api/v1/players",
-        {"username": "erin", "email": "erin@example.com", "password": PASSWORD},
-    )
+    signup = {"username": "erin", "email": "erin@example.com", "password": PASSWORD}
+    # Without the CSRF token even an anonymous registration is refused (login CSRF), and
+    # nothing is written.
+    refused = api_post(client, "/api/v1/players", signup)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "permission_denied"
+    assert not DirectoryEntry.objects.filter(login_name="erin").exists()
+    state = client.get("/api/v1/session")
+    assert state.json() == {"authenticated": False, "player": None}
+    token = client.cookies["csrftoken"].value
+    created = client.post(
+        "/api/v1/players", json.dumps(signup), content_type="application/json",
+        HTTP_X_CSRFTOKEN=token,
+    )  # fmt: skip
     assert created.status_code == 201
     body = created.json()
     assert ids.shard_of(int(body["id"])) in (0, 1)
     assert body["username"] == "erin"
+    assert client.get("/api/v1/session").json()["authenticated"] is True
     me = client.get("/api/v1/me")
     assert me.status_code == 200 and me.json()["id"] == body["id"]
-    # Writes by a logged-in player need the CSRF token, as on the site.
-    refused = client.patch(
+    token = client.cookies["csrftoken"].value  # rotated at login
+    assert client.patch(
         "/api/v1/me", json.dumps({"display_name": "E"}), content_type="application/json"
-    )
-    assert refused.status_code == 403
-    assert refused.json()["error"]["code"] == "permission_denied"
-    token = client.get("/account/login/").cookies.get("csrftoken") or client.cookies["csrftoken"]
+    ).status_code == 403  # fmt: skip
     changed = client.patch(
-        "/api/v1/me",
-        json.dumps({"display_name": "Erin E"}),
-        content_type="application/json",
-        HTTP_X_CSRFTOKEN=token.value if hasattr(token, "value") else token,
-    )
+        "/api/v1/me", json.dumps({"display_name": "Erin E"}), content_type="application/json",
+        HTTP_X_CSRFTOKEN=token,
+    )  # fmt: skip
     assert changed.status_code == 200 and changed.json()["display_name"] == "Erin E"
-    logout = client.delete("/api/v1/session", HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value)
-    assert logout.status_code == 204
+    assert client.delete("/api/v1/session", HTTP_X_CSRFTOKEN=token).status_code == 204
     assert client.get("/api/v1/me").status_code == 401
-    login = api_post(client, "/api/v1/session", {"username": "erin", "password": PASSWORD})
+    login = client.post(
+        "/api/v1/session", json.dumps({"username": "erin", "password": PASSWORD}),
+        content_type="application/json", HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
+    )  # fmt: skip
     assert login.status_code == 200
+
+
+def test_api_takes_json_only(alpha):
+    response = site(alpha).post("/api/v1/players", {"username": "formpost"})
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_media_type"
+    assert not DirectoryEntry.objects.filter(login_name="formpost").exists()
 
 
 @pytest.mark.parametrize(

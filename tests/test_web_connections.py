@@ -20,6 +20,7 @@ def test_concurrent_requests_share_a_bounded_pool_of_connections(alpha):
     pool_max = settings.DATABASES["default"]["OPTIONS"]["pool"]["max_size"]
     before = _connections_to(settings.DATABASES["default"]["NAME"])
     with live.web_server() as port:
+        token = live.csrf_token(port, "alpha.localhost")
 
         def register(n: int) -> int:
             body = {
@@ -30,7 +31,12 @@ def test_concurrent_requests_share_a_bounded_pool_of_connections(alpha):
             request = urllib.request.Request(
                 f"http://127.0.0.1:{port}/api/v1/players",
                 data=json.dumps(body).encode(),
-                headers={"Host": "alpha.localhost", "Content-Type": "application/json"},
+                headers={
+                    "Host": "alpha.localhost",
+                    "Content-Type": "application/json",
+                    "Cookie": f"csrftoken={token}",
+                    "X-CSRFToken": token,
+                },
             )
             with urllib.request.urlopen(request, timeout=30) as response:
                 return response.status

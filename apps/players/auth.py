@@ -1,7 +1,21 @@
-"""DRF authentication by the player's session (CSRF enforced, as for Django's own sessions)."""
+"""DRF authentication by the player's session, and CSRF protection for every unsafe request.
+
+Django's CSRF rules apply to the API as to the site, for anonymous requests too: otherwise a
+cross-site form could log a visitor into an attacker's account (login CSRF). ``GET
+/api/v1/session`` hands a client its CSRF cookie; the API also accepts JSON bodies only.
+"""
 
 from rest_framework.authentication import CSRFCheck
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import BasePermission
+
+
+def enforce_csrf(request) -> None:
+    check = CSRFCheck(lambda req: None)
+    check.process_request(request)
+    reason = check.process_view(request, None, (), {})
+    if reason:
+        raise PermissionDenied(f"CSRF Failed: {reason}")
 
 
 class PlayerSessionAuthentication:
@@ -10,16 +24,15 @@ class PlayerSessionAuthentication:
         player = get_player() if get_player else None
         if player is None:
             return None
-        self._enforce_csrf(request)
         return (player, None)
 
     def authenticate_header(self, request):
         return "Session"
 
-    @staticmethod
-    def _enforce_csrf(request):
-        check = CSRFCheck(lambda req: None)
-        check.process_request(request)
-        reason = check.process_view(request, None, (), {})
-        if reason:
-            raise PermissionDenied(f"CSRF Failed: {reason}")
+
+class CsrfProtected(BasePermission):
+    """Refuse unsafe requests without a valid CSRF token, logged in or not."""
+
+    def has_permission(self, request, view) -> bool:
+        enforce_csrf(request._request)
+        return True

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import ensure_csrf_cookie
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -76,6 +78,18 @@ class PlayersView(APIView):
 
 
 class SessionView(APIView):
+    @method_decorator(ensure_csrf_cookie)
+    def get(self, request: Request) -> Response:
+        """Whether a player is logged in; sets the CSRF cookie that unsafe requests need."""
+        _brand(request)
+        player = request.user
+        return Response(
+            {
+                "authenticated": player is not None,
+                "player": _player_json(player) if player else None,
+            }
+        )
+
     def post(self, request: Request) -> Response:
         brand = _brand(request)
         data = LoginInput(data=request.data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+import urllib.request
 from dataclasses import asdict
 from typing import Any
 
@@ -96,13 +97,28 @@ def _hash_ms() -> float:
     return round((time.perf_counter() - start) * 1000, 1)
 
 
+def _csrf_token(port: int) -> str:
+    """The API refuses unsafe requests without a CSRF token: fetch one, as a client would."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/session", headers={"Host": HOST}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            if name.strip() == "csrftoken":
+                return rest.split(";", 1)[0]
+    raise RuntimeError("no CSRF cookie from /api/v1/session")
+
+
 def _registration(web: Process, port: int, quick: bool, rate: float = REGISTER_RATE) -> dict:
     run_id = f"b{secrets.token_hex(4)}"
+    token = _csrf_token(port)
+    csrf = {"Cookie": f"csrftoken={token}", "X-CSRFToken": token}
 
     def register(index: int) -> bytes:
         name = f"{run_id}_{index}"
         body = {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
-        return loadgen.http_request("POST", "/api/v1/players", host=HOST, body=body)
+        return loadgen.http_request("POST", "/api/v1/players", host=HOST, body=body, headers=csrf)
 
     def warm(index: int) -> bytes:
         return register(1_000_000 + index)
