@@ -7,7 +7,8 @@ Layout of a positive 64-bit integer, most significant bits first:
     12 bits  per-shard sequence (4096 ids per millisecond per shard)
 
 Ids are allocated inside the shard's own database by ``platform_next_id()`` (created by this
-app's migration), so the clock and the sequence belong to one server and ids are time-ordered.
+app's migration), so the clock and the sequence belong to one server and ids are ordered by
+their millisecond (within one millisecond the sequence may wrap).
 """
 
 from __future__ import annotations

@@ -11,9 +11,7 @@ from django.conf import settings
 from shards import ids
 
 ALIAS_PREFIX = "shard_"
-QUEUE_PREFIX = "shard."
 GLOBAL_ALIAS = "default"
-GLOBAL_QUEUE = "global"
 
 
 class UnknownShard(LookupError):
@@ -57,11 +55,3 @@ def alias_for(entity_id: int) -> str:
     """The database alias holding everything about the player (or other entity) ``entity_id``."""
     return alias(ids.shard_of(entity_id))
 
-
-def queue(shard: int) -> str:
-    alias(shard)
-    return f"{QUEUE_PREFIX}{shard}"
-
-
-def queue_for(entity_id: int) -> str:
-    return queue(ids.shard_of(entity_id))

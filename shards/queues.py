@@ -10,19 +10,34 @@ pool of shard k (started with ``SHARD_POOL=k``).
 
 from __future__ import annotations
 
+import os
+import re
 from typing import Any
 
 from kombu import Exchange, Queue, binding
 
 from shards import ids
 
-TASKS = Exchange("tasks", type="direct", durable=True)
-EVENTS = Exchange("events", type="topic", durable=True)
+# QUEUE_NAMESPACE prefixes every queue and exchange name on the broker, so that two
+# installations (a test run beside a development stack, say) can share one broker or vhost.
+# Routing keys and event audiences stay the same.
+NAMESPACE = os.environ.get("QUEUE_NAMESPACE", "").strip()
+if not re.fullmatch(r"[a-z0-9_.-]{0,40}", NAMESPACE):
+    raise ValueError("QUEUE_NAMESPACE may hold up to 40 of a-z 0-9 _ . -")
+
+TASKS = Exchange(f"{NAMESPACE}tasks", type="direct", durable=True)
+EVENTS = Exchange(f"{NAMESPACE}events", type="topic", durable=True)
 GLOBAL = "global"
 
 
 def shard_queue_name(shard: int) -> str:
+    """The logical name (also the routing key and the event audience) of shard k's queue."""
     return f"shard.{shard}"
+
+
+def broker_name(logical: str) -> str:
+    """The queue's name on the broker."""
+    return f"{NAMESPACE}{logical}"
 
 
 def declare(shard_count: int) -> list[Queue]:
@@ -30,7 +45,7 @@ def declare(shard_count: int) -> list[Queue]:
     # bindings, so the direct ``tasks`` binding is one of them.
     queues = [
         Queue(
-            GLOBAL,
+            broker_name(GLOBAL),
             bindings=[binding(TASKS, routing_key=GLOBAL), binding(EVENTS, routing_key="global.#")],
             durable=True,
         )
@@ -39,7 +54,7 @@ def declare(shard_count: int) -> list[Queue]:
         name = shard_queue_name(shard)
         queues.append(
             Queue(
-                name,
+                broker_name(name),
                 bindings=[
                     binding(TASKS, routing_key=name),
                     binding(EVENTS, routing_key="shards.#"),
@@ -73,4 +88,4 @@ def route_task(
         queue = options.get("queue") or GLOBAL
         if not isinstance(queue, str):
             return {}
-    return {"queue": queue, "exchange": TASKS.name, "routing_key": queue}
+    return {"queue": broker_name(queue), "exchange": TASKS.name, "routing_key": queue}

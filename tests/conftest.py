@@ -1,9 +1,11 @@
 """The test suite runs against real PostgreSQL, Redis and the broker.
 
 With DATABASE_URL / REDIS_URL / BROKER_URL set (CI: the machine's PostgreSQL, Redis and RabbitMQ)
-the suite uses those servers, in databases named ``<name>_test`` and Redis database 15; otherwise
-it starts the embedded PostgreSQL and Redis under ``var/``. The databases are created afresh and
-migrated once per run; every test starts from empty player, outbox and aggregate tables.
+the suite uses those servers; otherwise it starts the embedded PostgreSQL and Redis under
+``var/``. Each run has its own databases (``<name>_test_p<pid>``, dropped at the end), its own
+Redis key prefix and its own broker namespace, so runs side by side (or beside a development
+stack on the same services) never touch each other. Every test starts from empty player,
+wallet, outbox and aggregate tables.
 """
 
 from __future__ import annotations
@@ -21,19 +23,19 @@ def _test_environment() -> None:
         services = resolve(database_name="betting_test")
     except ServiceUnavailable as exc:
         pytest.exit(f"error: {exc}", returncode=2)
+    run = f"p{os.getpid()}"
     url = urlsplit(services.database_url)
     name = url.path.lstrip("/")
-    if not name.endswith("_test"):
-        url = url._replace(path=f"/{name}_test")
-    redis_url = urlsplit(services.redis_url)._replace(path="/15").geturl()
-    broker_url = services.broker_url
-    if broker_url == services.redis_url:
-        broker_url = redis_url
+    base = name if name.endswith("_test") else f"{name}_test"
+    url = url._replace(path=f"/{base}_{run}")
     os.environ.update(
         {
             "DATABASE_URL": url.geturl(),
-            "REDIS_URL": redis_url,
-            "BROKER_URL": broker_url,
+            "TEST_DATABASE_BASE": base,
+            "REDIS_URL": services.redis_url,
+            "REDIS_PREFIX": f"test-{run}",
+            "BROKER_URL": services.broker_url,
+            "QUEUE_NAMESPACE": f"test-{run}.",
             "SECRET_KEY": "test-suite-not-secret",
             "PLATFORM_DOMAIN": "localhost",
             "SHARD_COUNT": "2",
@@ -55,10 +57,11 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def platform(request):
-    """Fresh databases, migrated; two brands (alpha, beta); empty Redis db and broker queues."""
+    """This run's databases, migrated; two brands (alpha, beta); declared broker queues."""
     from tests import setup
 
-    return setup.platform_start()
+    yield setup.platform_start()
+    setup.platform_stop()
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass
 
 import redis
@@ -13,7 +15,7 @@ from django_tenants.utils import schema_context
 from apps.brands.models import Brand
 from apps.brands.selectors import BrandRef, forget_hosts
 from apps.brands.services import brand_create
-from apps.ops.databases import databases_drop
+from apps.ops.databases import databases_drop, databases_drop_named
 from apps.wallet.ledger import forget_cached_accounts
 from betting.celery import app as celery_app
 from shards import map as shard_map
@@ -52,18 +54,58 @@ def purge_queues() -> None:
             queue(channel).purge()
 
 
+def _drop_abandoned_runs() -> None:
+    """Drop the databases of earlier runs whose process is gone (a run killed mid-way)."""
+    base = os.environ["TEST_DATABASE_BASE"]
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{base}_p%"])
+        names = [row[0] for row in cursor.fetchall()]
+    abandoned = []
+    for name in names:
+        match = re.fullmatch(rf"{re.escape(base)}_p(\d+)(_shard_\d+)?", name)
+        if match and not _alive(int(match.group(1))):
+            abandoned.append(name)
+    if abandoned:
+        databases_drop_named(abandoned)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def platform_start() -> Platform:
     for conn in connections.all():
         conn.close()
     databases_drop()
     call_command("migrate_all", create_databases=True, verbosity=0)
-    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    _drop_abandoned_runs()
     purge_queues()
     alpha = brand_create(
         slug="alpha", name="Alpha Bets", domains=["alpha.localhost"], currency="EUR"
     )
     beta = brand_create(slug="beta", name="Beta Bets", domains=["beta.localhost"], currency="GBP")
     return Platform(BrandRef.of(alpha), BrandRef.of(beta))
+
+
+def platform_stop() -> None:
+    """Drop this run's databases and delete its Redis keys and broker queues."""
+    with celery_app.connection_for_write() as conn:
+        channel = conn.default_channel
+        for queue in celery_app.amqp.queues.values():
+            queue(channel).delete()
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    for key in client.scan_iter(match=f"{settings.REDIS_PREFIX}*", count=1000):
+        client.delete(key)
+    for conn in connections.all():
+        conn.close()
+    if os.environ.get("KEEP_TEST_DATABASES") != "1":
+        databases_drop()
 
 
 def platform_reset(platform: Platform) -> None:

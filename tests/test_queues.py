@@ -34,9 +34,10 @@ def test_a_task_for_a_player_is_routed_to_the_queue_of_its_shard():
     for shard in (0, 1):
         player_id = _player_ids(shard, 1)[0]
         route = queues.route_task("ops.pool_probe", (), {"player_id": player_id}, {}, pool_probe)
-        assert route["queue"] == f"shard.{shard}"
+        assert route["queue"] == queues.broker_name(f"shard.{shard}")
         assert route["routing_key"] == f"shard.{shard}"
-    assert queues.route_task("ops.global_probe", (), {}, {}, global_probe)["queue"] == "global"
+    route = queues.route_task("ops.global_probe", (), {}, {}, global_probe)
+    assert route["queue"] == queues.broker_name("global")
     with pytest.raises(TypeError):
         queues.route_task("ops.pool_probe", (), {}, {}, pool_probe)
 

@@ -36,16 +36,20 @@ def databases_create_missing() -> list[str]:
     return created
 
 
-def databases_drop(names: list[str] | None = None) -> None:
-    """Drop the configured databases (the test suite's clean start)."""
+def databases_drop() -> None:
+    """Drop the configured databases (the test suite's clean start and end)."""
     for db in settings.DATABASES.values():
-        if names is not None and db["NAME"] not in names:
-            continue
-        with psycopg.connect(
-            **_conninfo(db, "postgres"), autocommit=True, connect_timeout=5
-        ) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                    sql.Identifier(db["NAME"])
-                )
-            )
+        _drop(db, db["NAME"])
+
+
+def databases_drop_named(names: list[str]) -> None:
+    """Drop other databases on the global database's server (abandoned test runs)."""
+    for name in names:
+        _drop(settings.DATABASES["default"], name)
+
+
+def _drop(db: dict, name: str) -> None:
+    with psycopg.connect(**_conninfo(db, "postgres"), autocommit=True, connect_timeout=5) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )

@@ -43,10 +43,12 @@ _POOL = {
 
 
 def _pooled(entry: dict) -> dict:
-    """DB_POOL_MAX=0 turns the pool off (behind a transaction-pooling PgBouncer, say): each
-    connection is then opened and closed around its use."""
+    """DB_POOL_MAX=0 turns the pool off: each thread then keeps one persistent connection
+    (``DB_CONN_MAX_AGE`` seconds, checked before reuse). The worker roles run this way, since
+    Celery closes pools around every task; so does anything behind a transaction-pooling
+    PgBouncer (``DB_CONN_MAX_AGE=0``)."""
     if _POOL["max_size"] <= 0:
-        return {**entry, "CONN_MAX_AGE": 0}
+        return {**entry, "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60), "CONN_HEALTH_CHECKS": True}
     return {**entry, "CONN_MAX_AGE": 0, "OPTIONS": {**entry["OPTIONS"], "pool": dict(_POOL)}}
 
 

@@ -6,7 +6,7 @@ direct routing and to the ``events`` topic exchange for outbox events addressed 
 
 from betting.env import env_int, env_str
 from betting.settings.databases import SHARD_COUNT
-from betting.settings.services import REDIS_URL
+from betting.settings.services import REDIS_PREFIX, REDIS_URL
 from shards import queues
 
 BROKER_URL = env_str("BROKER_URL") or REDIS_URL
@@ -15,7 +15,9 @@ BROKER_IS_AMQP = BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://"))
 CELERY_BROKER_URL = BROKER_URL
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 5
-CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True} if BROKER_IS_AMQP else {}
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {"confirm_publish": True} if BROKER_IS_AMQP else {"global_keyprefix": f"{REDIS_PREFIX}:q:"}
+)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = env_int("CELERY_PREFETCH", 4)
@@ -23,7 +25,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_DEFAULT_QUEUE = "global"
+CELERY_TASK_DEFAULT_QUEUE = queues.broker_name(queues.GLOBAL)
 CELERY_TASK_ROUTES = ("shards.queues.route_task",)
 CELERY_TASK_QUEUES = queues.declare(SHARD_COUNT)
 CELERY_TASK_DEFAULT_EXCHANGE = queues.TASKS.name

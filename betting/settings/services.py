@@ -3,12 +3,14 @@
 from betting.env import env_str
 
 REDIS_URL = env_str("REDIS_URL", "redis://localhost:6379/0")
+# Every key the platform writes starts with this, so installations can share a Redis database.
+REDIS_PREFIX = env_str("REDIS_PREFIX", "betting")
 
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "betting",
+        "KEY_PREFIX": REDIS_PREFIX,
         "TIMEOUT": 300,
     },
 }
@@ -20,6 +22,11 @@ SESSION_CACHE_ALIAS = "default"
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": "betting:ws:", "capacity": 500, "expiry": 30},
+        "CONFIG": {
+            "hosts": [REDIS_URL],
+            "prefix": f"{REDIS_PREFIX}:ws:",
+            "capacity": 500,
+            "expiry": 30,
+        },
     },
 }

@@ -6,6 +6,7 @@ production manifests in ``docker/``.
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 
@@ -28,9 +29,15 @@ def web(*, port: int, host: str = "127.0.0.1") -> Role:
     )
 
 
+# Celery closes database pools around every task; workers keep persistent connections instead.
+WORKER_ENV = {"DB_POOL_MAX": "0"}
+
+
 def _worker(queue: str, node: str, concurrency: int) -> list[str]:
+    namespace = os.environ.get("QUEUE_NAMESPACE", "").strip()
     return [
-        _python(), "-m", "celery", "-A", "betting", "worker", "-Q", queue, "-n", f"{node}@%h",
+        _python(), "-m", "celery", "-A", "betting", "worker", "-Q", f"{namespace}{queue}",
+        "-n", f"{node}@%h",
         "--concurrency", str(concurrency), "--loglevel", "INFO",
         "--without-gossip", "--without-mingle",
     ]  # fmt: skip
@@ -39,11 +46,11 @@ def _worker(queue: str, node: str, concurrency: int) -> list[str]:
 def shard_pool(shard: int, *, concurrency: int = 2) -> Role:
     """The pool of shard k: consumes only queue shard.<k>, pinned by SHARD_POOL."""
     argv = _worker(f"shard.{shard}", f"shard{shard}", concurrency)
-    return Role(f"shard-{shard}", argv, {"SHARD_POOL": str(shard)})
+    return Role(f"shard-{shard}", argv, {"SHARD_POOL": str(shard), **WORKER_ENV})
 
 
 def global_worker(*, concurrency: int = 2) -> Role:
-    return Role("global", _worker("global", "global", concurrency))
+    return Role("global", _worker("global", "global", concurrency), dict(WORKER_ENV))
 
 
 def relay() -> Role:
