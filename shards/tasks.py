@@ -16,7 +16,7 @@ from celery import Task, shared_task
 from django.db import connection
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from shards import context, ids
+from shards import context, ids, queues
 
 BRAND_HEADER = "brand_schema"
 SHARD_HEADER = "shard"
@@ -65,10 +65,8 @@ class PlatformTask(Task):
         return value
 
     def restored(self, kwargs: dict) -> contextlib.AbstractContextManager:
-        schema = self._header(BRAND_HEADER)
-        if schema:
-            return schema_context(schema)
-        return contextlib.nullcontext()
+        """The caller's brand schema, or the public schema: never what the worker had last."""
+        return schema_context(self._header(BRAND_HEADER) or get_public_schema_name())
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         with self.restored(kwargs):
@@ -98,6 +96,24 @@ class ShardTask(PlatformTask):
             raise WrongPool(f"a task of shard {shard} reached the pool of shard {pinned}")
         with super().restored(kwargs), context.on_shard(shard):
             yield
+
+
+def check_pool_queues(consumed: set[str]) -> None:
+    """A pool pinned to shard k consumes exactly shard k's queue; a global worker no shard's.
+
+    Called when a worker starts: a pool wired to the wrong queue would apply events to the wrong
+    shard's database, so it refuses to start instead.
+    """
+    shard = pool_shard()
+    if shard is not None:
+        expected = {queues.broker_name(queues.shard_queue_name(shard))}
+        if consumed != expected:
+            raise WrongPool(f"SHARD_POOL={shard} must consume {expected.pop()}, not {consumed}")
+        return
+    prefix = queues.broker_name("shard.")
+    strays = sorted(q for q in consumed if q.startswith(prefix))
+    if strays:
+        raise WrongPool(f"a worker without SHARD_POOL consumes shard queues {strays}")
 
 
 def shard_task(*args: Any, **options: Any) -> Any:

@@ -47,3 +47,21 @@ def test_the_scheduled_repair_frees_the_login_name(alpha):
         brand=alpha, username="stuck", email="s@example.com", password="a long passphrase"
     )
     assert DirectoryEntry.objects.filter(login_name="stuck").count() == 1
+
+
+def test_registration_of_a_name_held_by_an_account_without_entry_is_refused_cleanly(alpha):
+    from apps.players.models import Player
+    from apps.players.services import PlayerError, shard_for_new_player
+    from shards import map as shard_map
+
+    shard = shard_for_new_player(brand_id=alpha.id, login_name="lost")
+    Player.objects.on_shard(shard).create(
+        brand_id=alpha.id, username="lost", login_name="lost", email="l@example.com", password="x"
+    )
+    with pytest.raises(PlayerError) as refused:
+        player_register(
+            brand=alpha, username="Lost", email="l@example.com", password="a long passphrase"
+        )
+    assert refused.value.code == "username_taken"
+    assert not DirectoryEntry.objects.filter(login_name="lost").exists()
+    assert Player.objects.using(shard_map.alias(shard)).filter(login_name="lost").count() == 1

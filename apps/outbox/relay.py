@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from celery import Celery
 from django.db import close_old_connections, transaction
@@ -86,15 +87,21 @@ def run(app: Celery, *, stop: threading.Event, batch: int = BATCH) -> None:
     """Relay until ``stop`` is set; back off while every outbox is empty."""
     declare_topology(app)
     sleep = IDLE_SLEEP_MIN_S
+    failing: dict[str, tuple[float, float]] = {}  # database -> (retry at, back-off)
     while not stop.is_set():
         published = 0
         for using in databases():
+            retry_at, backoff = failing.get(using, (0.0, 0.0))
+            if time.monotonic() < retry_at:
+                continue  # a database that is down waits its turn; the others go on
             try:
                 published += relay_batch(app, using, batch=batch)
+                failing.pop(using, None)
             except Exception:
                 log.exception("relay failed", extra={"database": using})
                 close_old_connections()
-                stop.wait(1.0)
+                backoff = min(max(backoff * 2, 0.5), 30.0)
+                failing[using] = (time.monotonic() + backoff, backoff)
         if published:
             sleep = IDLE_SLEEP_MIN_S
             log.debug("relayed", extra={"count": published})

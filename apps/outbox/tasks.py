@@ -27,16 +27,27 @@ def database_for(audience: str) -> str:
     return shard_map.alias(shard)
 
 
-@shared_task(
-    name=DELIVER,
-    base=PlatformTask,
-    acks_late=True,
-    autoretry_for=(Exception,),
-    dont_autoretry_for=(WrongPool,),
-    retry_backoff=True,
-    retry_backoff_max=60,
-    max_retries=None,
-)
-def deliver(envelope: dict[str, Any]) -> bool:
+MAX_RETRIES = 20  # with the back-off below, about twenty minutes of trying
+
+
+@shared_task(bind=True, name=DELIVER, base=PlatformTask, acks_late=True, max_retries=MAX_RETRIES)
+def deliver(self, envelope: dict[str, Any]) -> bool:
     event = Event.from_envelope(envelope)
-    return event_apply_once(event=event, using=database_for(event.audience))
+    using = database_for(event.audience)
+    try:
+        return event_apply_once(event=event, using=using)
+    except Exception as exc:
+        # Retry on this pool's own queue: the event may have reached every shard, and only this
+        # one failed to apply it.
+        own = (
+            queues.GLOBAL
+            if using == shard_map.GLOBAL_ALIAS
+            else queues.shard_queue_name(shard_map.number_of(using))
+        )
+        raise self.retry(
+            exc=exc,
+            countdown=min(60, 2**self.request.retries),
+            exchange=queues.TASKS.name,
+            routing_key=own,
+            queue=queues.broker_name(own),
+        ) from exc

@@ -126,8 +126,15 @@ def player_register(
                 brand_id=brand.id,
                 payload={"player_id": player_id, "brand_id": brand.id, "shard": shard},
             )
-    except BaseException:
-        DirectoryEntry.objects.filter(pk=entry.pk).delete()
+    except BaseException as exc:
+        # Undo the directory entry only if the account really is not there: an error raised
+        # after the commit (a dropped connection while committing) must not orphan an account.
+        if not Player.objects.using(using).filter(pk=player_id).exists():
+            DirectoryEntry.objects.filter(pk=entry.pk).delete()
+        if isinstance(exc, IntegrityError):
+            raise PlayerError(
+                "username_taken", "this username is taken", field="username"
+            ) from None
         raise
     return PlayerRef.of(player)
 

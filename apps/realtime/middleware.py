@@ -6,6 +6,8 @@ thread-local set elsewhere.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from channels.db import database_sync_to_async
 from channels.sessions import SessionMiddlewareStack
 from django.db import connection
@@ -19,6 +21,15 @@ def _host(scope) -> str:
         if name == b"host":
             return value.decode("latin-1").split(":")[0].lower()
     return ""
+
+
+def _same_origin(scope, host: str) -> bool:
+    """Browsers send Origin on websockets; when present it must be this very host."""
+    for name, value in scope.get("headers", []):
+        if name == b"origin":
+            origin = urlsplit(value.decode("latin-1"))
+            return (origin.hostname or "").lower() == host
+    return True
 
 
 @database_sync_to_async
@@ -36,7 +47,12 @@ class BrandPlayerMiddleware:
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        brand, player = await _resolve(_host(scope), scope.get("session"))
+        host = _host(scope)
+        if not _same_origin(scope, host):
+            # A page of another site (or another brand) opening this brand's socket with the
+            # visitor's cookie: refused, as Django's CSRF protection refuses a cross-site POST.
+            return await self.app(dict(scope, brand=None, player=None), receive, send)
+        brand, player = await _resolve(host, scope.get("session"))
         scope = dict(scope, brand=brand, player=player)
         return await self.app(scope, receive, send)
 
