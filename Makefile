@@ -20,6 +20,7 @@ run: $(STAMP)  ## start the whole platform in the foreground (Ctrl-C stops it)
 
 test: $(STAMP)  ## lint, import contracts, then the whole suite against real services
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
 
