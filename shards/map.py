@@ -54,4 +54,3 @@ def shard_for(entity_id: int) -> int:
 def alias_for(entity_id: int) -> str:
     """The database alias holding everything about the player (or other entity) ``entity_id``."""
     return alias(ids.shard_of(entity_id))
-
