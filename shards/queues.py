@@ -73,6 +73,16 @@ def event_routing_key(*, topic: str, audience: str) -> str:
     return f"{audience}.{topic}"
 
 
+def task_shard(name: str, kwargs: dict) -> int:
+    """A shard task names its shard by ``player_id=`` (work for a player) or ``shard=``."""
+    if kwargs.get("player_id") is not None:
+        return ids.shard_of(kwargs["player_id"])
+    shard = kwargs.get("shard")
+    if isinstance(shard, int) and not isinstance(shard, bool) and 0 <= shard < ids.MAX_SHARDS:
+        return shard
+    raise TypeError(f"{name} is a shard task and must be called with player_id= or shard=")
+
+
 def route_task(
     name: str, args: tuple, kwargs: dict, options: dict, task: Any = None, **_: Any
 ) -> dict[str, Any]:
@@ -80,10 +90,7 @@ def route_task(
     if options.get("exchange"):
         return {}  # an explicit destination (the relay publishing to ``events``) stands
     if getattr(task, "is_shard_task", False):
-        player_id = kwargs.get("player_id")
-        if player_id is None:
-            raise TypeError(f"{name} is a shard task and must be called with player_id=")
-        queue = shard_queue_name(ids.shard_of(player_id))
+        queue = shard_queue_name(task_shard(name, kwargs))
     else:
         queue = options.get("queue") or GLOBAL
         if not isinstance(queue, str):

@@ -16,7 +16,7 @@ from celery import Task, shared_task
 from django.db import connection
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from shards import context, ids, queues
+from shards import context, queues
 
 BRAND_HEADER = "brand_schema"
 SHARD_HEADER = "shard"
@@ -81,16 +81,16 @@ class ShardTask(PlatformTask):
 
     def headers_for(self, kwargs: dict) -> dict[str, Any]:
         headers = super().headers_for(kwargs)
-        headers[SHARD_HEADER] = ids.shard_of(kwargs["player_id"])
+        headers[SHARD_HEADER] = queues.task_shard(self.name, kwargs)
         return headers
 
     @contextlib.contextmanager
     def restored(self, kwargs: dict) -> Iterator[None]:
-        owner = ids.shard_of(kwargs["player_id"])
+        owner = queues.task_shard(self.name, kwargs)
         shard = self._header(SHARD_HEADER)
         shard = owner if shard is None else int(shard)
         if shard != owner:
-            raise WrongPool(f"header says shard {shard} but the player lives on shard {owner}")
+            raise WrongPool(f"header says shard {shard} but the work is for shard {owner}")
         pinned = pool_shard()
         if pinned is not None and pinned != shard:
             raise WrongPool(f"a task of shard {shard} reached the pool of shard {pinned}")
@@ -117,7 +117,8 @@ def check_pool_queues(consumed: set[str]) -> None:
 
 
 def shard_task(*args: Any, **options: Any) -> Any:
-    """``@shard_task`` declares a task routed by its ``player_id`` keyword to the player's shard."""
+    """``@shard_task`` declares a task routed to a shard's pool by its ``player_id=`` keyword
+    (the player's shard) or its ``shard=`` keyword (work for the whole shard)."""
     return shared_task(*args, base=ShardTask, **options)
 
 

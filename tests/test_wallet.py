@@ -237,3 +237,32 @@ def test_reservation_time_out_must_be_sensible(alpha):
     with pytest.raises(errors.InvalidRequest):
         _call(api.wallet_reserve, alpha, player, amount=1, product="casino",
               idempotency_key="ttl", ttl=dt.timedelta(days=30))  # fmt: skip
+
+
+def test_an_expired_reservation_is_voided_by_the_shards_pool_schedule(alpha):
+    from apps.wallet.tasks import reservations_expire
+
+    player = new_player(alpha, funds=1_000)
+    held = _call(api.wallet_reserve, alpha, player, amount=600, product="sportsbook",
+                 idempotency_key="exp", ttl=dt.timedelta(seconds=1))  # fmt: skip
+    kept = _call(api.wallet_reserve, alpha, player, amount=100, product="sportsbook",
+                 idempotency_key="keep")  # fmt: skip
+    Reservation.objects.for_entity(player.id).filter(pk=held.reservation_id).update(
+        expires_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    )
+    assert reservations_expire(shard=player.shard) == 1
+    assert reservations_expire(shard=player.shard) == 0
+    balance = api.wallet_balance(brand_id=alpha.id, player_id=player.id, currency="EUR")
+    assert (balance.cash, balance.reserved) == (900, 100)
+    statuses = dict(Reservation.objects.for_entity(player.id).values_list("id", "status"))
+    assert statuses == {held.reservation_id: "voided", kept.reservation_id: "open"}
+    books_balance()
+
+
+def test_the_expiry_task_is_routed_to_its_shards_pool():
+    from apps.wallet.tasks import expire_reservations
+    from shards import queues
+
+    route = queues.route_task("wallet.expire_reservations", (), {"shard": 1}, {},
+                              expire_reservations)  # fmt: skip
+    assert route["routing_key"] == "shard.1"

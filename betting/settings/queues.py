@@ -34,4 +34,12 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_BEAT_SCHEDULE = {
     "directory-repair": {"task": "players.directory_repair", "schedule": 3600.0},
+    **{
+        f"expire-reservations-shard-{shard}": {
+            "task": "wallet.expire_reservations",
+            "schedule": 15.0,
+            "kwargs": {"shard": shard},
+        }
+        for shard in range(SHARD_COUNT)
+    },
 }
