@@ -4,16 +4,20 @@ from django.urls import include, path
 
 from apps.backoffice.sites import brand_site
 from apps.players import rest as players_api
+from apps.wallet import rest as wallet_api
 
 api = [
     path("players", players_api.PlayersView.as_view(), name="players"),
     path("session", players_api.SessionView.as_view(), name="session"),
     path("me", players_api.MeView.as_view(), name="me"),
+    path("wallet", wallet_api.WalletView.as_view(), name="wallet"),
+    path("wallet/transactions", wallet_api.TransactionsView.as_view(), name="wallet-transactions"),
 ]
 
 urlpatterns = [
     path("admin/", brand_site.urls),
     path("api/v1/", include((api, "api"), namespace="api")),
+    path("account/wallet/", include("apps.wallet.urls")),
     path("account/", include("apps.players.urls")),
     path("", include("apps.site.urls")),
 ]

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from apps.wallet import views
+
+app_name = "wallet"
+
+urlpatterns = [
+    path("", views.wallet, name="wallet"),
+]
