@@ -12,9 +12,11 @@ from django.contrib.auth.models import Group, User
 
 from apps.backoffice.models import BrandStats
 from apps.backoffice.sites import brand_site, platform_site
+from apps.backoffice.wallet_admin import HouseBalanceAdmin, PlayerWalletMixin
 from apps.brands.models import Brand, Domain
 from apps.players.models import DirectoryEntry
 from apps.players.services import player_get
+from apps.wallet.models import Account
 
 for site in (platform_site, brand_site):
     site.register(User, UserAdmin)
@@ -61,7 +63,7 @@ class BrandScoped:
         return qs.filter(**{self.brand_field: request.tenant.pk})
 
 
-class DirectoryEntryAdmin(BrandScoped, admin.ModelAdmin):
+class DirectoryEntryAdmin(PlayerWalletMixin, BrandScoped, admin.ModelAdmin):
     list_display = ["login_name", "player_id", "shard", "brand", "created_at"]
     search_fields = ["login_name", "=player_id"]
     list_filter = ["shard"]
@@ -104,3 +106,4 @@ class BrandStatsAdmin(BrandScoped, admin.ModelAdmin):
 for site in (platform_site, brand_site):
     site.register(DirectoryEntry, DirectoryEntryAdmin)
     site.register(BrandStats, BrandStatsAdmin)
+    site.register(Account, HouseBalanceAdmin)

@@ -1,0 +1,264 @@
+"""The wallet in the backoffices: a player's ledger, manual adjustments, the house balances.
+
+A player's ledger and the adjustment form hang off the player (directory entry) admin, so they
+find the player through its queryset: on a brand's site that is limited to the brand's own
+players, and another brand's player is a 404. Seeing wallets (a player's ledger, the house
+balances) needs the ``wallet.view_account`` permission and adjusting ``wallet.add_operation`` as
+well (superusers have both); each applied adjustment is recorded on the operation (staff and
+reason, by the wallet) and in the admin's log (LogEntry) of the site it was made on.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from apps.brands.models import Brand
+from apps.players.models import DirectoryEntry
+from apps.wallet import api, selectors
+from apps.wallet.errors import IdempotencyKeyReused, WalletError
+from apps.wallet.views import money
+
+VIEW_PERMISSION = "wallet.view_account"
+ADJUST_PERMISSION = "wallet.add_operation"
+ADJUST_KEY_PREFIX = "backoffice-adjust:"
+LEDGER_PAGE = 50
+
+
+class AdjustmentForm(forms.Form):
+    direction = forms.ChoiceField(
+        choices=[("credit", "Credit: pay the player"), ("debit", "Debit: take from the player")],
+        widget=forms.RadioSelect,
+    )
+    amount = forms.IntegerField(min_value=1, max_value=api.MAX_AMOUNT)
+    reason = forms.CharField(
+        max_length=500, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="recorded with the operation and in the admin log",
+    )  # fmt: skip
+    # One key per form shown: submitting the same form twice applies the adjustment once.
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class PlayerWalletMixin:
+    """For the player (directory entry) admin: the wallet ledger and adjustment pages."""
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<int:object_id>/wallet/",
+                wrap(self.wallet_view),
+                name="{}_{}_wallet".format(*info),
+            ),
+            path(
+                "<int:object_id>/wallet/adjust/",
+                wrap(self.wallet_adjust_view),
+                name="{}_{}_wallet_adjust".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "wallet"] if self.can_see_wallet(request) else fields
+
+    @admin.display(description="wallet")
+    def wallet(self, entry: DirectoryEntry) -> str:
+        balance = selectors.player_balance(
+            brand_id=entry.brand_id, player_id=entry.player_id, currency=entry.brand.currency
+        )
+        return format_html(
+            '<a href="{}">ledger and adjustments</a>: cash {}, bonus {}, held {} {}',
+            self._url("wallet", entry),
+            money(balance.cash, balance.currency),
+            money(balance.bonus, balance.currency),
+            money(balance.reserved, balance.currency),
+            balance.currency,
+        )
+
+    def _url(self, view: str, entry: DirectoryEntry) -> str:
+        name = f"{self.opts.app_label}_{self.opts.model_name}_{view}"
+        return reverse(f"{self.admin_site.name}:{name}", args=[entry.pk])
+
+    def _entry(self, request: HttpRequest, object_id: int) -> DirectoryEntry:
+        """The player, found through this site's (brand-scoped) queryset, or a 404."""
+        entry = self.get_object(request, str(object_id))
+        if entry is None:
+            raise Http404("no such player")
+        if not request.tenant.is_platform and entry.brand_id != request.tenant.pk:
+            raise Http404("no such player")  # the queryset already ensures it; never rely on one
+        if not (self.has_view_permission(request, entry) and self.can_see_wallet(request)):
+            raise PermissionDenied
+        return entry
+
+    def can_see_wallet(self, request: HttpRequest) -> bool:
+        user = request.user
+        return user.is_active and user.is_staff and user.has_perm(VIEW_PERMISSION)
+
+    def can_adjust(self, request: HttpRequest) -> bool:
+        return self.can_see_wallet(request) and request.user.has_perm(ADJUST_PERMISSION)
+
+    def _context(self, request: HttpRequest, entry: DirectoryEntry, title: str) -> dict:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "entry": entry,
+            "brand": entry.brand,
+            "change_url": reverse(
+                f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_change",
+                args=[entry.pk],
+            ),
+            "wallet_url": self._url("wallet", entry),
+            "adjust_url": self._url("wallet_adjust", entry),
+            "can_adjust": self.can_adjust(request),
+        }
+
+    def wallet_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        entry = self._entry(request, object_id)
+        try:
+            before = selectors.parse_cursor(request.GET.get("before"))
+        except selectors.InvalidCursor:
+            return HttpResponseBadRequest("before must be an operation id")
+        ledger = selectors.ledger_page(
+            brand_id=entry.brand_id, player_id=entry.player_id, before=before, limit=LEDGER_PAGE
+        )
+        context = self._context(request, entry, f"Wallet of {entry.login_name}")
+        context.update(
+            accounts=[
+                {"account": a, "balance": money(a.balance, a.currency)} for a in ledger.accounts
+            ],
+            operations=[
+                {"item": item, "transfers": transfers} for item, transfers in ledger.operations
+            ],
+            next=ledger.next,
+            first_page=before is None,
+        )
+        return TemplateResponse(request, "wallet/admin/ledger.html", context)
+
+    def wallet_adjust_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        entry = self._entry(request, object_id)
+        if not self.can_adjust(request):
+            raise PermissionDenied
+        currency = entry.brand.currency
+        form = AdjustmentForm(request.POST or None, initial={"idempotency_key": uuid.uuid4()})
+        form.fields["amount"].help_text = f"in {currency} minor units"
+        status = 200
+        if request.method == "POST":
+            status = 400
+            if form.is_valid():
+                data = form.cleaned_data
+                try:
+                    result = api.wallet_adjust(
+                        brand_id=entry.brand_id,
+                        player_id=entry.player_id,
+                        currency=currency,
+                        amount=data["amount"],
+                        direction=data["direction"],
+                        reason=data["reason"],
+                        staff=request.user.get_username(),
+                        idempotency_key=f"{ADJUST_KEY_PREFIX}{data['idempotency_key']}",
+                    )
+                except IdempotencyKeyReused as exc:
+                    # This form already made an adjustment, with other values: nothing changed
+                    # now. It gets a new key, so that submitting it again makes a new one.
+                    form.add_error(
+                        None,
+                        "This form was already submitted with other values and that adjustment "
+                        "was applied (see the ledger); nothing was changed now. Submit again to "
+                        f"make a new adjustment ({exc.code}).",
+                    )
+                    form.data = form.data.copy()
+                    form.data["idempotency_key"] = str(uuid.uuid4())
+                    status = exc.http_status
+                except WalletError as exc:
+                    form.add_error(None, f"The wallet refused the adjustment: {exc} ({exc.code}).")
+                    status = exc.http_status
+                else:
+                    self._adjusted(request, entry, result, data)
+                    return redirect(self._url("wallet", entry))
+        context = self._context(request, entry, f"Adjust the wallet of {entry.login_name}")
+        balance = selectors.player_balance(
+            brand_id=entry.brand_id, player_id=entry.player_id, currency=currency
+        )
+        context.update(form=form, currency=currency, cash=balance.cash)
+        return TemplateResponse(request, "wallet/admin/adjust.html", context, status=status)
+
+    def _adjusted(self, request, entry, result: api.WalletResult, data: dict) -> None:
+        figure = f"{money(result.amount, result.currency)} {result.currency}"
+        if result.replayed:
+            messages.warning(
+                request,
+                f"This adjustment form was already submitted: operation {result.operation_id} "
+                "was applied once and not again.",
+            )
+            return
+        self.log_change(
+            request,
+            entry,
+            f"Wallet adjustment: {data['direction']} {result.amount} {result.currency} "
+            f"(minor units), operation {result.operation_id}; reason: {data['reason']}",
+        )
+        messages.success(
+            request,
+            f"Adjusted: {data['direction']} of {figure} (operation {result.operation_id}); "
+            f"cash is now {money(result.balance.cash, result.currency)} {result.currency}.",
+        )
+
+
+class HouseBalanceAdmin(admin.ModelAdmin):
+    """The wallet's accounts, seen as the house balances per brand, product and currency (the
+    stripes of every shard summed). Player accounts are seen on each player's ledger."""
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "",
+                self.admin_site.admin_view(self.changelist_view),
+                name="{}_{}_changelist".format(*info),
+            )
+        ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        brand_id = None if request.tenant.is_platform else request.tenant.pk
+        balances = selectors.house_balances(brand_id=brand_id)
+        names = dict(
+            Brand.objects.filter(pk__in={b.brand_id for b in balances}).values_list("pk", "name")
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "House balances",
+            "all_brands": brand_id is None,
+            "balances": [
+                {
+                    "row": b,
+                    "brand": names.get(b.brand_id, f"brand {b.brand_id}"),
+                    "balance": money(b.balance, b.currency),
+                }
+                for b in balances
+            ],
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "wallet/admin/house_balances.html", context)
