@@ -16,6 +16,7 @@ from apps.brands.models import Brand
 from apps.brands.selectors import BrandRef, forget_hosts
 from apps.brands.services import brand_create
 from apps.ops.databases import databases_drop, databases_drop_named
+from apps.wallet.api import forget_brands
 from apps.wallet.ledger import forget_cached_accounts
 from betting.celery import app as celery_app
 from shards import map as shard_map
@@ -109,9 +110,10 @@ def platform_stop() -> None:
 
 
 def platform_reset(platform: Platform) -> None:
-    keep_schemas = {"public", platform.alpha.schema_name, platform.beta.schema_name}
     connection = connections["default"]
     connection.set_schema_to_public()
+    _truncate("default", "public", KEEP_GLOBAL)
+    keep_schemas = {"public", platform.alpha.schema_name, platform.beta.schema_name}
     for brand in Brand.objects.exclude(schema_name__in=keep_schemas):
         with connection.cursor() as cursor:
             cursor.execute(f'DROP SCHEMA IF EXISTS "{brand.schema_name}" CASCADE')
@@ -119,7 +121,7 @@ def platform_reset(platform: Platform) -> None:
         Brand.objects.filter(pk=brand.pk).delete()
     forget_hosts()
     forget_cached_accounts()
-    _truncate("default", "public", KEEP_GLOBAL)
+    forget_brands()
     for schema in (platform.alpha.schema_name, platform.beta.schema_name):
         with schema_context(schema):
             _truncate("default", schema, KEEP)

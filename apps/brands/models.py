@@ -41,6 +41,13 @@ class Brand(TenantMixin):
     mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.B2C)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # External (seamless) wallet: the operator's wallet approves every money movement.
+    wallet_url = models.URLField(
+        blank=True, help_text="the operator's wallet API (external wallet mode); empty: internal"
+    )
+    wallet_secret = models.CharField(
+        max_length=200, blank=True, help_text="shared secret for the HMAC-SHA256 signatures"
+    )
 
     auto_create_schema = True
     auto_drop_schema = False

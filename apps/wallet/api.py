@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.db import DataError, IntegrityError, connections, transaction
 
-from apps.brands.selectors import brand_ref
+from apps.brands.models import Brand
 from apps.realtime.notify import player_notify
 from apps.wallet import ledger
 from apps.wallet.errors import (
@@ -29,7 +29,9 @@ from apps.wallet.errors import (
     UnknownPlayer,
     UnknownReservation,
 )
+from apps.wallet.external import OperatorWallet, external_credit, external_debit
 from apps.wallet.ledger import Claimed, Move, PlayerAccounts
+from apps.wallet.results import Balance, WalletResult
 from betting import currencies
 from shards import ids
 from shards import map as shard_map
@@ -40,30 +42,49 @@ DEFAULT_RESERVATION_TTL = dt.timedelta(minutes=5)
 MAX_RESERVATION_TTL = dt.timedelta(days=7)
 PRODUCTS = ("sportsbook", "casino", "payments", "adjustments")
 _BRAND_TTL_S = 60.0
-_brand_currency: dict[int, tuple[float, str | None]] = {}
 
 
 @dataclass(frozen=True)
-class Balance:
+class _BrandWallet:
     currency: str
-    cash: int
-    bonus: int
-    reserved: int
-
-    @property
-    def available(self) -> int:
-        return self.cash
+    operator: OperatorWallet | None  # set in external wallet mode
 
 
-@dataclass(frozen=True)
-class WalletResult:
-    operation_id: int
-    kind: str
-    amount: int
-    currency: str
-    balance: Balance
-    replayed: bool
-    reservation_id: int | None = None
+_brands: dict[int, tuple[float, _BrandWallet | None]] = {}
+
+
+def _brand_wallet(brand_id: int) -> _BrandWallet:
+    now = time.monotonic()
+    cached = _brands.get(brand_id)
+    if cached is None or cached[0] < now:
+        brand = Brand.objects.filter(pk=brand_id).exclude(schema_name="public").first()
+        config = None
+        if brand is not None:
+            external = brand.mode != Brand.Mode.B2C and bool(brand.wallet_url)
+            operator = OperatorWallet(brand.wallet_url, brand.wallet_secret) if external else None
+            config = _BrandWallet(brand.currency, operator)
+        cached = (now + _BRAND_TTL_S, config)
+        _brands[brand_id] = cached
+    if cached[1] is None:
+        raise UnknownPlayer(f"no brand {brand_id}")
+    return cached[1]
+
+
+def forget_brands() -> None:
+    _brands.clear()
+
+
+def operator_wallet(brand_id: int) -> OperatorWallet:
+    """The operator's wallet of a brand in external wallet mode."""
+    operator = _brand_wallet(brand_id).operator
+    if operator is None:
+        raise InvalidRequest(f"brand {brand_id} has no external wallet")
+    return operator
+
+
+def _internal_only(brand_id: int, what: str) -> None:
+    if _brand_wallet(brand_id).operator is not None:
+        raise InvalidRequest(f"{what} is not available in external wallet mode")
 
 
 def _check_amount(amount: object, *, allow_zero: bool = False) -> int:
@@ -79,16 +100,9 @@ def _check_amount(amount: object, *, allow_zero: bool = False) -> int:
 def _check_currency(brand_id: int, currency: object) -> str:
     if not isinstance(currency, str) or not currencies.is_supported(currency):
         raise UnknownCurrency(f"unknown currency {currency!r}")
-    now = time.monotonic()
-    cached = _brand_currency.get(brand_id)
-    if cached is None or cached[0] < now:
-        brand = brand_ref(brand_id)
-        cached = (now + _BRAND_TTL_S, brand.currency if brand else None)
-        _brand_currency[brand_id] = cached
-    if cached[1] is None:
-        raise UnknownPlayer(f"no brand {brand_id}")
-    if currency != cached[1]:
-        raise CurrencyNotAllowed(f"this brand's wallets are in {cached[1]}, not {currency}")
+    allowed = _brand_wallet(brand_id).currency
+    if currency != allowed:
+        raise CurrencyNotAllowed(f"this brand's wallets are in {allowed}, not {currency}")
     return currency
 
 
@@ -194,9 +208,17 @@ def wallet_credit(
     *, brand_id: int, player_id: int, currency: str, amount: int, product: str,
     idempotency_key: str, details: dict | None = None,
 ) -> WalletResult:  # fmt: skip
-    """Pay ``amount`` into the player's cash from the product's house account."""
+    """Pay ``amount`` into the player's cash from the product's house account (in external
+    wallet mode: into the player's wallet at the operator)."""
     amount, currency = _check_amount(amount), _check_currency(brand_id, currency)
     product, key = _check_product(product), _check_key(idempotency_key)
+    operator = _brand_wallet(brand_id).operator
+    if operator is not None:
+        _shard_of_player(player_id)
+        return external_credit(
+            operator, brand_id=brand_id, player_id=player_id, currency=currency, amount=amount,
+            product=product, key=key, details=details,
+        )  # fmt: skip
 
     def build(cursor, accounts, claimed):
         house = _house(cursor, product, accounts, currency, player_id)
@@ -212,9 +234,17 @@ def wallet_debit(
     *, brand_id: int, player_id: int, currency: str, amount: int, product: str,
     idempotency_key: str, details: dict | None = None,
 ) -> WalletResult:  # fmt: skip
-    """Take ``amount`` from the player's cash into the product's house account."""
+    """Take ``amount`` from the player's cash into the product's house account (in external
+    wallet mode: from the player's wallet at the operator, which must approve it)."""
     amount, currency = _check_amount(amount), _check_currency(brand_id, currency)
     product, key = _check_product(product), _check_key(idempotency_key)
+    operator = _brand_wallet(brand_id).operator
+    if operator is not None:
+        _shard_of_player(player_id)
+        return external_debit(
+            operator, brand_id=brand_id, player_id=player_id, currency=currency, amount=amount,
+            product=product, key=key, details=details,
+        )  # fmt: skip
 
     def build(cursor, accounts, claimed):
         house = _house(cursor, product, accounts, currency, player_id)
@@ -233,6 +263,7 @@ def wallet_reserve(
 ) -> WalletResult:  # fmt: skip
     """Hold ``amount`` of the player's cash; commit or void it later (or it voids at expiry)."""
     amount, currency = _check_amount(amount), _check_currency(brand_id, currency)
+    _internal_only(brand_id, "a reservation")
     product, key = _check_product(product), _check_key(idempotency_key)
     if not dt.timedelta(seconds=1) <= ttl <= MAX_RESERVATION_TTL:
         raise InvalidRequest("reservation time-out must be between 1 s and 7 days")
@@ -289,6 +320,7 @@ def wallet_commit(
 ) -> WalletResult:  # fmt: skip
     """Take ``amount`` (all or part) of a reservation into the house; release the rest."""
     amount, currency = _check_amount(amount), _check_currency(brand_id, currency)
+    _internal_only(brand_id, "committing a reservation")
     key = _check_key(idempotency_key)
 
     def build(cursor, accounts, claimed):
@@ -314,6 +346,7 @@ def wallet_void(
 ) -> WalletResult:  # fmt: skip
     """Release a whole reservation back to the player's cash."""
     currency, key = _check_currency(brand_id, currency), _check_key(idempotency_key)
+    _internal_only(brand_id, "voiding a reservation")
 
     def build(cursor, accounts, claimed):
         reserved, _ = _close_reservation(
@@ -334,6 +367,7 @@ def wallet_transfer(
 ) -> WalletResult:  # fmt: skip
     """Move ``amount`` between the player's own cash and bonus accounts."""
     amount, currency = _check_amount(amount), _check_currency(brand_id, currency)
+    _internal_only(brand_id, "a transfer between accounts")
     key = _check_key(idempotency_key)
     if {source, target} != {"cash", "bonus"}:
         raise InvalidRequest("transfers go between the cash and bonus accounts")
@@ -354,6 +388,7 @@ def wallet_adjust(
 ) -> WalletResult:  # fmt: skip
     """A manual correction by staff, with a mandatory reason, against the adjustments account."""
     amount, currency = _check_amount(amount), _check_currency(brand_id, currency)
+    _internal_only(brand_id, "a manual adjustment")
     key = _check_key(idempotency_key)
     if direction not in {"credit", "debit"}:
         raise InvalidRequest("direction must be credit or debit")

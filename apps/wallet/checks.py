@@ -39,6 +39,15 @@ CHECKS = {
     "operation without transfers": """
         SELECT o.id, o.kind FROM wallet_operation o
         WHERE NOT EXISTS (SELECT 1 FROM wallet_transfer t WHERE t.operation_id = o.id)
+          AND NOT EXISTS (SELECT 1 FROM wallet_externalcall e
+                          WHERE e.id = o.id AND e.status <> 'applied' AND e.kind = 'debit')
+    """,
+    "external debit applied without its shadow transfer, or shadowed without approval": """
+        SELECT e.id, e.status, count(t.id) FROM wallet_externalcall e
+        LEFT JOIN wallet_transfer t ON t.operation_id = e.id
+        WHERE e.kind = 'debit'
+        GROUP BY e.id, e.status
+        HAVING (e.status = 'applied') <> (count(t.id) = 1)
     """,
 }
 SAMPLE = 5

@@ -176,6 +176,8 @@ def claim(
 
 def post(cursor: CursorWrapper, *, operation_id: int, currency: str, moves: list[Move]) -> None:
     """Apply ``moves``: balances first (in account id order), then the immutable transfers."""
+    if not moves:
+        raise ValueError("a posting needs at least one transfer")
     deltas: dict[int, int] = defaultdict(int)
     for move in moves:
         deltas[move.debit] -= move.amount

@@ -27,6 +27,7 @@ class Account(ShardModel):
         CASINO = "casino"
         PAYMENTS = "payments"
         ADJUSTMENTS = "adjustments"
+        OPERATOR = "operator"  # external wallet mode: what the operator's wallet holds for us
 
     brand_id = models.IntegerField()
     player_id = models.BigIntegerField(null=True, blank=True)
@@ -169,3 +170,47 @@ class Reservation(ShardModel):
 
     def __str__(self) -> str:
         return f"reservation {self.id} {self.amount} {self.currency} {self.status}"
+
+
+class ExternalCall(ShardModel):
+    """The state of one operation in external wallet mode, as agreed with the operator's wallet.
+
+    ``pending``: asked, no answer yet; ``applied``: both sides moved the money; ``refused``: the
+    operator said no and neither side moved it; ``rolling_back``: a debit failed or timed out and
+    its rollback is being retried until the operator acknowledges it; ``rolled_back``: done.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        APPLIED = "applied"
+        REFUSED = "refused"
+        ROLLING_BACK = "rolling_back"
+        ROLLED_BACK = "rolled_back"
+
+    shard_key = "player_id"
+
+    id = models.BigIntegerField(primary_key=True, help_text="the operation's id")
+    brand_id = models.IntegerField()
+    player_id = models.BigIntegerField()
+    kind = models.CharField(max_length=10)
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=14, choices=Status.choices, default=Status.PENDING)
+    refusal = models.CharField(max_length=60, blank=True)
+    operator_balance = models.BigIntegerField(null=True, blank=True)
+    attempts = models.IntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(db_default=Func(function="now"))
+    updated_at = models.DateTimeField(db_default=Func(function="now"))
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["updated_at"],
+                condition=Q(status__in=["pending", "rolling_back"]),
+                name="wallet_external_unsettled",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} {self.currency}: {self.status}"

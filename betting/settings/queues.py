@@ -42,4 +42,12 @@ CELERY_BEAT_SCHEDULE = {
         }
         for shard in range(SHARD_COUNT)
     },
+    **{
+        f"external-wallet-sweep-shard-{shard}": {
+            "task": "wallet.external_sweep",
+            "schedule": 15.0,
+            "kwargs": {"shard": shard},
+        }
+        for shard in range(SHARD_COUNT)
+    },
 }
