@@ -58,6 +58,9 @@ def test_create_brand_makes_schema_and_domains(clean, capsys):
         ({"domain": ["localhost"]}, "duplicate_domain"),
         ({"domain": ["d.localhost", "D.localhost"]}, "duplicate_domain"),
         ({"slug": "alpha"}, "duplicate_slug"),
+        ({"wallet_url": "http://127.0.0.1:9/", "mode": "b2c"}, "invalid_wallet"),
+        ({"wallet_url": "ftp://127.0.0.1/", "mode": "b2b"}, "invalid_wallet"),
+        ({"wallet_url": "http://127.0.0.1:9/", "mode": "b2b"}, "invalid_wallet"),  # no secret
     ],
 )
 def test_create_brand_refuses_bad_input_and_creates_nothing(clean, options, code):

@@ -34,6 +34,7 @@ class BrandAdmin(admin.ModelAdmin):
     list_filter = ["mode", "currency", "is_active"]
     search_fields = ["name", "slug"]
     readonly_fields = ["schema_name", "slug", "created_at"]
+    exclude = ["wallet_secret"]  # a secret is set from the environment, never shown
     inlines = [DomainInline]
 
     def get_queryset(self, request):

@@ -165,7 +165,8 @@ class PlayerWalletMixin:
                         amount=data["amount"],
                         direction=data["direction"],
                         reason=data["reason"],
-                        staff=request.user.get_username(),
+                        # Brand and platform staff may share a username: say whose it is.
+                        staff=f"{request.tenant.schema_name}:{request.user.get_username()}",
                         idempotency_key=f"{ADJUST_KEY_PREFIX}{data['idempotency_key']}",
                     )
                 except IdempotencyKeyReused as exc:

@@ -40,6 +40,8 @@ def brand_create(
     domains: list[str],
     currency: str,
     mode: str = Brand.Mode.B2C,
+    wallet_url: str = "",
+    wallet_secret: str = "",
 ) -> Brand:
     slug = slug.strip()
     if not re.match(SLUG_RE, slug):
@@ -58,6 +60,13 @@ def brand_create(
         )
     if mode not in Brand.Mode.values:
         raise BrandError("invalid_mode", f"mode must be one of {', '.join(Brand.Mode.values)}")
+    if wallet_url:
+        if mode == Brand.Mode.B2C:
+            raise BrandError("invalid_wallet", "an external wallet needs mode b2b or embedded")
+        if not re.match(r"^https?://[^\s/]+", wallet_url):
+            raise BrandError("invalid_wallet", "the wallet URL must be http(s)://host[/path]")
+        if len(wallet_secret) < 16:
+            raise BrandError("invalid_wallet", "the wallet secret must have 16+ characters")
     if not domains:
         raise BrandError("invalid_domain", "a brand needs at least one domain")
     hosts = [_clean_domain(d) for d in domains]
@@ -80,7 +89,13 @@ def brand_create(
         try:
             with transaction.atomic(using="default"):
                 brand = Brand(
-                    schema_name=schema, slug=slug, name=name, currency=currency, mode=mode
+                    schema_name=schema,
+                    slug=slug,
+                    name=name,
+                    currency=currency,
+                    mode=mode,
+                    wallet_url=wallet_url,
+                    wallet_secret=wallet_secret,
                 )
                 brand.save(verbosity=0)
                 for index, host in enumerate(hosts):

@@ -1,5 +1,7 @@
 """manage.py create_brand: create a brand with its schema and domains."""
 
+import os
+
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.brands.models import Brand
@@ -18,6 +20,14 @@ class Command(BaseCommand):
         parser.add_argument("--currency", required=True, help="ISO 4217 code, e.g. EUR")
         parser.add_argument("--mode", default=Brand.Mode.B2C, choices=Brand.Mode.values)
         parser.add_argument(
+            "--wallet-url", default="", help="the operator's wallet API (external wallet mode)"
+        )
+        parser.add_argument(
+            "--wallet-secret-env",
+            default="",
+            help="environment variable holding the operator wallet's shared secret",
+        )
+        parser.add_argument(
             "--if-missing",
             action="store_true",
             help="succeed without changes when a brand with this slug already exists",
@@ -27,6 +37,7 @@ class Command(BaseCommand):
         if opts["if_missing"] and Brand.objects.filter(slug=opts["slug"]).exists():
             self.stdout.write(f"brand {opts['slug']} already exists")
             return
+        secret = os.environ.get(opts["wallet_secret_env"], "") if opts["wallet_secret_env"] else ""
         try:
             brand = brand_create(
                 slug=opts["slug"],
@@ -34,6 +45,8 @@ class Command(BaseCommand):
                 domains=opts["domain"],
                 currency=opts["currency"],
                 mode=opts["mode"],
+                wallet_url=opts["wallet_url"],
+                wallet_secret=secret,
             )
         except BrandError as exc:
             raise CommandError(f"{exc.code}: {exc}") from exc
