@@ -258,7 +258,7 @@ def test_wallets_and_adjustments_need_their_permissions(wallets, alpha):
     assert adjust(cashier, player, form_key(cashier, player), amount="25").status_code == 302
     assert cash_of(alpha, player) == cash + 25
     (op,) = operations_of(player, kind="adjust")
-    assert op.details["staff"] == "cashier"
+    assert op.details["staff"] == "brand_alpha:cashier"
     (log,) = log_entries(alpha.schema_name)
     assert log.user.username == "cashier"
 
