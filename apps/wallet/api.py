@@ -182,6 +182,7 @@ def _apply(
             message={
                 "type": "balance", "currency": currency, "cash": balance.cash,
                 "bonus": balance.bonus, "reserved": balance.reserved,
+                "available": balance.available,
                 "operation": str(claimed.operation_id), "kind": kind,
             },
         )  # fmt: skip
