@@ -189,8 +189,10 @@ def test_an_adjustment_applies_once_on_a_double_submit_and_names_the_staff(walle
     assert cash_of(alpha, player) == cash + 1_500
     (op,) = operations_of(player, kind="adjust")
     assert op.details == {
-        "direction": "credit", "reason": "compensation for a void market", "staff": "brand_alpha:boss",
-    }  # fmt: skip
+        "direction": "credit",
+        "reason": "compensation for a void market",
+        "staff": "brand_alpha:boss",
+    }
     assert (op.amount, op.product, op.currency) == (1_500, "adjustments", "EUR")
     assert op.idempotency_key.endswith(key)
     (log,) = log_entries(alpha.schema_name)
