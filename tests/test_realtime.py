@@ -83,3 +83,20 @@ def test_a_session_of_another_brand_is_refused(web, alpha, beta):
 
 def test_an_unknown_host_is_refused(web, clean):
     assert _refused(web, "nowhere.localhost") == 403
+
+
+def test_a_wallet_posting_pushes_the_new_balance_after_commit(web, alpha):
+    from apps.wallet import api
+
+    player_id, cookie = _login(alpha, "dana")
+    with live.websocket(web, "alpha.localhost", cookie) as sock:
+        assert json.loads(sock.recv(timeout=10))["type"] == "hello"
+        api.wallet_credit(brand_id=alpha.id, player_id=player_id, currency="EUR", amount=1_250,
+                          product="payments", idempotency_key="push-1")  # fmt: skip
+        pushed = json.loads(sock.recv(timeout=10))
+        assert pushed["type"] == "balance"
+        assert (pushed["cash"], pushed["available"], pushed["currency"]) == (1_250, 1_250, "EUR")
+        with pytest.raises(Exception):  # noqa: B017 (the wallet's refusal)
+            api.wallet_debit(brand_id=alpha.id, player_id=player_id, currency="EUR",
+                             amount=5_000, product="casino", idempotency_key="push-2")  # fmt: skip
+        assert _quiet(sock), "a refused debit must not push anything"
