@@ -87,6 +87,7 @@ def test_an_unknown_host_is_refused(web, clean):
 
 def test_a_wallet_posting_pushes_the_new_balance_after_commit(web, alpha):
     from apps.wallet import api
+    from apps.wallet.errors import InsufficientFunds
 
     player_id, cookie = _login(alpha, "dana")
     with live.websocket(web, "alpha.localhost", cookie) as sock:
@@ -96,7 +97,7 @@ def test_a_wallet_posting_pushes_the_new_balance_after_commit(web, alpha):
         pushed = json.loads(sock.recv(timeout=10))
         assert pushed["type"] == "balance"
         assert (pushed["cash"], pushed["available"], pushed["currency"]) == (1_250, 1_250, "EUR")
-        with pytest.raises(Exception):  # noqa: B017 (the wallet's refusal)
+        with pytest.raises(InsufficientFunds):
             api.wallet_debit(brand_id=alpha.id, player_id=player_id, currency="EUR",
                              amount=5_000, product="casino", idempotency_key="push-2")  # fmt: skip
         assert _quiet(sock), "a refused debit must not push anything"
