@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bench.scenarios import http
+from bench.scenarios import http, wallet
 
 Scenario = Callable[..., dict]  # run(*, quick: bool) -> the scenario's figures
 
 SCENARIOS: dict[str, Scenario] = {
     "http": http.run,
+    "wallet": wallet.run,
 }
