@@ -19,14 +19,14 @@ CACHES = {
 SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 SESSION_CACHE_ALIAS = "default"
 
+# The pub/sub layer: sending to a group is one PUBLISH (no group bookkeeping in Redis), which is
+# what the hot paths (every wallet posting pushes the new balance) can afford.
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {
             "hosts": [REDIS_URL],
             "prefix": f"{REDIS_PREFIX}:ws:",
-            "capacity": 500,
-            "expiry": 30,
         },
     },
 }
