@@ -56,3 +56,18 @@ def test_registration_queries(alpha):
     # global: BEGIN, search_path, directory insert, COMMIT;
     # shard: id allocation, BEGIN, account insert, outbox insert, COMMIT.
     assert _counts(captured) == {"default": 4, home: 5}
+
+
+def test_a_wallet_debit_is_one_statement_once_its_accounts_are_known(alpha):
+    from apps.wallet import api
+    from tests.wallet_helpers import new_player
+
+    player = new_player(alpha, funds=1_000)
+    home = shard_map.alias_for(player.id)
+    api.wallet_debit(brand_id=alpha.id, player_id=player.id, currency="EUR", amount=1,
+                     product="casino", idempotency_key="warm")  # fmt: skip
+    stack, captured = _capture()
+    with stack:
+        api.wallet_debit(brand_id=alpha.id, player_id=player.id, currency="EUR", amount=1,
+                         product="casino", idempotency_key="hot")  # fmt: skip
+    assert _counts(captured) == {home: 1}

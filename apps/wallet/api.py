@@ -8,6 +8,7 @@ The new balance is pushed to the player's websocket after the transaction commit
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable
@@ -128,6 +129,31 @@ def _shard_of_player(player_id: object) -> str:
 Build = Callable[[ledger.CursorWrapper, PlayerAccounts, Claimed], list[Move]]
 
 
+SINGLE_STATEMENT_KINDS = frozenset({"credit", "debit", "transfer", "adjust"})
+
+
+def _apply_in_steps(
+    using: str, *, brand_id: int, player_id: int, currency: str, kind: str, key: str,
+    amount: int, product: str, build: Build, reservation_id: int | None, details: dict | None,
+    request_print: str,
+) -> tuple[Claimed, dict[str, int]]:  # fmt: skip
+    """Operations on reservations: claim, then work out the moves (they depend on the
+    reservation's row), then post, in one transaction."""
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        accounts = ledger.player_accounts(
+            cursor, using, brand_id=brand_id, player_id=player_id, currency=currency
+        )
+        claimed = ledger.claim(
+            cursor, brand_id=brand_id, player_id=player_id, kind=kind, key=key,
+            request_print=request_print, currency=currency, amount=amount, product=product,
+            reservation_id=reservation_id, details=details,
+        )  # fmt: skip
+        if not claimed.replayed:
+            moves = [m for m in build(cursor, accounts, claimed) if m.amount > 0]
+            ledger.post(cursor, operation_id=claimed.operation_id, currency=currency, moves=moves)
+        return claimed, ledger.balances(cursor, player_id=player_id, currency=currency)
+
+
 def _apply(
     *,
     brand_id: int,
@@ -149,22 +175,34 @@ def _apply(
             "product": product, "reservation": reservation_id, **(fingerprint_extra or {}),
         }
     )  # fmt: skip
+    connection = connections[using]
     try:
-        with transaction.atomic(using=using), connections[using].cursor() as cursor:
-            accounts = ledger.player_accounts(
-                cursor, using, brand_id=brand_id, player_id=player_id, currency=currency
+        if kind in SINGLE_STATEMENT_KINDS:
+            # One statement claims and posts: on its own it is its own transaction (one round
+            # trip); inside a caller's transaction it runs in a savepoint.
+            scope = (
+                transaction.atomic(using=using)
+                if connection.in_atomic_block
+                else contextlib.nullcontext()
             )
-            claimed = ledger.claim(
-                cursor, brand_id=brand_id, player_id=player_id, kind=kind, key=key,
-                request_print=request_print, currency=currency, amount=amount, product=product,
-                reservation_id=reservation_id, details=details,
-            )  # fmt: skip
-            if not claimed.replayed:
-                moves = [m for m in build(cursor, accounts, claimed) if m.amount > 0]
-                ledger.post(
-                    cursor, operation_id=claimed.operation_id, currency=currency, moves=moves
+            with scope, connection.cursor() as cursor:
+                accounts = ledger.player_accounts(
+                    cursor, using, brand_id=brand_id, player_id=player_id, currency=currency
                 )
-            now = ledger.balances(cursor, player_id=player_id, currency=currency)
+                moves = [m for m in build(cursor, accounts, None) if m.amount > 0]
+                posted = ledger.post_once(
+                    cursor, brand_id=brand_id, player_id=player_id, kind=kind, key=key,
+                    request_print=request_print, currency=currency, amount=amount,
+                    product=product, details=details, moves=moves, accounts=accounts,
+                )  # fmt: skip
+            claimed = Claimed(posted.operation_id, posted.replayed, reservation_id)
+            now = posted.balances
+        else:
+            claimed, now = _apply_in_steps(
+                using, brand_id=brand_id, player_id=player_id, currency=currency, kind=kind,
+                key=key, amount=amount, product=product, build=build,
+                reservation_id=reservation_id, details=details, request_print=request_print,
+            )  # fmt: skip
     except IntegrityError as exc:
         if "wallet_player_balance_not_negative" in str(exc):
             raise InsufficientFunds("not enough funds") from None

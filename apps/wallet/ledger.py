@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections, transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.backends.utils import CursorWrapper
 
 from apps.players.models import Player
@@ -220,3 +220,55 @@ def balances(cursor: CursorWrapper, *, player_id: int, currency: str) -> dict[st
 
 def cursor_for(using: str) -> CursorWrapper:
     return connections[using].cursor()
+
+
+@dataclass(frozen=True)
+class Posted:
+    operation_id: int
+    replayed: bool
+    balances: dict[str, int]
+
+
+def post_once(
+    cursor: CursorWrapper,
+    *,
+    brand_id: int,
+    player_id: int,
+    kind: str,
+    key: str,
+    request_print: str,
+    currency: str,
+    amount: int,
+    product: str,
+    details: dict | None,
+    moves: list[Move],
+    accounts: PlayerAccounts,
+) -> Posted:
+    """Claim the key and post ``moves`` in one statement (``wallet_post``); the player's balances.
+
+    A reused key with other data raises IdempotencyKeyReused; a negative player balance raises
+    the database's IntegrityError, as the multi-statement path does.
+    """
+    if not moves:
+        raise ValueError("a posting needs at least one transfer")
+    try:
+        cursor.execute(
+            "SELECT out_operation, out_replayed, out_balances FROM wallet_post("
+            "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                brand_id, player_id, kind, key, request_print, currency, amount, product,
+                json.dumps(details or {}), [m.debit for m in moves], [m.credit for m in moves],
+                [m.amount for m in moves], [accounts.of(k) for k in PLAYER_KINDS],
+            ],
+        )  # fmt: skip
+    except DatabaseError as exc:
+        sqlstate = getattr(exc.__cause__, "sqlstate", None)
+        if sqlstate == "WK001":
+            raise IdempotencyKeyReused(
+                f"idempotency key {key!r} was used with other data"
+            ) from None
+        if sqlstate == "WK002":
+            forget_cached_accounts()
+        raise
+    operation_id, replayed, balances = cursor.fetchone()
+    return Posted(operation_id, replayed, dict(zip(PLAYER_KINDS, balances, strict=True)))
