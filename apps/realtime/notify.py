@@ -9,10 +9,11 @@ that missed one reads the state again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import queue
 import threading
-from concurrent.futures import Future
 from typing import Any
 
 from channels.layers import get_channel_layer
@@ -25,37 +26,53 @@ log = logging.getLogger(__name__)
 
 
 class _Pusher:
+    """A queue drained by one background thread running the channel layer's event loop.
+
+    The caller only puts the message on the queue; the thread sends whatever has queued up.
+    """
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue: queue.SimpleQueue | None = None
         self._pid = 0
 
-    def _running_loop(self) -> asyncio.AbstractEventLoop:
+    def _running_queue(self) -> queue.SimpleQueue:
         with self._lock:
-            if self._loop is None or self._pid != os.getpid():  # new process (a forked worker)
-                loop = asyncio.new_event_loop()
-                threading.Thread(target=loop.run_forever, name="push", daemon=True).start()
-                self._loop, self._pid = loop, os.getpid()
-            return self._loop
+            if self._queue is None or self._pid != os.getpid():  # new process (a forked worker)
+                pending: queue.SimpleQueue = queue.SimpleQueue()
+                threading.Thread(target=_drain, args=(pending,), name="push", daemon=True).start()
+                self._queue, self._pid = pending, os.getpid()
+            return self._queue
 
-    def send(self, group: str, message: dict[str, Any]) -> Future:
-        future = asyncio.run_coroutine_threadsafe(
-            get_channel_layer().group_send(group, message), self._running_loop()
-        )
-        future.add_done_callback(_log_failure)
-        return future
+    def send(self, group: str, message: dict[str, Any]) -> None:
+        self._running_queue().put((group, message))
 
 
-def _log_failure(future: Future) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        log.warning("push failed", extra={"error": repr(future.exception())})
+def _drain(pending: queue.SimpleQueue) -> None:
+    """The push thread: wait for messages, send what has queued up, on one event loop."""
+    loop = asyncio.new_event_loop()
+    layer = get_channel_layer()
+    while True:
+        batch = [pending.get()]
+        with contextlib.suppress(queue.Empty):
+            while len(batch) < 500:
+                batch.append(pending.get_nowait())
+        loop.run_until_complete(_send(layer, batch))
+
+
+async def _send(layer: Any, batch: list[tuple[str, dict[str, Any]]]) -> None:
+    for group, message in batch:
+        try:
+            await layer.group_send(group, message)
+        except Exception as exc:  # a push is a hint: log it and go on with the next
+            log.warning("push failed", extra={"group": group, "error": repr(exc)})
 
 
 _pusher = _Pusher()
 
 
-def send_now(*, brand_id: int, player_id: int, message: dict[str, Any]) -> Future:
-    return _pusher.send(
+def send_now(*, brand_id: int, player_id: int, message: dict[str, Any]) -> None:
+    _pusher.send(
         player_group(brand_id=brand_id, player_id=player_id),
         {"type": EVENT_TYPE, "message": message},
     )
