@@ -36,6 +36,13 @@ CHECKS = {
                ON r.player_id = a.player_id AND r.currency = a.currency
         WHERE a.kind = 'reserved' AND a.balance <> COALESCE(r.total, 0)
     """,
+    "transfer referencing a missing operation or account": """
+        SELECT t.id FROM wallet_transfer t
+        LEFT JOIN wallet_operation o ON o.id = t.operation_id
+        LEFT JOIN wallet_account d ON d.id = t.debit_account_id
+        LEFT JOIN wallet_account c ON c.id = t.credit_account_id
+        WHERE o.id IS NULL OR d.id IS NULL OR c.id IS NULL
+    """,
     "operation without transfers": """
         SELECT o.id, o.kind FROM wallet_operation o
         WHERE NOT EXISTS (SELECT 1 FROM wallet_transfer t WHERE t.operation_id = o.id)

@@ -108,9 +108,18 @@ class Operation(ShardModel):
 class Transfer(ShardModel):
     """An immutable posting: ``amount`` from ``debit_account`` to ``credit_account``."""
 
-    operation = models.ForeignKey(Operation, on_delete=models.PROTECT, related_name="transfers")
-    debit_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
-    credit_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    # No foreign-key constraints on the hot insert: postings only reference the operation they
+    # just claimed and the accounts they just updated (an UPDATE that finds no row aborts the
+    # posting), and ledger_check verifies every reference.
+    operation = models.ForeignKey(
+        Operation, on_delete=models.DO_NOTHING, related_name="transfers", db_constraint=False
+    )
+    debit_account = models.ForeignKey(
+        Account, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+    credit_account = models.ForeignKey(
+        Account, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     debit_balance_after = models.BigIntegerField()
