@@ -47,14 +47,21 @@ def _result(op_id: int, kind: str, amount: int, currency: str, balance: int | No
     )
 
 
-def _accounts(cursor, using: str, *, brand_id: int, player_id: int, currency: str, product: str):
-    house = {
-        name: ledger.house_account(
+def _shadow(
+    cursor, using: str, *, op_id: int, brand_id: int, player_id: int, currency: str,
+    product: str, amount: int, to_house: bool,
+) -> None:  # fmt: skip
+    """Post the local shadow of a movement at the operator: between the brand's ``operator``
+    account and the product's house account (``to_house``: the platform received the money)."""
+    operator, house = (
+        ledger.house_account(
             cursor, using, brand_id=brand_id, currency=currency, product=name, player_id=player_id
         )
         for name in ("operator", product)
-    }
-    return house["operator"], house[product]
+    )
+    source, target = (operator, house) if to_house else (house, operator)
+    ledger.post(cursor, operation_id=op_id, currency=currency,
+                moves=[Move(debit=source, credit=target, amount=amount)])  # fmt: skip
 
 
 def _set_status(
@@ -141,12 +148,8 @@ def external_debit(
         ):
             # The sweeper gave up on it meanwhile: its rollback will undo the operator's side.
             raise ExternalWalletUnavailable("the debit timed out and is being rolled back")
-        source, house = _accounts(
-            cursor, using, brand_id=brand_id, player_id=player_id, currency=currency,
-            product=product,
-        )  # fmt: skip
-        ledger.post(cursor, operation_id=op_id, currency=currency,
-                    moves=[Move(debit=source, credit=house, amount=amount)])  # fmt: skip
+        _shadow(cursor, using, op_id=op_id, brand_id=brand_id, player_id=player_id,
+                currency=currency, product=product, amount=amount, to_house=True)  # fmt: skip
     return _result(op_id, "debit", amount, currency, answer.balance, replayed=False)
 
 
@@ -161,12 +164,9 @@ def external_credit(
             currency=currency, amount=amount, product=product, key=key, details=details,
         )  # fmt: skip
         if known is None:
-            operator, house = _accounts(
-                cursor, using, brand_id=brand_id, player_id=player_id, currency=currency,
-                product=product,
-            )  # fmt: skip
-            ledger.post(cursor, operation_id=claimed.operation_id, currency=currency,
-                        moves=[Move(debit=house, credit=operator, amount=amount)])  # fmt: skip
+            _shadow(cursor, using, op_id=claimed.operation_id, brand_id=brand_id,
+                    player_id=player_id, currency=currency, product=product, amount=amount,
+                    to_house=False)  # fmt: skip
     op_id = claimed.operation_id
     if known is not None:
         status, refusal, balance = known
@@ -224,12 +224,8 @@ def credit_deliver(*, using: str, op_id: int) -> str:
         return "applied"
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
         if _set_status(using, op_id, "refused", only_from=("pending",), refusal=answer.code):
-            operator, house = _accounts(
-                cursor, using, brand_id=brand_id, player_id=player_id, currency=currency,
-                product=product,
-            )  # fmt: skip
-            ledger.post(cursor, operation_id=op_id, currency=currency,
-                        moves=[Move(debit=operator, credit=house, amount=amount)])  # fmt: skip
+            _shadow(cursor, using, op_id=op_id, brand_id=brand_id, player_id=player_id,
+                    currency=currency, product=product, amount=amount, to_house=True)  # fmt: skip
     return "refused"
 
 
