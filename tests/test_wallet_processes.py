@@ -48,7 +48,7 @@ def test_fifty_processes_race_for_ten_debits(alpha, tmp_path):
 
 def test_a_worker_killed_mid_stream_and_restarted_applies_every_transfer_once(alpha):
     player = new_player(alpha, funds=1_000_000)
-    count, prefix = 120, f"crash-{player.id}"
+    count, prefix = 400, f"crash-{player.id}"
     rng = random.Random(7)
     kills = 0
     while True:
@@ -57,7 +57,7 @@ def test_a_worker_killed_mid_stream_and_restarted_applies_every_transfer_once(al
         if kills < 4:
             # Once it is posting, kill it after a random moment: mid-transaction or between.
             processes.wait_until(lambda w=worker: w.lines or w.proc.poll() is not None)
-            time.sleep(rng.uniform(0.0, 0.25))
+            time.sleep(rng.uniform(0.0, 0.2))
             if worker.proc.poll() is None:
                 worker.kill()
                 kills += 1
