@@ -101,3 +101,21 @@ def test_a_wallet_posting_pushes_the_new_balance_after_commit(web, alpha):
             api.wallet_debit(brand_id=alpha.id, player_id=player_id, currency="EUR",
                              amount=5_000, product="casino", idempotency_key="push-2")  # fmt: skip
         assert _quiet(sock), "a refused debit must not push anything"
+
+
+def test_after_logout_the_socket_gets_nothing_more(web, alpha):
+    from django.test import Client
+    from websockets.exceptions import ConnectionClosed
+
+    from apps.wallet import api
+
+    client = Client(HTTP_HOST="alpha.localhost")
+    assert register_on_site(client, "erin2").status_code == 302
+    player_id = DirectoryEntry.objects.get(login_name="erin2").player_id
+    with live.websocket(web, "alpha.localhost", client.cookies["sessionid"].value) as sock:
+        assert json.loads(sock.recv(timeout=10))["type"] == "hello"
+        client.post("/account/logout/")
+        api.wallet_credit(brand_id=alpha.id, player_id=player_id, currency="EUR", amount=10,
+                          product="payments", idempotency_key="after-logout")  # fmt: skip
+        with pytest.raises(ConnectionClosed):
+            sock.recv(timeout=10)

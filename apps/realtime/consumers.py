@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.contrib.sessions.backends.cache import SessionStore
 
 from apps.realtime.groups import player_group
 
@@ -13,6 +15,8 @@ class PlayerConsumer(AsyncJsonWebsocketConsumer):
         if brand is None or player is None:
             await self.close()  # before accept: the handshake is refused with HTTP 403
             return
+        session = self.scope.get("session")
+        self.session_key = getattr(session, "session_key", None)
         self.group = player_group(brand_id=brand.id, player_id=player.id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
@@ -28,4 +32,14 @@ class PlayerConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "pong"})
 
     async def player_event(self, event: dict) -> None:
+        # A socket outlives the page's session: after a logout (the session is gone) it gets
+        # nothing more and is closed.
+        if not await _session_alive(self.session_key):
+            await self.close()
+            return
         await self.send_json(event["message"])
+
+
+@database_sync_to_async
+def _session_alive(session_key: str | None) -> bool:
+    return bool(session_key) and SessionStore().exists(session_key)
