@@ -205,3 +205,23 @@ def test_api_login_with_wrong_credentials(alpha):
 def test_player_api_is_not_served_on_the_platform_domain(clean):
     response = api_post(Client(HTTP_HOST="localhost"), "/api/v1/players", {})
     assert response.status_code == 404
+
+
+def test_repeated_failed_logins_are_throttled_without_hashing(alpha, monkeypatch):
+    from apps.players import services, throttle
+
+    api_post(site(alpha), "/api/v1/players", {"username": "gus", "email": "g@example.com",
+                                         "password": PASSWORD})  # fmt: skip
+    client = site(alpha)
+    for _ in range(throttle.MAX_FAILURES):
+        wrong = api_post(client, "/api/v1/session", {"username": "gus", "password": "nope nope"})
+        assert wrong.status_code == 401
+    hashed = []
+    monkeypatch.setattr(services, "check_password", lambda *a: hashed.append(a) or True)
+    blocked = api_post(client, "/api/v1/session", {"username": "GUS", "password": PASSWORD})
+    assert blocked.status_code == 429
+    assert blocked.json()["error"]["code"] == "too_many_attempts"
+    assert hashed == []  # refused before any password check
+    assert client.get("/api/v1/me").status_code == 401
+    other = api_post(site(alpha), "/api/v1/session", {"username": "someone", "password": "x"})
+    assert other.status_code == 401  # other login names are not affected

@@ -21,7 +21,11 @@ from apps.players.services import (
 )
 from apps.players.sessions import session_login, session_logout
 
-_STATUS = {"username_taken": status.HTTP_409_CONFLICT, "unknown_player": status.HTTP_404_NOT_FOUND}
+_STATUS = {
+    "username_taken": status.HTTP_409_CONFLICT,
+    "unknown_player": status.HTTP_404_NOT_FOUND,
+    "too_many_attempts": status.HTTP_429_TOO_MANY_REQUESTS,
+}
 
 
 def _brand(request: Request) -> BrandRef:
@@ -94,7 +98,10 @@ class SessionView(APIView):
         brand = _brand(request)
         data = LoginInput(data=request.data)
         data.is_valid(raise_exception=True)
-        player = player_authenticate(brand=brand, **data.validated_data)
+        try:
+            player = player_authenticate(brand=brand, **data.validated_data)
+        except PlayerError as exc:
+            _raise(exc)
         if player is None:
             raise ApiError("invalid_credentials", "wrong username or password", http_status=401)
         session_login(request._request, player)

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from apps.brands.selectors import BrandRef
 from apps.outbox.services import outbox_emit
+from apps.players import throttle
 from apps.players.models import DirectoryEntry, Player
 from shards import ids
 from shards import map as shard_map
@@ -140,7 +141,21 @@ def player_register(
 
 
 def player_authenticate(*, brand: BrandRef, username: str, password: str) -> PlayerRef | None:
-    """The player whose credentials these are, or None (taking similar time either way)."""
+    """The player whose credentials these are, or None (taking similar time either way).
+
+    Raises PlayerError ``too_many_attempts`` after repeated failures for this login name.
+    """
+    if throttle.login_blocked(brand_id=brand.id, login_name=username):
+        raise PlayerError("too_many_attempts", "too many failed logins; try again later")
+    player = _check_credentials(brand=brand, username=username, password=password)
+    if player is None:
+        throttle.login_failed(brand_id=brand.id, login_name=username)
+    else:
+        throttle.login_succeeded(brand_id=brand.id, login_name=username)
+    return player
+
+
+def _check_credentials(*, brand: BrandRef, username: str, password: str) -> PlayerRef | None:
     entry = (
         DirectoryEntry.objects.filter(brand_id=brand.id, login_name=username.strip().lower())
         .only("player_id")

@@ -42,7 +42,11 @@ def login(request: HttpRequest) -> HttpResponse:
     brand = _brand(request)
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        player = player_authenticate(brand=brand, **form.cleaned_data)
+        try:
+            player = player_authenticate(brand=brand, **form.cleaned_data)
+        except PlayerError as exc:
+            form.add_error(None, str(exc))
+            return render(request, "players/login.html", {"form": form}, status=429)
         if player is not None:
             session_login(request, player)
             return redirect("site:home")
