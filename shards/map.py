@@ -45,12 +45,6 @@ def number_of(db: str) -> int:
     return shard
 
 
-def shard_for(entity_id: int) -> int:
-    shard = ids.shard_of(entity_id)
-    alias(shard)
-    return shard
-
-
 def alias_for(entity_id: int) -> str:
     """The database alias holding everything about the player (or other entity) ``entity_id``."""
     return alias(ids.shard_of(entity_id))

@@ -45,8 +45,3 @@ def brand_for_host(host: str) -> Brand | None:
 def forget_hosts() -> None:
     """Drop the host cache (after domains change in this process)."""
     _by_host.clear()
-
-
-def brand_ref(brand_id: int) -> BrandRef | None:
-    brand = Brand.objects.filter(pk=brand_id).exclude(schema_name="public").first()
-    return BrandRef.of(brand) if brand else None

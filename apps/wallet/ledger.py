@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DatabaseError, connections, transaction
+from django.db import DatabaseError, transaction
 from django.db.backends.utils import CursorWrapper
 
 from apps.players.models import Player
@@ -216,10 +216,6 @@ def balances(cursor: CursorWrapper, *, player_id: int, currency: str) -> dict[st
     )
     found = dict(cursor.fetchall())
     return {kind: found.get(kind, 0) for kind in PLAYER_KINDS}
-
-
-def cursor_for(using: str) -> CursorWrapper:
-    return connections[using].cursor()
 
 
 @dataclass(frozen=True)
