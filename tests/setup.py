@@ -22,7 +22,7 @@ from betting.celery import app as celery_app
 from shards import map as shard_map
 
 KEEP = {"django_migrations", "django_content_type", "auth_permission"}
-KEEP_GLOBAL = KEEP | {"brands_brand", "brands_domain"}
+KEEP_GLOBAL = KEEP | {"brands_brand", "brands_domain", "catalog_marketdescription", "catalog_sport"}
 
 
 @dataclass

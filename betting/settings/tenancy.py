@@ -22,6 +22,8 @@ SHARED_APPS = [
     "apps.backoffice",
     "apps.ops",
     "apps.realtime",
+    "apps.catalog",
+    "apps.providers",
 ]
 
 # Each brand's schema: its own staff accounts (its admin) and its site configuration.

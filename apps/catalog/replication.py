@@ -1,0 +1,124 @@
+"""Each shard's replica of the catalog, kept by the events ``catalog.store`` emits.
+
+Each event is applied once per shard (the inbox), inside the same transaction as its effect.
+Within the replica every write carries the same timestamp guard as the catalog, so events that
+overtake each other (a shard pool runs several at once) still leave each line at its newest
+state, and a shard that was down catches up from its queue to the same state as the others.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import connections
+
+from apps.catalog import store
+from apps.outbox.events import Event
+from apps.outbox.services import handles
+
+_UPSERT_MARKETS = """
+INSERT INTO catalog_replicamarket
+    (id, event_id, market_id, specifiers, status, producer, ts, outcomes, suspended, suspended_v)
+SELECT i, e, m, s, st, p, t, o::jsonb, false, 0
+FROM unnest(%s::bigint[], %s::bigint[], %s::int[], %s::text[], %s::smallint[], %s::smallint[],
+            %s::bigint[], %s::text[]) AS x(i, e, m, s, st, p, t, o)
+ON CONFLICT (id) DO UPDATE SET
+    status = excluded.status, producer = excluded.producer, ts = excluded.ts,
+    outcomes = excluded.outcomes
+WHERE catalog_replicamarket.ts < excluded.ts
+"""
+
+_UPSERT_EVENTS = """
+INSERT INTO catalog_replicaevent (id, urn, sport_id, status, live, start_time, suspended,
+                                  suspended_v, ts)
+SELECT i, u, sp, st, lv, NULL, false, 0, t
+FROM unnest(%s::bigint[], %s::text[], %s::int[], %s::smallint[], %s::bool[], %s::bigint[])
+     AS x(i, u, sp, st, lv, t)
+ON CONFLICT (id) DO UPDATE SET status = excluded.status, live = excluded.live, ts = excluded.ts
+WHERE catalog_replicaevent.ts < excluded.ts
+"""
+
+_UPSERT_FIXTURE = """
+INSERT INTO catalog_replicaevent (id, urn, sport_id, status, live, start_time, suspended,
+                                  suspended_v, ts)
+VALUES (%s, %s, %s, 0, false, %s, false, 0, 0)
+ON CONFLICT (id) DO UPDATE SET start_time = excluded.start_time, sport_id = excluded.sport_id
+"""
+
+_INSERT_RESULTS = """
+INSERT INTO catalog_replicaresult
+    (id, event_id, market_id, specifiers, kind, ts, certainty, outcomes, start_time, end_time,
+     received_at)
+SELECT i, e, m, s, k, t, c, o::jsonb, st, et, now()
+FROM unnest(%s::bigint[], %s::bigint[], %s::int[], %s::text[], %s::text[], %s::bigint[],
+            %s::smallint[], %s::text[], %s::bigint[], %s::bigint[])
+     AS x(i, e, m, s, k, t, c, o, st, et)
+ON CONFLICT (id) DO NOTHING
+"""
+
+
+def _columns(rows: list[list[Any]], count: int) -> list[list[Any]]:
+    return [[row[i] for row in rows] for i in range(count)]
+
+
+@handles(store.MARKETS_TOPIC, tier="shard")
+def apply_markets(event: Event, using: str) -> None:
+    payload = event.payload
+    with connections[using].cursor() as cursor:
+        for fixture in payload.get("fixtures", []):
+            cursor.execute(_UPSERT_FIXTURE, fixture)
+        events = payload.get("events") or []
+        if events:
+            # id, urn, sport_id, status, live, home, away, match_status, match_time, ts
+            cols = _columns(events, 10)
+            cursor.execute(_UPSERT_EVENTS, [cols[0], cols[1], cols[2], cols[3], cols[4], cols[9]])
+        markets = payload.get("markets") or []
+        if markets:
+            # id, event_id, market_id, specifiers, status, producer, ts, outcomes
+            cols = _columns(markets, 8)
+            cols[7] = [json.dumps(o, separators=(",", ":")) for o in cols[7]]
+            cursor.execute(_UPSERT_MARKETS, cols)
+
+
+@handles(store.RESULTS_TOPIC, tier="shard")
+def apply_results(event: Event, using: str) -> None:
+    rows = event.payload.get("results") or []
+    if not rows:
+        return
+    # id, event_id, market_id, specifiers, kind, ts, certainty, outcomes, start_time, end_time
+    cols = _columns(rows, 10)
+    cols[7] = [json.dumps(o, separators=(",", ":")) for o in cols[7]]
+    with connections[using].cursor() as cursor:
+        cursor.execute(_INSERT_RESULTS, cols)
+
+
+@handles(store.PRODUCER_TOPIC, tier="shard")
+def apply_producer(event: Event, using: str) -> None:
+    p = event.payload
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO catalog_replicaproducer (provider, producer, down, version) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (provider, producer) DO UPDATE "
+            "SET down = excluded.down, version = excluded.version "
+            "WHERE catalog_replicaproducer.version < excluded.version",
+            [p["provider"], p["producer"], p["down"], p["version"]],
+        )
+
+
+@handles(store.DESK_TOPIC, tier="shard")
+def apply_desk(event: Event, using: str) -> None:
+    p = event.payload
+    with connections[using].cursor() as cursor:
+        if p.get("events"):
+            cursor.execute(
+                "UPDATE catalog_replicaevent SET suspended = %s, suspended_v = %s "
+                "WHERE id = ANY(%s) AND suspended_v < %s",
+                [p["suspended"], p["version"], p["events"], p["version"]],
+            )
+        if p.get("markets"):
+            cursor.execute(
+                "UPDATE catalog_replicamarket SET suspended = %s, suspended_v = %s "
+                "WHERE id = ANY(%s) AND suspended_v < %s",
+                [p["suspended"], p["version"], p["markets"], p["version"]],
+            )

@@ -1,0 +1,356 @@
+"""Writing feed changes to the catalog: set-based, guarded by provider timestamps, replicated.
+
+A ``FeedBatch`` gathers the changes of many feed messages and writes them inside one
+transaction on the global database: market lines in one upsert, event statuses in one update,
+results in one insert. Every write is guarded by the provider's timestamp, so applying the same
+message twice, or an older one after a newer one, changes nothing; the order in which a batch's
+statements run does not matter either, because each market line keeps the newest state.
+
+What changed (the rows the guarded statements returned) is replicated to every shard through the
+outbox in the same transaction, and handed to the live layer after commit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connections, transaction
+
+from apps.catalog.models import CANCELLED, SETTLED, SUSPENDED
+from apps.outbox.services import outbox_emit
+from shards.map import GLOBAL_ALIAS
+
+MARKETS_TOPIC = "catalog.markets"
+RESULTS_TOPIC = "catalog.results"
+PRODUCER_TOPIC = "catalog.producer"
+DESK_TOPIC = "catalog.desk"
+AUDIENCE = "shards"
+
+
+@dataclass(frozen=True)
+class Line:
+    """The state of one market line as a feed message gives it."""
+
+    event_id: int
+    market_id: int
+    specifiers: str
+    status: int
+    producer: int
+    ts: int
+    favourite: bool = False
+    outcomes: tuple[dict[str, Any], ...] = ()  # empty: keep the line's outcomes
+
+    @property
+    def key(self) -> tuple[int, int, str]:
+        return (self.event_id, self.market_id, self.specifiers)
+
+
+@dataclass(frozen=True)
+class EventState:
+    event_id: int
+    ts: int
+    status: int
+    live: bool
+    home_score: int | None = None
+    away_score: int | None = None
+    match_status: int | None = None
+    match_time: str = ""
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    event_id: int
+    market_id: int
+    specifiers: str
+    kind: str  # settle, rollback_settle, cancel, rollback_cancel
+    producer: int
+    ts: int
+    certainty: int | None = None
+    outcomes: tuple[dict[str, Any], ...] = ()
+    void_reason: int | None = None
+    start_time: int | None = None
+    end_time: int | None = None
+
+
+# What a result does to its market line's status.
+_RESULT_STATUS = {
+    "settle": SETTLED,
+    "cancel": CANCELLED,
+    "rollback_settle": SUSPENDED,
+    "rollback_cancel": SUSPENDED,
+}
+
+
+@dataclass
+class Changes:
+    """What a batch changed, as the guarded statements returned it."""
+
+    markets: list[tuple] = field(default_factory=list)
+    events: list[tuple] = field(default_factory=list)
+    results: list[tuple] = field(default_factory=list)
+    fixtures: list[tuple] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.markets or self.events or self.results or self.fixtures)
+
+
+_UPSERT_LINES = """
+INSERT INTO catalog_market
+    (event_id, market_id, specifiers, status, producer, ts, favourite, outcomes, suspended)
+SELECT e, m, s, st, p, t, f, o::jsonb, false
+FROM unnest(%s::bigint[], %s::int[], %s::text[], %s::smallint[], %s::smallint[],
+            %s::bigint[], %s::bool[], %s::text[]) AS x(e, m, s, st, p, t, f, o)
+ON CONFLICT (event_id, market_id, specifiers) DO UPDATE SET
+    status = excluded.status,
+    producer = excluded.producer,
+    ts = excluded.ts,
+    favourite = excluded.favourite,
+    outcomes = CASE WHEN jsonb_array_length(excluded.outcomes) > 0
+                    THEN excluded.outcomes ELSE catalog_market.outcomes END
+WHERE catalog_market.ts < excluded.ts
+  -- a line handed over to another producer no longer listens to the one that handed it over
+  AND NOT (catalog_market.status = -2 AND catalog_market.producer = excluded.producer)
+RETURNING id, event_id, market_id, specifiers, status, producer, ts, outcomes
+"""
+
+_SUSPEND = """
+UPDATE catalog_market SET status = %s, ts = %s
+WHERE event_id = %s AND ts < %s AND status = 1 AND (%s::int[] IS NULL OR market_id = ANY(%s))
+RETURNING id, event_id, market_id, specifiers, status, producer, ts, outcomes
+"""
+
+_EVENT_STATUS = """
+UPDATE catalog_event AS ev SET
+    status = x.st, live = x.lv, home_score = x.hs, away_score = x.aws, match_status = x.ms,
+    match_time = x.mt, status_ts = x.t, updated_at = now()
+FROM unnest(%s::bigint[], %s::bigint[], %s::smallint[], %s::bool[], %s::int[], %s::int[],
+            %s::int[], %s::text[]) AS x(id, t, st, lv, hs, aws, ms, mt)
+WHERE ev.id = x.id AND ev.status_ts < x.t
+RETURNING ev.id, ev.urn, ev.sport_id, ev.status, ev.live, ev.home_score, ev.away_score,
+          ev.match_status, ev.match_time, ev.status_ts
+"""
+
+_FIXTURES = """
+UPDATE catalog_event AS ev SET start_time = to_timestamp(x.ms / 1000.0), fixture_ts = x.t,
+    updated_at = now()
+FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS x(id, t, ms)
+WHERE ev.id = x.id AND ev.fixture_ts < x.t
+RETURNING ev.id, ev.urn, ev.sport_id, ev.start_time
+"""
+
+_INSERT_RESULTS = """
+INSERT INTO catalog_result
+    (event_id, market_id, specifiers, kind, producer, ts, certainty, outcomes, void_reason,
+     start_time, end_time, received_at)
+SELECT e, m, s, k, p, t, c, o::jsonb, vr, st, et, now()
+FROM unnest(%s::bigint[], %s::int[], %s::text[], %s::text[], %s::smallint[], %s::bigint[],
+            %s::smallint[], %s::text[], %s::int[], %s::bigint[], %s::bigint[])
+     AS x(e, m, s, k, p, t, c, o, vr, st, et)
+ON CONFLICT (event_id, market_id, specifiers, kind, ts) DO NOTHING
+RETURNING id, event_id, market_id, specifiers, kind, ts, certainty, outcomes, start_time,
+          end_time
+"""
+
+
+def _newest(items: Iterable, key) -> list:
+    """One item per key: the one with the newest ``ts`` (the later one on a tie)."""
+    best: dict = {}
+    for item in items:
+        k = key(item)
+        if k not in best or best[k].ts <= item.ts:
+            best[k] = item
+    return list(best.values())
+
+
+class FeedBatch:
+    """The changes of many feed messages, written together by :meth:`commit`."""
+
+    def __init__(self) -> None:
+        self.lines: list[Line] = []
+        self.stops: list[tuple[int, int, int, list[int] | None]] = []
+        self.statuses: list[EventState] = []
+        self.results: list[ResultRow] = []
+        self.fixtures: dict[int, tuple[int, int]] = {}
+
+    def __len__(self) -> int:
+        return (
+            len(self.lines) + len(self.stops) + len(self.statuses) + len(self.results)
+            + len(self.fixtures)
+        )  # fmt: skip
+
+    def fixture(self, *, event_id: int, ts: int, start_ms: int) -> None:
+        """The event's start time moved."""
+        if event_id not in self.fixtures or self.fixtures[event_id][0] <= ts:
+            self.fixtures[event_id] = (ts, start_ms)
+
+    def line(self, line: Line) -> None:
+        self.lines.append(line)
+
+    def stop(self, *, event_id: int, ts: int, status: int, market_ids: list[int] | None) -> None:
+        """Bet stop: the event's active lines (or those of ``market_ids``) take ``status``."""
+        self.stops.append((event_id, ts, status, market_ids))
+
+    def status(self, state: EventState) -> None:
+        self.statuses.append(state)
+
+    def result(self, row: ResultRow) -> None:
+        self.results.append(row)
+        # The line's status follows the result; an unknown line is created in that status.
+        self.lines.append(
+            Line(
+                event_id=row.event_id,
+                market_id=row.market_id,
+                specifiers=row.specifiers,
+                status=_RESULT_STATUS[row.kind],
+                producer=row.producer,
+                ts=row.ts,
+            )
+        )
+
+    def commit(self) -> Changes:
+        """Write everything in one transaction on the global database; what changed."""
+        changes = Changes()
+        with transaction.atomic(using=GLOBAL_ALIAS):
+            with connections[GLOBAL_ALIAS].cursor() as cursor:
+                self._write(cursor, changes)
+            if changes:
+                _replicate(changes)
+        return changes
+
+    def _write(self, cursor: Any, changes: Changes) -> None:
+        lines = _newest(self.lines, key=lambda line: line.key)
+        if lines:
+            cursor.execute(
+                _UPSERT_LINES,
+                [
+                    [x.event_id for x in lines],
+                    [x.market_id for x in lines],
+                    [x.specifiers for x in lines],
+                    [x.status for x in lines],
+                    [x.producer for x in lines],
+                    [x.ts for x in lines],
+                    [x.favourite for x in lines],
+                    [json.dumps(list(x.outcomes), separators=(",", ":")) for x in lines],
+                ],
+            )
+            changes.markets.extend(cursor.fetchall())
+        for event_id, ts, status, market_ids in self.stops:
+            cursor.execute(_SUSPEND, [status, ts, event_id, ts, market_ids, market_ids])
+            changes.markets.extend(cursor.fetchall())
+        statuses = _newest(self.statuses, key=lambda s: s.event_id)
+        if statuses:
+            cursor.execute(
+                _EVENT_STATUS,
+                [
+                    [x.event_id for x in statuses],
+                    [x.ts for x in statuses],
+                    [x.status for x in statuses],
+                    [x.live for x in statuses],
+                    [x.home_score for x in statuses],
+                    [x.away_score for x in statuses],
+                    [x.match_status for x in statuses],
+                    [x.match_time for x in statuses],
+                ],
+            )
+            changes.events.extend(cursor.fetchall())
+        if self.fixtures:
+            ids = list(self.fixtures)
+            cursor.execute(
+                _FIXTURES,
+                [ids, [self.fixtures[i][0] for i in ids], [self.fixtures[i][1] for i in ids]],
+            )
+            changes.fixtures.extend(cursor.fetchall())
+        if self.results:
+            rows = self.results
+            cursor.execute(
+                _INSERT_RESULTS,
+                [
+                    [x.event_id for x in rows],
+                    [x.market_id for x in rows],
+                    [x.specifiers for x in rows],
+                    [x.kind for x in rows],
+                    [x.producer for x in rows],
+                    [x.ts for x in rows],
+                    [x.certainty for x in rows],
+                    [json.dumps(list(x.outcomes), separators=(",", ":")) for x in rows],
+                    [x.void_reason for x in rows],
+                    [x.start_time for x in rows],
+                    [x.end_time for x in rows],
+                ],
+            )
+            changes.results.extend(cursor.fetchall())
+        # A line changed by two statements of the batch (odds, then a stop) is sent once, newest.
+        newest: dict[int, tuple] = {}
+        for row in changes.markets:
+            if row[0] not in newest or newest[row[0]][6] <= row[6]:
+                newest[row[0]] = row
+        changes.markets = list(newest.values())
+
+
+def _replicate(changes: Changes) -> None:
+    """Fan the changes out to every shard: one event for lines and statuses, one for results."""
+    if changes.markets or changes.events or changes.fixtures:
+        outbox_emit(
+            using=GLOBAL_ALIAS,
+            topic=MARKETS_TOPIC,
+            audience=AUDIENCE,
+            payload={
+                "markets": [list(row) for row in changes.markets],
+                "events": [list(row) for row in changes.events],
+                "fixtures": [_fixture_row(*row) for row in changes.fixtures],
+            },
+        )
+    if changes.results:
+        outbox_emit(
+            using=GLOBAL_ALIAS,
+            topic=RESULTS_TOPIC,
+            audience=AUDIENCE,
+            payload={"results": [list(row) for row in changes.results]},
+        )
+
+
+def _fixture_row(event_id: int, urn: str, sport_id: int, start_time: Any) -> list:
+    return [event_id, urn, sport_id, start_time.isoformat() if start_time else None]
+
+
+def replicate_event(event: Any) -> None:
+    """Send a new or changed fixture to every shard (inside the caller's transaction)."""
+    outbox_emit(
+        using=GLOBAL_ALIAS,
+        topic=MARKETS_TOPIC,
+        audience=AUDIENCE,
+        payload={
+            "markets": [],
+            "fixtures": [_fixture_row(event.id, event.urn, event.sport_id, event.start_time)],
+        },
+    )
+
+
+def replicate_producer(*, provider: str, producer: int, down: bool, version: int) -> None:
+    """A producer went down or came back: its lines close or reopen on every shard."""
+    outbox_emit(
+        using=GLOBAL_ALIAS,
+        topic=PRODUCER_TOPIC,
+        audience=AUDIENCE,
+        payload={"provider": provider, "producer": producer, "down": down, "version": version},
+    )
+
+
+def replicate_desk(
+    *, event_ids: list[int], market_ids: list[int], suspended: bool, version: int
+) -> None:
+    """The trading desk suspended or reopened events or lines (catalog ids)."""
+    outbox_emit(
+        using=GLOBAL_ALIAS,
+        topic=DESK_TOPIC,
+        audience=AUDIENCE,
+        payload={
+            "events": event_ids,
+            "markets": market_ids,
+            "suspended": suspended,
+            "version": version,
+        },
+    )

@@ -1,0 +1,61 @@
+"""manage.py run_provider <name>: run one provider's adapter until SIGINT/SIGTERM."""
+
+import os
+import signal
+import threading
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from apps.providers.models import Provider
+
+
+class Command(BaseCommand):
+    help = "Consume a content provider's feed and apply it to the catalog."
+
+    def add_arguments(self, parser):
+        parser.add_argument("name", help="the provider's name in the provider manager")
+        parser.add_argument("--batch", type=int, default=None, help="messages per transaction")
+        parser.add_argument(
+            "--alive-timeout", type=float, default=None, help="seconds without alive: down"
+        )
+        parser.add_argument(
+            "--push-interval", type=float, default=None, help="seconds between pushes per event"
+        )
+
+    def handle(self, *args, **opts):
+        provider = Provider.objects.filter(name=opts["name"]).first()
+        if provider is None:
+            raise CommandError(f"no provider named {opts['name']!r} (see the provider manager)")
+        if not provider.enabled:
+            raise CommandError(f"provider {provider.name!r} is disabled")
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        if provider.kind == "uof":
+            from apps.providers.uof.adapter import UofAdapter
+
+            broker_url = (
+                os.environ.get(provider.broker_url_env) if provider.broker_url_env else None
+            ) or settings.BROKER_URL
+            tuning = {
+                key: opts[opt]
+                for key, opt in (
+                    ("batch_max", "batch"),
+                    ("alive_timeout", "alive_timeout"),
+                    ("push_interval", "push_interval"),
+                )
+                if opts[opt] is not None
+            }
+            adapter = UofAdapter(provider, broker_url=broker_url, stop=stop, **tuning)
+            self.stdout.write(f"provider {provider.name}: consuming {provider.exchange}")
+            self.stdout.flush()
+            adapter.run()
+        elif provider.kind == "video":
+            from apps.providers.video.adapter import run as run_video
+
+            self.stdout.write(f"provider {provider.name}: polling {provider.api_url}")
+            self.stdout.flush()
+            run_video(provider, stop=stop)
+        else:
+            raise CommandError(f"provider kind {provider.kind!r} has no adapter")

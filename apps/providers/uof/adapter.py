@@ -1,0 +1,343 @@
+"""The UOF adapter: one consumer process per provider (``manage.py run_provider <name>``).
+
+It consumes the provider's ``unifiedfeed`` topic exchange through its own durable queue
+(``provider.<name>``), so messages published while it is down or restarting wait for it. Messages
+are applied in batches: up to ``batch_max`` messages or ``batch_wait`` seconds, parsed, turned into
+catalog changes and written in one transaction together with their replication to the shards and
+the producers' last processed timestamps; only then are they acknowledged. A crash before the
+acknowledgement redelivers the batch, and the timestamp guards and the results' unique keys make
+the second application change nothing, so no settlement is lost or applied twice.
+
+System messages (alive, snapshot_complete, product_down) are handled in order after the messages
+before them are committed, so a ``snapshot_complete`` reopens markets only once the replay it
+ends is in the catalog.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections import Counter
+from typing import Any
+
+from django.db import close_old_connections, connections, transaction
+from django.db.models import F
+from django.utils import timezone
+from kombu import Connection, Consumer, Exchange, Queue, binding
+
+from apps.catalog import live
+from apps.catalog.fixtures import FixtureData, event_from_fixture
+from apps.catalog.models import Event, Market, MarketDescription
+from apps.catalog.store import FeedBatch
+from apps.providers.models import Provider
+from apps.providers.uof import messages as m
+from apps.providers.uof.producers import ALIVE_TIMEOUT_S, Producers
+from apps.providers.uof.translate import Context, KnownEvent, Translator
+from shards import queues
+from shards.map import GLOBAL_ALIAS
+
+log = logging.getLogger(__name__)
+
+BATCH_MAX = 1000
+BATCH_WAIT_S = 0.05
+PREFETCH = 4000
+UNKNOWN_EVENT_RETRY_S = 30.0
+COUNTERS = ("malformed", "unknown_event", "unknown_market", "disabled_sport")
+
+
+def feed_queue(provider: Provider) -> Queue:
+    exchange = Exchange(provider.exchange, type="topic", durable=True)
+    patterns = provider.bindings or ["#"]
+    return Queue(
+        queues.broker_name(provider.queue_name),
+        bindings=[binding(exchange, routing_key=p) for p in patterns],
+        durable=True,
+    )
+
+
+class EventDirectory:
+    """Event URN -> catalog event: memory, then the catalog, then the provider's fixture API."""
+
+    def __init__(self, provider: Provider) -> None:
+        self.provider = provider
+        self._known: dict[str, KnownEvent] = {}
+        self._missing: dict[str, float] = {}
+
+    def __call__(self, urn: str) -> KnownEvent | None:
+        known = self._known.get(urn)
+        if known is not None:
+            return known
+        missing_since = self._missing.get(urn)
+        if missing_since is not None and time.monotonic() - missing_since < UNKNOWN_EVENT_RETRY_S:
+            return None
+        row = Event.objects.filter(urn=urn).values_list("id", "sport__urn").first()
+        if row is None:
+            event = self._from_api(urn)
+            row = (event.id, event.sport.urn) if event is not None else None
+        if row is None:
+            self._missing[urn] = time.monotonic()
+            return None
+        self._missing.pop(urn, None)
+        known = self._known[urn] = KnownEvent(id=row[0], sport_urn=row[1])
+        return known
+
+    def _from_api(self, urn: str) -> Event | None:
+        if not self.provider.api_url:
+            return None
+        from apps.providers.uof.fixtures_api import fetch_fixture
+
+        try:
+            fixture = fetch_fixture(self.provider.api_url, urn)
+        except (m.MalformedMessage, OSError) as exc:
+            log.warning("fixture not fetched", extra={"event": urn, "error": str(exc)})
+            return None
+        if fixture is None:
+            return None
+        return event_from_fixture(
+            FixtureData(
+                urn=fixture.urn,
+                provider=self.provider.name,
+                sport_urn=fixture.sport_urn,
+                sport_name=fixture.sport_name,
+                category_urn=fixture.category_urn,
+                category_name=fixture.category_name,
+                tournament_urn=fixture.tournament_urn,
+                tournament_name=fixture.tournament_name,
+                home_name=fixture.home_name,
+                away_name=fixture.away_name,
+                start_time=fixture.start_time,
+            )
+        )
+
+
+class _Delivered:
+    """A message handed to :meth:`UofAdapter.process` rather than by the broker."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.delivery_info: dict[str, Any] = {}
+
+    def ack(self) -> None:
+        return None
+
+
+class UofAdapter:
+    def __init__(
+        self,
+        provider: Provider,
+        *,
+        broker_url: str,
+        stop: threading.Event,
+        batch_max: int = BATCH_MAX,
+        batch_wait: float = BATCH_WAIT_S,
+        alive_timeout: float = ALIVE_TIMEOUT_S,
+        push_interval: float = live.DEFAULT_INTERVAL_S,
+    ) -> None:
+        self.provider = provider
+        self.broker_url = broker_url
+        self.stop = stop
+        self.batch_max = batch_max
+        self.batch_wait = batch_wait
+        self.events = EventDirectory(provider)
+        self.coalescer = live.Coalescer(interval=push_interval)
+        self.producers = Producers(
+            provider, alive_timeout=alive_timeout, on_change=self._producer_changed
+        )
+        self.context = Context(
+            resolve_event=self.events,
+            market_groups={
+                d.market_id: frozenset(d.groups) for d in MarketDescription.objects.all()
+            },
+            enabled_sports=frozenset(provider.enabled_sports or ()),
+        )
+        self.counts: Counter[str] = Counter()
+        self._buffer: list[Any] = []
+        self._first_at = 0.0
+        self._last_message_at = None
+        self._lag_ms: int | None = None
+        self._last_tick = 0.0
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    def run(self) -> None:
+        self.producers.start()
+        Provider.objects.filter(pk=self.provider.pk).update(running=True)
+        try:
+            while not self.stop.is_set():
+                try:
+                    self._consume()
+                except (OSError, ConnectionError) as exc:
+                    if self.stop.is_set():
+                        break
+                    log.warning("feed connection lost; reconnecting", extra={"error": repr(exc)})
+                    self._buffer.clear()  # unacknowledged: the broker redelivers them
+                    self.stop.wait(1.0)
+        finally:
+            self.coalescer.stop()
+            Provider.objects.filter(pk=self.provider.pk).update(running=False)
+
+    def _consume(self) -> None:
+        with Connection(self.broker_url, heartbeat=30) as conn:
+            conn.ensure_connection(max_retries=3)
+            channel = conn.channel()
+            channel.basic_qos(prefetch_size=0, prefetch_count=PREFETCH, a_global=False)
+            queue = feed_queue(self.provider)(channel)
+            queue.declare()
+            consumer = Consumer(channel, queues=[queue], on_message=self._received, no_ack=False)
+            consumer.consume()
+            log.info("feed consumer started", extra={"queue": queue.name})
+            while not self.stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    conn.drain_events(timeout=self.batch_wait / 2)
+                self._maybe_flush()
+                self._periodic()
+            self._flush()
+
+    def _received(self, message: Any) -> None:
+        if not self._buffer:
+            self._first_at = time.monotonic()
+        self._buffer.append(message)
+        if len(self._buffer) >= self.batch_max:
+            self._flush()
+
+    def _maybe_flush(self) -> None:
+        if self._buffer and time.monotonic() - self._first_at >= self.batch_wait:
+            self._flush()
+
+    def _periodic(self) -> None:
+        now = time.monotonic()
+        if now - self._last_tick < 1.0:
+            return
+        self._last_tick = now
+        close_old_connections()
+        self.producers.tick()
+        self._save_stats()
+
+    # -- applying a batch --------------------------------------------------------------------
+
+    def process(self, bodies: list[bytes]) -> None:
+        """Apply raw feed messages as if they had just arrived (a replay, a test)."""
+        self._buffer.extend(_Delivered(body) for body in bodies)
+        self._flush()
+
+    def _flush(self) -> None:
+        if not self._buffer:
+            return
+        received, self._buffer = self._buffer, []
+        pending: list[tuple[Any, m.Message]] = []
+        for message in received:
+            parsed = self._parse(message)
+            if parsed is None:
+                continue
+            if isinstance(parsed, m.EventMessage):
+                pending.append((message, parsed))
+                continue
+            # A system message: what came before it is committed first.
+            self._apply(pending)
+            pending = []
+            self._system(parsed)
+            message.ack()
+        self._apply(pending)
+
+    def _parse(self, message: Any) -> m.Message | None:
+        self.counts["messages"] += 1
+        try:
+            parsed = m.parse(message.body)
+        except m.MalformedMessage as exc:
+            self.counts["malformed"] += 1
+            log.warning(
+                "malformed message skipped",
+                extra={"routing_key": message.delivery_info.get("routing_key"), "error": str(exc)},
+            )
+            message.ack()
+            return None
+        self._lag_ms = int(time.time() * 1000) - parsed.timestamp
+        self._last_message_at = timezone.now()
+        return parsed
+
+    def _apply(self, pending: list[tuple[Any, m.Message]]) -> None:
+        if not pending:
+            return
+        for attempt in range(5):
+            try:
+                self._apply_once([p for _, p in pending])
+                break
+            except Exception as exc:
+                log.exception("feed batch failed", extra={"attempt": attempt, "error": repr(exc)})
+                connections[GLOBAL_ALIAS].close()
+                if self.stop.wait(min(5.0, 0.2 * 2**attempt)):
+                    raise ConnectionError("stopping with an unapplied batch") from exc
+        else:
+            # One message keeps failing: apply them one by one and skip only the ones that fail.
+            for message, parsed in pending:
+                try:
+                    self._apply_once([parsed])
+                except Exception:
+                    self.counts["malformed"] += 1
+                    log.exception("message skipped after repeated failures")
+                    connections[GLOBAL_ALIAS].close()
+                message.ack()
+            return
+        for message, _ in pending:
+            message.ack()
+
+    def _apply_once(self, parsed: list[m.Message]) -> None:
+        batch = FeedBatch()
+        translator = Translator(self.context)
+        newest: dict[int, int] = {}
+        for message in parsed:
+            self.producers.known(message.product)
+            translator.add(message, batch)
+            newest[message.product] = max(newest.get(message.product, 0), message.timestamp)
+        with transaction.atomic(using=GLOBAL_ALIAS):
+            changes = batch.commit()
+            with connections[GLOBAL_ALIAS].cursor() as cursor:
+                for producer_id, ts in newest.items():
+                    cursor.execute(
+                        "UPDATE providers_producer SET last_processed_ts = "
+                        "GREATEST(last_processed_ts, %s) "
+                        "WHERE provider_id = %s AND producer_id = %s",
+                        [ts, self.provider.pk, producer_id],
+                    )
+        for producer_id, ts in newest.items():
+            self.producers.processed(producer_id, ts)
+        for key in COUNTERS:
+            self.counts[key] += translator.counts[key]
+        if changes:
+            try:
+                live.write_cache(changes)
+            except Exception as exc:
+                log.warning("odds cache not written", extra={"error": repr(exc)})
+            self.coalescer.add(changes)
+
+    def _system(self, message: m.Message) -> None:
+        if isinstance(message, m.Alive):
+            self.producers.alive(message.product, subscribed=message.subscribed)
+        elif isinstance(message, m.SnapshotComplete):
+            self.producers.snapshot_complete(message.product, message.request_id)
+        elif isinstance(message, m.ProductDown):
+            self.producers.product_down(message.product)
+
+    def _producer_changed(self, producer_id: int, down: bool) -> None:
+        event_ids = list(
+            Market.objects.filter(
+                producer=producer_id, status=1, event__provider=self.provider.name
+            )
+            .values_list("event_id", flat=True)
+            .distinct()
+        )
+        self.coalescer.refresh(event_ids)
+
+    def _save_stats(self) -> None:
+        deltas = {
+            key: F(key) + self.counts[key] for key in ("messages", *COUNTERS) if self.counts[key]
+        }
+        self.counts.clear()
+        if self._last_message_at is not None:
+            deltas["last_message_at"] = self._last_message_at
+            deltas["lag_ms"] = self._lag_ms
+        Provider.objects.filter(pk=self.provider.pk).update(
+            running=True, heartbeat_at=timezone.now(), **deltas
+        )
