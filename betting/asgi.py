@@ -10,12 +10,13 @@ django_http = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
+from apps.catalog.routing import websocket_urlpatterns as catalog_sockets  # noqa: E402
 from apps.realtime.middleware import BrandPlayerStack  # noqa: E402
-from apps.realtime.routing import websocket_urlpatterns  # noqa: E402
+from apps.realtime.routing import websocket_urlpatterns as player_sockets  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": ASGIStaticFilesHandler(django_http),
-        "websocket": BrandPlayerStack(URLRouter(websocket_urlpatterns)),
+        "websocket": BrandPlayerStack(URLRouter(player_sockets + catalog_sockets)),
     }
 )

@@ -42,6 +42,7 @@ def _test_environment() -> None:
             "INSECURE_FAST_PASSWORD_HASHING": "1",
             "LOG_FORMAT": "plain",
             "LOG_LEVEL": "WARNING",
+            "OFFER_CACHE_S": "0.5",
             "DJANGO_SETTINGS_MODULE": "betting.settings",
         }
     )

@@ -46,11 +46,13 @@ def web_server() -> Iterator[int]:
         proc.stop()
 
 
-def websocket(port: int, host: str, cookie: str | None = None) -> ClientConnection:
+def websocket(
+    port: int, host: str, cookie: str | None = None, path: str = "/ws/player/"
+) -> ClientConnection:
     sock = socket.create_connection(("127.0.0.1", port), timeout=10)
     headers = {"Cookie": f"sessionid={cookie}"} if cookie else None
     return connect(
-        f"ws://{host}:{port}/ws/player/",
+        f"ws://{host}:{port}{path}",
         sock=sock,
         additional_headers=headers,
         proxy=None,

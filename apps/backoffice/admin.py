@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 
+from apps.backoffice import catalog_admin
 from apps.backoffice.models import BrandStats
 from apps.backoffice.sites import brand_site, platform_site
 from apps.backoffice.wallet_admin import HouseBalanceAdmin, PlayerWalletMixin
@@ -108,3 +109,5 @@ for site in (platform_site, brand_site):
     site.register(DirectoryEntry, DirectoryEntryAdmin)
     site.register(BrandStats, BrandStatsAdmin)
     site.register(Account, HouseBalanceAdmin)
+
+catalog_admin.register(platform_site, brand_site)

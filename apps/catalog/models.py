@@ -271,3 +271,72 @@ class ReplicaResult(ShardModel):
 
     class Meta:
         indexes = [models.Index(fields=["event_id", "market_id"], name="replica_result_market")]
+
+
+class BrandPricing(GlobalModel):
+    """A brand's margin on top of the feed's prices (kept with the catalog so the platform's
+    trading desk can set every brand's, and the brand's own admin sees its row only)."""
+
+    brand_id = models.IntegerField(unique=True)
+    margin_pct = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=0,
+        help_text="extra margin in percent: odds are divided by 1 + margin/100 (0: feed prices)",
+    )
+
+    class Meta:
+        verbose_name = "brand margin"
+
+    def __str__(self) -> str:
+        return f"brand {self.brand_id}: {self.margin_pct}%"
+
+
+RULE_LEVELS = [
+    ("sport", "sport"),
+    ("tournament", "tournament"),
+    ("event", "event"),
+    ("market", "market line"),
+    ("outcome", "outcome"),
+]
+RULE_ACTIONS = [
+    ("hide", "not offered"),
+    ("suspend", "suspended"),
+    ("odds", "odds override"),
+]
+
+
+class OfferingRule(GlobalModel):
+    """One exception to what a brand offers: a sport, tournament, event or market not offered
+    or suspended, or an outcome's odds overridden. ``brand_id`` empty: every brand."""
+
+    brand_id = models.IntegerField(null=True, blank=True, db_index=True)
+    level = models.CharField(max_length=12, choices=RULE_LEVELS)
+    target = models.CharField(
+        max_length=60, help_text="the sport, tournament or event URN (sr:sport:1, sr:match:1)"
+    )
+    market_id = models.IntegerField(null=True, blank=True)
+    specifiers = models.CharField(max_length=200, blank=True)
+    outcome_id = models.CharField(max_length=60, blank=True)
+    action = models.CharField(max_length=10, choices=RULE_ACTIONS)
+    odds = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["brand_id", "level", "target"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(action="odds") | models.Q(odds__gte=1.01, level="outcome"),
+                name="offering_override_is_outcome_odds",
+            )
+        ]
+
+    def __str__(self) -> str:
+        parts = [self.get_action_display(), self.target]
+        if self.market_id is not None:
+            parts.append(f"market {self.market_id} {self.specifiers}".strip())
+        if self.outcome_id:
+            parts.append(f"outcome {self.outcome_id}")
+        return " ".join(parts)

@@ -31,6 +31,8 @@ X_FRAME_OPTIONS = "SAMEORIGIN"
 
 # The global backoffice's host name (the public schema); brands have their own domains.
 PLATFORM_DOMAIN = env_str("PLATFORM_DOMAIN", "localhost")
+# How long a process keeps a brand's compiled offering (margin, rules) before re-reading it.
+OFFER_CACHE_S = float(env_str("OFFER_CACHE_S", "5"))
 
 MIDDLEWARE = [
     "apps.ops.middleware.OpsMiddleware",

@@ -19,5 +19,6 @@ urlpatterns = [
     path("api/v1/", include((api, "api"), namespace="api")),
     path("account/wallet/", include("apps.wallet.urls")),
     path("account/", include("apps.players.urls")),
+    path("sports/", include("apps.catalog.urls")),
     path("", include("apps.site.urls")),
 ]

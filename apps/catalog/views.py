@@ -1,0 +1,96 @@
+"""The sportsbook's pages on a brand's site: events by sport, and an event with its markets."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from apps.catalog import live, naming, snapshot
+from apps.catalog.models import EVENT_STATUS, Event, MarketDescription
+from apps.catalog.offering import Offer, offer_for
+
+UPCOMING = datetime.timedelta(days=2)
+LISTED = 200
+_STATUS_NAMES = dict(EVENT_STATUS)
+
+
+def _offered(request: HttpRequest, event: Event, offer: Offer) -> bool:
+    tournament = event.tournament.urn if event.tournament_id else None
+    return offer.event_offered(sport=event.sport.urn, tournament=tournament, event=event.urn)
+
+
+def sports(request: HttpRequest) -> HttpResponse:
+    """Live events first, then the next two days', grouped by sport."""
+    offer = offer_for(request.tenant.pk)
+    now = timezone.now()
+    events = (
+        Event.objects.select_related("sport", "tournament")
+        .filter(status__in=(0, 1, 2, 6, 7))
+        .filter(start_time__lte=now + UPCOMING)
+        .order_by("-live", "sport__position", "start_time")[:LISTED]
+    )
+    groups: dict[str, list[Event]] = {}
+    for event in events:
+        if _offered(request, event, offer):
+            groups.setdefault(event.sport.name, []).append(event)
+    return render(request, "catalog/sports.html", {"groups": groups})
+
+
+def _markets(event: Event, view: dict[str, Any]) -> list[dict[str, Any]]:
+    descriptions = {
+        d.market_id: d
+        for d in MarketDescription.objects.filter(
+            market_id__in={m["market"] for m in view["markets"]}
+        )
+    }
+    out = []
+    for line in view["markets"]:
+        description = descriptions.get(line["market"])
+        if description is None or line["status"] in (-3, -4):
+            continue  # settled and cancelled lines are history, not offers
+        names = dict(home=event.home_name, away=event.away_name)
+        out.append(
+            {
+                **line,
+                "name": naming.render(description.name, line["specifiers"], **names),
+                "outcomes": [
+                    {
+                        **o,
+                        "name": naming.outcome_name(
+                            description.outcomes, o["id"], line["specifiers"], **names
+                        ),
+                    }
+                    for o in line["outcomes"]
+                ],
+            }
+        )
+    return out
+
+
+def _event_context(request: HttpRequest, event_id: int) -> dict[str, Any]:
+    event = Event.objects.select_related("sport", "tournament").filter(pk=event_id).first()
+    offer = offer_for(request.tenant.pk)
+    if event is None or not _offered(request, event, offer):
+        raise Http404("no such event")
+    view = snapshot.view(event, offer, producers_down=live.producers_down(event.provider))
+    status = view["status"]
+    return {
+        "event": event,
+        "view": view,
+        "status": status,
+        "status_name": _STATUS_NAMES.get(status.get("status"), ""),
+        "markets": _markets(event, view),
+    }
+
+
+def event(request: HttpRequest, event_id: int) -> HttpResponse:
+    return render(request, "catalog/event.html", _event_context(request, event_id))
+
+
+def event_markets(request: HttpRequest, event_id: int) -> HttpResponse:
+    """The markets part of the event page, for the page's script to swap in."""
+    return render(request, "catalog/_markets.html", _event_context(request, event_id))
