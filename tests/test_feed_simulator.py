@@ -221,7 +221,7 @@ def test_a_seed_replays_the_same_stream():
 
 
 def test_a_long_stream_has_every_message_type_and_sane_odds():
-    world, stream = _stream(3, 60_000, rate=500, speed=60)
+    world, stream = _stream(6, 25_000, rate=500, speed=150)
     parsed = [_check(m.routing_key, m.render(EPOCH + n)) for n, m in enumerate(stream)]
     kinds = Counter(type(m).__name__ for m in parsed)
     for kind in (
