@@ -95,3 +95,65 @@ def replicate() -> int:
             event_apply_once(event=event, using=alias)
     GlobalOutbox.objects.filter(id__in=[r.id for r in rows]).delete()
     return len(rows)
+
+
+def routing_key(body: bytes) -> str:
+    """The UOF routing key a provider would publish ``body`` with."""
+    from apps.providers.uof import messages as uof
+    from apps.providers.uof.routing import RoutingKey
+
+    message = uof.parse(body)
+    kind = body.split(b" ", 1)[0].lstrip(b"<").decode()
+    if not isinstance(message, uof.EventMessage):
+        return RoutingKey(None, False, False, kind, None, None, None).render()
+    live = message.product == 1
+    return RoutingKey(
+        "lo" if kind.startswith(("bet_settlement", "rollback")) else "hi",
+        not live, live, kind, 1, message.event_id, None,
+    ).render()  # fmt: skip
+
+
+def publish(provider_row, bodies: list[bytes], *, declare_queue: bool = True) -> None:
+    """Publish raw UOF messages to the provider's exchange, as the provider would."""
+    from django.conf import settings
+    from kombu import Connection, Exchange, Producer
+
+    from apps.providers.uof.adapter import feed_queue
+
+    with Connection(settings.BROKER_URL) as conn:
+        channel = conn.channel()
+        if declare_queue:
+            feed_queue(provider_row)(channel).declare()
+        exchange = Exchange(provider_row.exchange, type="topic", durable=True)
+        producer = Producer(channel, exchange=exchange)
+        for body in bodies:
+            producer.publish(body, routing_key=routing_key(body), content_type="application/xml",
+                             content_encoding="binary", delivery_mode=2)  # fmt: skip
+
+
+def queue_depth(provider_row) -> int:
+    from amqp.exceptions import ChannelError
+    from django.conf import settings
+    from kombu import Connection
+
+    from apps.providers.uof.adapter import feed_queue
+
+    with Connection(settings.BROKER_URL) as conn:
+        channel = conn.channel()
+        queue = feed_queue(provider_row)(channel)
+        try:
+            return queue.queue_declare(passive=True).message_count
+        except ChannelError:
+            if conn.transport_cls in ("amqp", "pyamqp") or settings.BROKER_IS_AMQP:
+                raise
+            return 0  # Redis keeps no empty list: an empty queue looks absent
+
+
+def delete_queue(provider_row) -> None:
+    from django.conf import settings
+    from kombu import Connection
+
+    from apps.providers.uof.adapter import feed_queue
+
+    with Connection(settings.BROKER_URL) as conn:
+        feed_queue(provider_row)(conn.channel()).delete()

@@ -57,6 +57,33 @@ def relay() -> Role:
     return Role("relay", [_python(), "manage.py", "outbox_relay"])
 
 
+def provider(name: str, *options: str) -> Role:
+    """A content provider's adapter: ``manage.py run_provider <name>``."""
+    return Role(f"provider-{name}", [_python(), "manage.py", "run_provider", name, *options])
+
+
+def feed_simulator(*, api_port: int, rate: float = 40, exchange: str = "unifiedfeed",
+                   extra: tuple[str, ...] = ()) -> Role:  # fmt: skip
+    """The simulated odds provider (the outside world in development and tests)."""
+    return Role(
+        "feed-simulator",
+        [
+            _python(), "manage.py", "feed_simulator", "--rate", str(rate),
+            "--api-port", str(api_port), "--exchange", exchange, *extra,
+        ],
+    )  # fmt: skip
+
+
+def video_simulator(*, port: int) -> Role:
+    return Role(
+        "video-simulator",
+        [_python(), "manage.py", "video_simulator", "--port", str(port), "--events-from-catalog"],
+    )
+
+
+FEED_READY = "consuming"  # what run_provider prints when its consumer is attached
+
+
 def beat(*, schedule: str) -> Role:
     return Role(
         "beat",

@@ -20,6 +20,7 @@ import logging
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from django.db import close_old_connections, connections, transaction
@@ -44,6 +45,7 @@ BATCH_MAX = 1000
 BATCH_WAIT_S = 0.05
 PREFETCH = 4000
 UNKNOWN_EVENT_RETRY_S = 30.0
+REDIS_VISIBILITY_S = 10
 COUNTERS = ("malformed", "unknown_event", "unknown_market", "disabled_sport")
 
 
@@ -134,8 +136,10 @@ class UofAdapter:
         batch_wait: float = BATCH_WAIT_S,
         alive_timeout: float = ALIVE_TIMEOUT_S,
         push_interval: float = live.DEFAULT_INTERVAL_S,
+        on_ready: Callable[[str], None] | None = None,
     ) -> None:
         self.provider = provider
+        self.on_ready = on_ready
         self.broker_url = broker_url
         self.stop = stop
         self.batch_max = batch_max
@@ -179,15 +183,20 @@ class UofAdapter:
             Provider.objects.filter(pk=self.provider.pk).update(running=False)
 
     def _consume(self) -> None:
-        with Connection(self.broker_url, heartbeat=30) as conn:
+        # On a Redis broker (development), messages a killed adapter held come back after the
+        # visibility timeout; RabbitMQ requeues them when the connection drops.
+        options = {"visibility_timeout": REDIS_VISIBILITY_S}
+        with Connection(self.broker_url, heartbeat=30, transport_options=options) as conn:
             conn.ensure_connection(max_retries=3)
             channel = conn.channel()
-            channel.basic_qos(prefetch_size=0, prefetch_count=PREFETCH, a_global=False)
+            channel.basic_qos(0, PREFETCH, False)  # size, count, global (AMQP and Redis alike)
             queue = feed_queue(self.provider)(channel)
             queue.declare()
             consumer = Consumer(channel, queues=[queue], on_message=self._received, no_ack=False)
             consumer.consume()
             log.info("feed consumer started", extra={"queue": queue.name})
+            if self.on_ready is not None:
+                self.on_ready(queue.name)
             while not self.stop.is_set():
                 with contextlib.suppress(TimeoutError):
                     conn.drain_events(timeout=self.batch_wait / 2)

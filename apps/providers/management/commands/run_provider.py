@@ -47,9 +47,16 @@ class Command(BaseCommand):
                 )
                 if opts[opt] is not None
             }
-            adapter = UofAdapter(provider, broker_url=broker_url, stop=stop, **tuning)
-            self.stdout.write(f"provider {provider.name}: consuming {provider.exchange}")
-            self.stdout.flush()
+
+            def ready(queue: str) -> None:
+                self.stdout.write(
+                    f"provider {provider.name}: consuming {provider.exchange} ({queue})"
+                )
+                self.stdout.flush()
+
+            adapter = UofAdapter(
+                provider, broker_url=broker_url, stop=stop, on_ready=ready, **tuning
+            )
             adapter.run()
         elif provider.kind == "video":
             from apps.providers.video.adapter import run as run_video
