@@ -40,13 +40,19 @@ def test_the_stack_serves_the_demo_brand_and_stops_on_ctrl_c(clean):
         assert live.http_get(port, "/admin/login/", host="demo.localhost")[0] == 200
         assert live.http_get(port, "/admin/login/", host="localhost")[0] == 200
         assert live.http_get(port, "/", host="nobody.localhost")[0] == 404
+        # The simulated feed runs from the first start: events with odds on the sportsbook.
+        processes.wait_until(
+            lambda: "/sports/events/" in live.http_get(port, "/sports/", host="demo.localhost")[1],
+            timeout=90, interval=1, message="events on the demo sportsbook",
+        )  # fmt: skip
     finally:
         os.killpg(stack.proc.pid, signal.SIGINT)
         stack.proc.wait(60)
     out = stack.output()
     assert stack.proc.returncode == 0, out[-3000:]
     lines = out.splitlines()
-    for role in ("web", "shard-0", "shard-1", "global", "relay", "beat"):
+    for role in ("web", "shard-0", "shard-1", "global", "relay", "beat", "feed-simulator",
+                 "provider-uof", "video-simulator", "provider-video"):  # fmt: skip
         assert any(line.startswith(role) for line in lines), f"{role} never started"
     assert f"http://demo.localhost:{port}/" in out
     with pytest.raises(OSError):

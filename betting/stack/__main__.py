@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import socket
 import subprocess
 import sys
 
@@ -26,6 +27,12 @@ def _persistent_secret(name: str) -> str:
 
 def _manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)  # noqa: S603
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def run(port: int) -> int:
@@ -61,8 +68,22 @@ def run(port: int) -> int:
             "STAFF_PASSWORD",
             "--if-missing",
         )
+    # The demo's content: simulated odds and video providers, and their adapters.
+    feed_api_port, video_port = _free_port(), _free_port()
+    _manage(
+        env, "configure_provider", "uof", "--kind", "uof", "--exchange", "unifiedfeed",
+        "--api-url", f"http://127.0.0.1:{feed_api_port}", "--producer", "1", "--producer", "3",
+    )  # fmt: skip
+    _manage(
+        env, "configure_provider", "video", "--kind", "video",
+        "--api-url", f"http://127.0.0.1:{video_port}",
+    )  # fmt: skip
     stack = roles.all_roles(
-        shard_count=shard_count, port=port, schedule=str(VAR / "celerybeat-schedule")
+        shard_count=shard_count,
+        port=port,
+        schedule=str(VAR / "celerybeat-schedule"),
+        feed_api_port=feed_api_port,
+        video_port=video_port,
     )
     supervisor = Supervisor(stack, cwd=str(ROOT), env=env)
     supervisor.start()
@@ -73,7 +94,9 @@ def run(port: int) -> int:
                 "",
                 f"  Demo brand site     http://{DEMO_BRAND['domain']}:{port}/",
                 f"  Demo brand admin    http://{DEMO_BRAND['domain']}:{port}/admin/",
+                f"  Sportsbook          http://{DEMO_BRAND['domain']}:{port}/sports/",
                 f"  Platform backoffice http://localhost:{port}/admin/",
+                f"  Providers           http://localhost:{port}/admin/providers/provider/",
                 f"  Readiness           http://localhost:{port}/readyz",
                 f"  Staff login         admin / {admin_password}  (var/admin_password)",
                 f"  Embedded services   {embedded}",

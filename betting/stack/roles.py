@@ -102,11 +102,20 @@ def beat(*, schedule: str) -> Role:
     )
 
 
-def all_roles(*, shard_count: int, port: int, schedule: str) -> list[Role]:
-    return [
+def all_roles(
+    *, shard_count: int, port: int, schedule: str, feed_api_port: int | None = None,
+    video_port: int | None = None,
+) -> list[Role]:  # fmt: skip
+    """Every role; with simulator ports, the simulated providers and their adapters too."""
+    stack = [
         web(port=port),
         *(shard_pool(k) for k in range(shard_count)),
         global_worker(),
         relay(),
         beat(schedule=schedule),
     ]
+    if feed_api_port is not None:
+        stack += [feed_simulator(api_port=feed_api_port), provider("uof")]
+    if video_port is not None:
+        stack += [video_simulator(port=video_port), provider("video")]
+    return stack
