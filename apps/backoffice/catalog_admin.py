@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 from django.contrib import admin, messages
+from django.db import models
 from django.utils import timezone
 
 from apps.catalog import desk
@@ -81,6 +82,7 @@ class ProviderAdmin(admin.ModelAdmin):
     ]
     list_filter = ["kind", "enabled"]
     inlines = [ProducerInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = [
         "running",
         "heartbeat_at",
