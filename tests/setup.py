@@ -127,3 +127,12 @@ def platform_reset(platform: Platform) -> None:
             _truncate("default", schema, KEEP)
     for alias in shard_map.aliases():
         _truncate(alias, "public", KEEP)
+    # Catalog ids restart with the tables: drop this run's odds cache with them.
+    from apps.catalog import live
+
+    stale = list(live.client().scan_iter(match=f"{settings.REDIS_PREFIX}:catalog:*", count=1000))
+    if stale:
+        live.client().delete(*stale)
+    from apps.catalog.offering import forget_offers
+
+    forget_offers()

@@ -346,8 +346,8 @@ def test_a_silent_producer_goes_down_and_reopens_only_at_its_snapshot(clean, rec
             "/v1/liveodds/recovery/initiate_request",
             "/v1/pre/recovery/initiate_request",
         ]
-        assert requests[0][1]["after"] == str(now)  # the last message applied
-        assert "after" not in requests[1][1]  # nothing applied yet: a full recovery
+        # Nothing was applied before the adapter started: full recoveries.
+        assert "after" not in requests[0][1] and "after" not in requests[1][1]
         first = Producer.objects.get(producer_id=1)
         assert first.state == "recovering"
         feed.process([_snapshot(first.recovery_request_id + 100).encode()])  # not ours
@@ -367,10 +367,11 @@ def test_a_silent_producer_goes_down_and_reopens_only_at_its_snapshot(clean, rec
         assert Producer.objects.get(producer_id=1).state == "down"
         replicate()
         assert _down_on_shards(1) == {True}
-        # Messages keep applying while it is down; it reopens only at the new snapshot.
+        # Messages keep applying while it is down (they may follow a gap), so the replay starts
+        # after the last message applied before it went down; it reopens only at the snapshot.
         feed.process([odds_change(M, now + 5000, market(1, ONE_X_TWO))])
         feed.process([_alive(1)])
-        assert requests[-1][1]["after"] == str(now + 5000)
+        assert requests[-1][1]["after"] == str(now)
         request_id = Producer.objects.get(producer_id=1).recovery_request_id
         feed.process([_snapshot(request_id).encode()])
         replicate()
@@ -381,3 +382,140 @@ def test_a_silent_producer_goes_down_and_reopens_only_at_its_snapshot(clean, rec
         assert Producer.objects.get(producer_id=1).state == "down"
     finally:
         feed.coalescer.stop()
+
+
+# -- what a review found, kept fixed ------------------------------------------------------------
+
+
+def test_a_database_outage_stalls_the_batch_and_skips_nothing(feed, monkeypatch):
+    from django.db import OperationalError
+
+    event = make_event(M)
+    real, calls = feed._apply_once, {"n": 0}
+
+    def flaky(parsed):
+        calls["n"] += 1
+        if calls["n"] <= 8:
+            raise OperationalError("connection refused")
+        return real(parsed)
+
+    monkeypatch.setattr(feed, "_apply_once", flaky)
+    monkeypatch.setattr(feed.stop, "wait", lambda seconds: False)  # no back-off sleeps
+    feed.process([odds_change(M, 1000, market(1, ONE_X_TWO))])
+    assert calls["n"] == 9
+    assert _line(event).ts == 1000  # applied once the database came back
+
+
+def test_odds_older_than_a_bet_stop_never_reopen_a_line(feed):
+    event = make_event(M)
+    feed.process([odds_change(M, 1000, market(1, ONE_X_TWO, status=-1))])  # suspended already
+    feed.process([f'<bet_stop product="1" event_id="{M}" timestamp="2000"/>'.encode()])
+    feed.process([odds_change(M, 1500, market(1, ONE_X_TWO))])  # older than the stop, late
+    line = _line(event)
+    assert (line.status, line.ts) == (-1, 2000)
+
+
+def test_a_bet_stop_of_one_producer_leaves_anothers_lines(feed):
+    event = make_event(M)
+    feed.process([odds_change(M, 1000, market(1, ONE_X_TWO), product=3)])
+    feed.process([f'<bet_stop product="1" event_id="{M}" timestamp="2000"/>'.encode()])
+    assert _line(event).status == 1
+
+
+def test_hand_over_holds_whatever_the_order_inside_a_batch(feed):
+    event = make_event(M)
+    feed.process([odds_change(M, 1000, market(1, ONE_X_TWO), product=3)])
+    feed.process(
+        [
+            odds_change(M, 2000, market(1, ONE_X_TWO, status=-2), product=3),
+            odds_change(M, 3000, market(1, ONE_X_TWO), product=1),
+            odds_change(M, 3500, market(1, ONE_X_TWO), product=3),  # not heard any more
+        ]
+    )
+    line = _line(event)
+    assert (line.status, line.producer, line.ts) == (1, 1, 3000)
+    feed.process([odds_change(M, 4000, market(1, ONE_X_TWO, status=0), product=3)])
+    assert _line(event).ts == 3000  # nor in a later batch
+
+
+def test_a_desk_action_reaching_a_shard_before_the_line_still_holds(feed):
+    from apps.catalog import desk
+    from apps.catalog.models import ReplicaDesk
+    from apps.outbox.events import Event as OutboxEvent
+    from apps.outbox.services import event_apply_once
+
+    event = make_event(M)
+    feed.process([odds_change(M, 1000, market(1, ONE_X_TWO))])
+    line = _line(event)
+    desk.suspend(actor="t", suspended=True, markets=[line])
+    desk.suspend(actor="t", suspended=False, markets=[line])
+    desk.suspend(actor="t", suspended=True, markets=[line])
+    rows = list(GlobalOutbox.objects.order_by("id"))
+    versions = [r.payload["version"] for r in rows if r.topic == "catalog.desk"]
+    assert versions == sorted(versions) and len(set(versions)) == 3
+    for row in reversed(rows):  # desk actions first (newest first), the line last
+        event_apply_once(
+            event=OutboxEvent(
+                row.event_id, row.topic, row.audience, row.brand_id, "global", row.payload
+            ),
+            using="shard_0",
+        )
+    assert ReplicaDesk.objects.using("shard_0").get(target_id=line.id).suspended is True
+    assert ReplicaMarket.objects.using("shard_0").filter(id=line.id).exists()
+
+
+START = 1900000000000
+
+
+def test_an_older_fixture_never_replaces_a_newer_start_on_a_shard(feed):
+    from apps.outbox.events import Event as OutboxEvent
+    from apps.outbox.services import event_apply_once
+
+    event = make_event(M)
+    change = f'<fixture_change product="3" event_id="{M}" timestamp="5000" start_time="{START}"/>'
+    feed.process([change.encode()])
+    rows = list(GlobalOutbox.objects.filter(topic="catalog.markets").order_by("id"))
+    for row in reversed(rows):  # the change first, then the creation
+        event_apply_once(
+            event=OutboxEvent(
+                row.event_id, row.topic, row.audience, row.brand_id, "global", row.payload
+            ),
+            using="shard_1",
+        )
+    event.refresh_from_db()
+    assert ReplicaEvent.objects.using("shard_1").get(id=event.id).start_time == event.start_time
+
+
+def test_a_cold_cache_fill_never_overwrites_a_newer_line(feed):
+    import json
+
+    from apps.catalog import live, snapshot
+
+    event = make_event(M)
+    feed.process([odds_change(M, 1000, market(1, ONE_X_TWO))])
+    live.client().delete(live.event_key(event.id))
+    line = _line(event)
+    newer = [line.id, 1, "", 1, 1, 2000, [{"id": "1", "odds": "9.00", "active": True}]]
+    live.client().hset(live.event_key(event.id), live.market_field(1, ""), json.dumps(newer))
+    _status, rows, _desk = snapshot.cached(event)  # fills from the catalog (ts 1000)
+    assert rows[0][5] == 2000
+
+
+def test_offering_rules_hide_before_suspend_and_match_any_specifier_order(clean):
+    from decimal import Decimal
+
+    from django.db import IntegrityError, transaction
+
+    from apps.catalog.models import BrandPricing, OfferingRule
+    from apps.catalog.offering import compile_offer
+
+    OfferingRule.objects.create(brand_id=1, level="market", target=M, market_id=213, action="hide")
+    OfferingRule.objects.create(
+        brand_id=1, level="market", target=M, market_id=213, specifiers="setnr=3|gamenr=3",
+        action="suspend",
+    )  # fmt: skip
+    offer = compile_offer(1)
+    assert offer.line_state(M, 213, "gamenr=3|setnr=3") == "hidden"
+    assert OfferingRule.objects.get(action="suspend").specifiers == "gamenr=3|setnr=3"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BrandPricing.objects.create(brand_id=1, margin_pct=Decimal("-100"))

@@ -11,7 +11,7 @@ from django.test import Client
 from websockets.exceptions import InvalidStatus
 
 from apps.catalog import desk
-from apps.catalog.models import BrandPricing, CatalogAudit, Market, OfferingRule, ReplicaMarket
+from apps.catalog.models import BrandPricing, CatalogAudit, Market, OfferingRule, ReplicaDesk
 from apps.catalog.offering import forget_offers
 from apps.providers.models import Provider
 from shards import map as shard_map
@@ -163,7 +163,8 @@ def test_the_desk_suspends_everywhere_and_the_change_is_audited(feed, web, alpha
     assert desk.suspend(actor="platform:boss", suspended=True, markets=[line]) == 0
     replicate()
     for alias in shard_map.aliases():
-        assert ReplicaMarket.objects.using(alias).get(id=line.id).suspended is True
+        desk_row = ReplicaDesk.objects.using(alias).get(kind="market", target_id=line.id)
+        assert desk_row.suspended is True
     audit = CatalogAudit.objects.get()
     assert (audit.actor, audit.action, audit.after) == (
         "platform:boss", "suspend market", {"suspended": True},
@@ -199,3 +200,19 @@ def test_the_provider_manager_and_content_manager_pages(feed, alpha, beta):
     assert f"/offeringrule/{rule.pk}/change/" in listing
     assert f"/offeringrule/{other.pk}/change/" not in listing
     assert brand.get("/admin/providers/provider/").status_code == 404  # platform only
+
+
+def test_a_producer_going_down_closes_its_lines_on_open_pages(feed, web, alpha):
+    event = make_event(M)
+    feed.process([odds_change(M, 1000, market(1, ONE_X_TWO))])  # producer 1, first seen: down
+    feed.process([b'<alive product="1" timestamp="1" subscribed="1"/>'])  # no API: up at once
+
+    def full_with(is_open):
+        return lambda m: m.get("full") and m["markets"][0]["open"] is is_open
+
+    with live.websocket(web, "alpha.localhost", path=f"/ws/events/{event.id}/") as sock:
+        _recv(sock, until=full_with(True))
+        feed.process([b'<alive product="1" timestamp="2" subscribed="0"/>'])
+        _recv(sock, until=full_with(False), timeout=5)  # refreshed: the line closed
+        feed.process([b'<alive product="1" timestamp="3" subscribed="1"/>'])
+        _recv(sock, until=full_with(True), timeout=5)  # and open again

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
@@ -21,13 +22,22 @@ PRODUCERS_CACHE_S = 1.0
 _producers: dict[str, tuple[float, set[int]]] = {}
 
 
-def _producers_down(provider: str) -> set[int]:
+def _producers_down(provider: str, *, fresh: bool = False) -> set[int]:
+    """Producers down, cached for a second per process (``fresh``: read now). Blocking: call it
+    off the event loop."""
     hit = _producers.get(provider)
     now = time.monotonic()
-    if hit is None or now - hit[0] > PRODUCERS_CACHE_S:
+    if fresh or hit is None or now - hit[0] > PRODUCERS_CACHE_S:
         hit = (now, live.producers_down(provider))
         _producers[provider] = hit
     return hit[1]
+
+
+async def _producers_down_async(provider: str) -> set[int]:
+    hit = _producers.get(provider)
+    if hit is not None and time.monotonic() - hit[0] <= PRODUCERS_CACHE_S:
+        return hit[1]
+    return await sync_to_async(_producers_down, thread_sensitive=False)(provider)
 
 
 @database_sync_to_async
@@ -51,7 +61,9 @@ async def _offer(brand_id: int) -> Offer:
 @database_sync_to_async
 def _full_view(event: Event, brand_id: int) -> tuple[dict[str, Any], Offer]:
     offer = offer_for(brand_id)
-    view = snapshot.view(event, offer, producers_down=_producers_down(event.provider))
+    # A refresh often follows a producer's change: read the producers' states afresh.
+    down = _producers_down(event.provider, fresh=True)
+    view = snapshot.view(event, offer, producers_down=down)
     return view, offer
 
 
@@ -89,7 +101,7 @@ class EventOddsConsumer(AsyncJsonWebsocketConsumer):
         if message.get("refresh"):
             await self._send_full()
             return
-        down = _producers_down(self.event.provider)
+        down = await _producers_down_async(self.event.provider)
         self.offer = await _offer(self.brand_id)
         await self.send_json(
             {

@@ -6,7 +6,6 @@ A suspension takes effect everywhere a bet could be taken: the catalog row, ever
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -14,7 +13,7 @@ from django.db import transaction
 
 from apps.catalog import live, snapshot
 from apps.catalog.models import CatalogAudit, Event, Market, OfferingRule
-from apps.catalog.store import replicate_desk
+from apps.catalog.store import next_version, replicate_desk
 from apps.realtime.notify import group_send_soon
 from shards.map import GLOBAL_ALIAS
 
@@ -33,7 +32,6 @@ def suspend(
     *, actor: str, suspended: bool, events: Iterable[Event] = (), markets: Iterable[Market] = ()
 ) -> int:
     """Suspend (or reopen) events and market lines for every brand; the number changed."""
-    version = time.time_ns() // 1000
     with transaction.atomic(using=GLOBAL_ALIAS):
         # The rows as they are now (locked), not as the caller last saw them.
         events = list(
@@ -49,6 +47,7 @@ def suspend(
         )
         if not events and not markets:
             return 0
+        version = next_version()  # after the locks: a later action has a larger version
         Event.objects.filter(pk__in=[e.pk for e in events]).update(suspended=suspended)
         Market.objects.filter(pk__in=[m.pk for m in markets]).update(suspended=suspended)
         replicate_desk(

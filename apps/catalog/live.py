@@ -48,7 +48,9 @@ _client: redis.Redis | None = None
 def client() -> redis.Redis:
     global _client
     if _client is None:
-        _client = redis.Redis.from_url(settings.REDIS_URL)
+        _client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
+        )
     return _client
 
 
@@ -77,6 +79,16 @@ def market_list(row: tuple) -> list:
     if isinstance(outcomes, str):
         outcomes = json.loads(outcomes)
     return [market_pk, market_id, specifiers, status, producer, ts, outcomes]
+
+
+def forget(event_ids: set[int]) -> None:
+    """Drop events' cache entries (after a failed write): the next read refills them."""
+    if event_ids:
+        client().delete(*(event_key(i) for i in event_ids))
+
+
+def touched_events(changes: Any) -> set[int]:
+    return {row[1] for row in changes.markets} | {row[0] for row in changes.events}
 
 
 def write_cache(changes: Any) -> None:

@@ -10,6 +10,7 @@ Provider timestamps (ms) guard every write: an older message never overwrites ne
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from shards.models import GlobalModel, ShardModel
@@ -137,6 +138,9 @@ class Market(GlobalModel):
     ts = models.BigIntegerField(help_text="provider ms of the applied state")
     favourite = models.BooleanField(default=False)
     outcomes = models.JSONField(default=list, help_text='[{"id", "odds", "active"}]')
+    handed_over_by = models.SmallIntegerField(
+        null=True, blank=True, help_text="the producer that handed the line over: not heard again"
+    )
     suspended = models.BooleanField(default=False, help_text="suspended by the trading desk")
 
     class Meta:
@@ -213,8 +217,7 @@ class ReplicaEvent(ShardModel):
     status = models.SmallIntegerField(default=0)
     live = models.BooleanField(default=False)
     start_time = models.DateTimeField(null=True, blank=True)
-    suspended = models.BooleanField(default=False)
-    suspended_v = models.BigIntegerField(default=0, help_text="version of the desk's flag")
+    fixture_ts = models.BigIntegerField(default=0)
     ts = models.BigIntegerField(default=0)
 
 
@@ -229,14 +232,27 @@ class ReplicaMarket(ShardModel):
     producer = models.SmallIntegerField()
     ts = models.BigIntegerField()
     outcomes = models.JSONField(default=list)
-    suspended = models.BooleanField(default=False)
-    suspended_v = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["event_id", "market_id", "specifiers"], name="replica_line_identity"
             )
+        ]
+
+
+class ReplicaDesk(ShardModel):
+    """The trading desk's suspension of an event or a line (catalog id), with its version: kept
+    apart from the replicated rows so it holds even when it arrives before them."""
+
+    kind = models.CharField(max_length=6, choices=[("event", "event"), ("market", "market")])
+    target_id = models.BigIntegerField()
+    suspended = models.BooleanField()
+    version = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "target_id"], name="replica_desk_once")
         ]
 
 
@@ -282,11 +298,18 @@ class BrandPricing(GlobalModel):
         max_digits=5,
         decimal_places=2,
         default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(50)],
         help_text="extra margin in percent: odds are divided by 1 + margin/100 (0: feed prices)",
     )
 
     class Meta:
         verbose_name = "brand margin"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(margin_pct__gte=0, margin_pct__lte=50),
+                name="brand_margin_between_0_and_50",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"brand {self.brand_id}: {self.margin_pct}%"
@@ -332,6 +355,13 @@ class OfferingRule(GlobalModel):
                 name="offering_override_is_outcome_odds",
             )
         ]
+
+    def save(self, *args, **kwargs) -> None:
+        # Lines are matched by canonical specifiers (sorted k=v), as the feed's are.
+        from apps.catalog.naming import canonical_specifiers
+
+        self.specifiers = canonical_specifiers(self.specifiers)
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         parts = [self.get_action_display(), self.target]

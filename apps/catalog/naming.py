@@ -33,6 +33,16 @@ def _signed(value: str, negate: bool) -> str:
     return f"+{text}" if number > 0 else text
 
 
+def canonical_specifiers(raw: str | None) -> str:
+    """``k=v`` pairs sorted by key and joined by ``|`` (how market lines are identified)."""
+    if not raw:
+        return ""
+    pairs = sorted(
+        (k.strip(), v.strip()) for k, _, v in (p.partition("=") for p in raw.split("|")) if k
+    )
+    return "|".join(f"{k}={v}" for k, v in pairs)
+
+
 def parse_specifiers(specifiers: str) -> dict[str, str]:
     return dict(part.split("=", 1) for part in specifiers.split("|") if "=" in part)
 

@@ -47,11 +47,11 @@ class Offer:
     def line_state(self, event: str, market_id: int, specifiers: str) -> str | None:
         """ "hidden", "suspended" or None for a market line; a rule without specifiers covers
         every line of the market."""
-        for key in (("market", event, market_id, specifiers), ("market", event, market_id, "")):
-            if key in self.hidden:
-                return "hidden"
-            if key in self.suspended:
-                return "suspended"
+        keys = (("market", event, market_id, specifiers), ("market", event, market_id, ""))
+        if any(key in self.hidden for key in keys):
+            return "hidden"
+        if any(key in self.suspended for key in keys):
+            return "suspended"
         return None
 
     def price(self, event: str, market_id: int, specifiers: str, outcome: str, odds: Any) -> str:
@@ -61,7 +61,7 @@ class Offer:
         if odds is None:
             return None
         value = Decimal(odds)
-        if self.margin_pct:
+        if self.margin_pct > 0:
             value = (value / (1 + self.margin_pct / 100)).quantize(CENT, rounding=ROUND_DOWN)
             value = max(value, MIN_ODDS)
         return str(value)

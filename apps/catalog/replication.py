@@ -19,8 +19,8 @@ from apps.outbox.services import handles
 
 _UPSERT_MARKETS = """
 INSERT INTO catalog_replicamarket
-    (id, event_id, market_id, specifiers, status, producer, ts, outcomes, suspended, suspended_v)
-SELECT i, e, m, s, st, p, t, o::jsonb, false, 0
+    (id, event_id, market_id, specifiers, status, producer, ts, outcomes)
+SELECT i, e, m, s, st, p, t, o::jsonb
 FROM unnest(%s::bigint[], %s::bigint[], %s::int[], %s::text[], %s::smallint[], %s::smallint[],
             %s::bigint[], %s::text[]) AS x(i, e, m, s, st, p, t, o)
 ON CONFLICT (id) DO UPDATE SET
@@ -30,20 +30,22 @@ WHERE catalog_replicamarket.ts < excluded.ts
 """
 
 _UPSERT_EVENTS = """
-INSERT INTO catalog_replicaevent (id, urn, sport_id, status, live, start_time, suspended,
-                                  suspended_v, ts)
-SELECT i, u, sp, st, lv, NULL, false, 0, t
+INSERT INTO catalog_replicaevent (id, urn, sport_id, status, live, start_time, fixture_ts, ts)
+SELECT i, u, sp, st, lv, NULL, 0, t
 FROM unnest(%s::bigint[], %s::text[], %s::int[], %s::smallint[], %s::bool[], %s::bigint[])
      AS x(i, u, sp, st, lv, t)
 ON CONFLICT (id) DO UPDATE SET status = excluded.status, live = excluded.live, ts = excluded.ts
 WHERE catalog_replicaevent.ts < excluded.ts
 """
 
+# A fixture (the event's creation: fixture_ts 0, or a start-time change) never replaces a newer
+# one; the creation still fills in a row a status update created first.
 _UPSERT_FIXTURE = """
-INSERT INTO catalog_replicaevent (id, urn, sport_id, status, live, start_time, suspended,
-                                  suspended_v, ts)
-VALUES (%s, %s, %s, 0, false, %s, false, 0, 0)
-ON CONFLICT (id) DO UPDATE SET start_time = excluded.start_time, sport_id = excluded.sport_id
+INSERT INTO catalog_replicaevent (id, urn, sport_id, status, live, start_time, fixture_ts, ts)
+VALUES (%s, %s, %s, 0, false, %s, %s, 0)
+ON CONFLICT (id) DO UPDATE SET start_time = excluded.start_time, sport_id = excluded.sport_id,
+    fixture_ts = excluded.fixture_ts
+WHERE catalog_replicaevent.fixture_ts <= excluded.fixture_ts
 """
 
 _INSERT_RESULTS = """
@@ -108,17 +110,19 @@ def apply_producer(event: Event, using: str) -> None:
 
 @handles(store.DESK_TOPIC, tier="shard")
 def apply_desk(event: Event, using: str) -> None:
+    """Kept by target id, whether or not the event or line has reached this replica yet."""
     p = event.payload
+    targets = [("event", i) for i in p.get("events", [])] + [
+        ("market", i) for i in p.get("markets", [])
+    ]
+    if not targets:
+        return
     with connections[using].cursor() as cursor:
-        if p.get("events"):
-            cursor.execute(
-                "UPDATE catalog_replicaevent SET suspended = %s, suspended_v = %s "
-                "WHERE id = ANY(%s) AND suspended_v < %s",
-                [p["suspended"], p["version"], p["events"], p["version"]],
-            )
-        if p.get("markets"):
-            cursor.execute(
-                "UPDATE catalog_replicamarket SET suspended = %s, suspended_v = %s "
-                "WHERE id = ANY(%s) AND suspended_v < %s",
-                [p["suspended"], p["version"], p["markets"], p["version"]],
-            )
+        cursor.execute(
+            "INSERT INTO catalog_replicadesk (kind, target_id, suspended, version) "
+            "SELECT k, i, %s, %s FROM unnest(%s::text[], %s::bigint[]) AS x(k, i) "
+            "ON CONFLICT (kind, target_id) DO UPDATE "
+            "SET suspended = excluded.suspended, version = excluded.version "
+            "WHERE catalog_replicadesk.version < excluded.version",
+            [p["suspended"], p["version"], [t[0] for t in targets], [t[1] for t in targets]],
+        )

@@ -13,8 +13,12 @@ from apps.catalog import live
 from apps.catalog.models import Event, Market
 from apps.catalog.offering import Offer
 
+FILLED = b"f"  # set once an event's hash holds every line (a fill ran)
+
 
 def _fill(event: Event) -> dict[bytes, bytes]:
+    """Fill the event's cache entry from the catalog without overwriting what the adapter wrote
+    meanwhile (its writes are newer than this read): fields are only added, never replaced."""
     rows = Market.objects.filter(event=event).values_list(
         "id", "market_id", "specifiers", "status", "producer", "ts", "outcomes", "suspended"
     )
@@ -36,17 +40,22 @@ def _fill(event: Event) -> dict[bytes, bytes]:
         mapping[live.market_field(market_id, specifiers)] = json.dumps(
             [pk, market_id, specifiers, status, producer, ts, outcomes]
         )
-    live.client().hset(live.event_key(event.id), mapping=mapping)
-    return {k.encode(): v.encode() for k, v in mapping.items()}
+    pipe = live.client().pipeline(transaction=False)
+    key = live.event_key(event.id)
+    for field, value in mapping.items():
+        pipe.hsetnx(key, field, value)
+    pipe.hset(key, FILLED.decode(), "1")
+    pipe.hgetall(key)
+    return pipe.execute()[-1]
 
 
 def cached(event: Event) -> tuple[dict[str, Any], list[list], dict[str, Any]]:
     """(status, market rows, desk suspensions) of an event, from the cache."""
     raw = live.client().hgetall(live.event_key(event.id))
-    if b"s" not in raw or b"d" not in raw:
+    if FILLED not in raw or b"s" not in raw:
         raw = _fill(event)
     status = json.loads(raw[b"s"])
-    desk = json.loads(raw[b"d"])
+    desk = json.loads(raw.get(b"d") or b'{"event": false, "markets": []}')
     rows = [json.loads(v) for k, v in raw.items() if k.startswith(b"m:")]
     rows.sort(key=lambda r: (r[1], r[2]))
     return status, rows, desk

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import connections, transaction
 
-from apps.catalog.models import CANCELLED, SETTLED, SUSPENDED
+from apps.catalog.models import CANCELLED, HANDED_OVER, SETTLED, SUSPENDED
 from apps.outbox.services import outbox_emit
 from shards.map import GLOBAL_ALIAS
 
@@ -42,6 +42,7 @@ class Line:
     ts: int
     favourite: bool = False
     outcomes: tuple[dict[str, Any], ...] = ()  # empty: keep the line's outcomes
+    handed_over_by: int | None = None  # set by the batch: the producer that handed it over
 
     @property
     def key(self) -> tuple[int, int, str]:
@@ -99,27 +100,40 @@ class Changes:
 
 _UPSERT_LINES = """
 INSERT INTO catalog_market
-    (event_id, market_id, specifiers, status, producer, ts, favourite, outcomes, suspended)
-SELECT e, m, s, st, p, t, f, o::jsonb, false
+    (event_id, market_id, specifiers, status, producer, ts, favourite, outcomes, suspended,
+     handed_over_by)
+SELECT e, m, s, st, p, t, f, o::jsonb, false, hb
 FROM unnest(%s::bigint[], %s::int[], %s::text[], %s::smallint[], %s::smallint[],
-            %s::bigint[], %s::bool[], %s::text[]) AS x(e, m, s, st, p, t, f, o)
+            %s::bigint[], %s::bool[], %s::text[], %s::smallint[]) AS x(e, m, s, st, p, t, f, o, hb)
 ON CONFLICT (event_id, market_id, specifiers) DO UPDATE SET
     status = excluded.status,
     producer = excluded.producer,
     ts = excluded.ts,
     favourite = excluded.favourite,
     outcomes = CASE WHEN jsonb_array_length(excluded.outcomes) > 0
-                    THEN excluded.outcomes ELSE catalog_market.outcomes END
+                    THEN excluded.outcomes ELSE catalog_market.outcomes END,
+    handed_over_by = COALESCE(catalog_market.handed_over_by, excluded.handed_over_by)
 WHERE catalog_market.ts < excluded.ts
   -- a line handed over to another producer no longer listens to the one that handed it over
-  AND NOT (catalog_market.status = -2 AND catalog_market.producer = excluded.producer)
+  AND catalog_market.handed_over_by IS DISTINCT FROM excluded.producer
 RETURNING id, event_id, market_id, specifiers, status, producer, ts, outcomes
 """
 
+# A bet stop moves every older line of its producer (in its groups) to the stop's time, and
+# suspends the active ones: odds older than the stop, arriving later, cannot reopen a line.
 _SUSPEND = """
-UPDATE catalog_market SET status = %s, ts = %s
-WHERE event_id = %s AND ts < %s AND status = 1 AND (%s::int[] IS NULL OR market_id = ANY(%s))
+UPDATE catalog_market
+SET status = CASE WHEN status = 1 THEN %s ELSE status END, ts = %s
+WHERE event_id = %s AND producer = %s AND ts < %s
+  AND (%s::int[] IS NULL OR market_id = ANY(%s))
 RETURNING id, event_id, market_id, specifiers, status, producer, ts, outcomes
+"""
+
+_HANDED_OVER = """
+SELECT event_id, market_id, specifiers, handed_over_by FROM catalog_market
+WHERE handed_over_by IS NOT NULL
+  AND (event_id, market_id, specifiers) IN (
+      SELECT * FROM unnest(%s::bigint[], %s::int[], %s::text[]))
 """
 
 _EVENT_STATUS = """
@@ -138,7 +152,7 @@ UPDATE catalog_event AS ev SET start_time = to_timestamp(x.ms / 1000.0), fixture
     updated_at = now()
 FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS x(id, t, ms)
 WHERE ev.id = x.id AND ev.fixture_ts < x.t
-RETURNING ev.id, ev.urn, ev.sport_id, ev.start_time
+RETURNING ev.id, ev.urn, ev.sport_id, ev.start_time, ev.fixture_ts
 """
 
 _INSERT_RESULTS = """
@@ -165,12 +179,40 @@ def _newest(items: Iterable, key) -> list:
     return list(best.values())
 
 
+def _newest_lines(lines: list[Line], cursor: Any) -> list[Line]:
+    """One state per line for the batch's upsert: the newest, skipping any state from a producer
+    that handed the line over (earlier in the batch, or before it)."""
+    by_key: dict[tuple, list[Line]] = {}
+    for line in lines:
+        by_key.setdefault(line.key, []).append(line)
+    mixed = [key for key, group in by_key.items() if len({x.producer for x in group}) > 1]
+    handed: dict[tuple, int] = {}
+    if mixed:
+        cursor.execute(
+            _HANDED_OVER, [[k[0] for k in mixed], [k[1] for k in mixed], [k[2] for k in mixed]]
+        )
+        handed = {(e, m, s): p for e, m, s, p in cursor.fetchall()}
+    chosen = []
+    for key, group in by_key.items():
+        handed_by = handed.get(key)
+        best = None
+        for line in sorted(group, key=lambda x: x.ts):  # stable: arrival order on a tie
+            if line.status == HANDED_OVER and handed_by is None:
+                handed_by = line.producer
+            elif line.producer == handed_by:
+                continue
+            best = line
+        if best is not None:
+            chosen.append(replace(best, handed_over_by=handed_by))
+    return chosen
+
+
 class FeedBatch:
     """The changes of many feed messages, written together by :meth:`commit`."""
 
     def __init__(self) -> None:
         self.lines: list[Line] = []
-        self.stops: list[tuple[int, int, int, list[int] | None]] = []
+        self.stops: list[tuple[int, int, int, int, list[int] | None]] = []
         self.statuses: list[EventState] = []
         self.results: list[ResultRow] = []
         self.fixtures: dict[int, tuple[int, int]] = {}
@@ -189,9 +231,12 @@ class FeedBatch:
     def line(self, line: Line) -> None:
         self.lines.append(line)
 
-    def stop(self, *, event_id: int, ts: int, status: int, market_ids: list[int] | None) -> None:
-        """Bet stop: the event's active lines (or those of ``market_ids``) take ``status``."""
-        self.stops.append((event_id, ts, status, market_ids))
+    def stop(
+        self, *, event_id: int, producer: int, ts: int, status: int, market_ids: list[int] | None
+    ) -> None:
+        """Bet stop: the producer's active lines of the event (or of ``market_ids``) take
+        ``status``."""
+        self.stops.append((event_id, producer, ts, status, market_ids))
 
     def status(self, state: EventState) -> None:
         self.statuses.append(state)
@@ -221,7 +266,7 @@ class FeedBatch:
         return changes
 
     def _write(self, cursor: Any, changes: Changes) -> None:
-        lines = _newest(self.lines, key=lambda line: line.key)
+        lines = _newest_lines(self.lines, cursor)
         if lines:
             cursor.execute(
                 _UPSERT_LINES,
@@ -234,11 +279,12 @@ class FeedBatch:
                     [x.ts for x in lines],
                     [x.favourite for x in lines],
                     [json.dumps(list(x.outcomes), separators=(",", ":")) for x in lines],
+                    [x.handed_over_by for x in lines],
                 ],
             )
             changes.markets.extend(cursor.fetchall())
-        for event_id, ts, status, market_ids in self.stops:
-            cursor.execute(_SUSPEND, [status, ts, event_id, ts, market_ids, market_ids])
+        for event_id, producer, ts, status, market_ids in self.stops:
+            cursor.execute(_SUSPEND, [status, ts, event_id, producer, ts, market_ids, market_ids])
             changes.markets.extend(cursor.fetchall())
         statuses = _newest(self.statuses, key=lambda s: s.event_id)
         if statuses:
@@ -312,8 +358,8 @@ def _replicate(changes: Changes) -> None:
         )
 
 
-def _fixture_row(event_id: int, urn: str, sport_id: int, start_time: Any) -> list:
-    return [event_id, urn, sport_id, start_time.isoformat() if start_time else None]
+def _fixture_row(event_id: int, urn: str, sport_id: int, start_time: Any, fixture_ts: int) -> list:
+    return [event_id, urn, sport_id, start_time.isoformat() if start_time else None, fixture_ts]
 
 
 def replicate_event(event: Any) -> None:
@@ -324,9 +370,21 @@ def replicate_event(event: Any) -> None:
         audience=AUDIENCE,
         payload={
             "markets": [],
-            "fixtures": [_fixture_row(event.id, event.urn, event.sport_id, event.start_time)],
+            "fixtures": [
+                _fixture_row(
+                    event.id, event.urn, event.sport_id, event.start_time, event.fixture_ts
+                )
+            ],
         },
     )
+
+
+def next_version() -> int:
+    """A version for a replicated state, from the global database's sequence: take it inside the
+    change's transaction, after its locks, so a later change always carries a larger one."""
+    with connections[GLOBAL_ALIAS].cursor() as cursor:
+        cursor.execute("SELECT nextval('catalog_version')")
+        return cursor.fetchone()[0]
 
 
 def replicate_producer(*, provider: str, producer: int, down: bool, version: int) -> None:

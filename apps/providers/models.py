@@ -81,6 +81,9 @@ class Producer(GlobalModel):
     last_processed_ts = models.BigIntegerField(
         default=0, help_text="provider ms of the newest message applied (recovery starts after)"
     )
+    recover_after_ts = models.BigIntegerField(
+        default=0, help_text="provider ms of the last message applied before it went down"
+    )
     recovery_request_id = models.BigIntegerField(null=True, blank=True)
     recovery_started_at = models.DateTimeField(null=True, blank=True)
     recovery_window_min = models.IntegerField(default=180)

@@ -23,7 +23,13 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from django.db import close_old_connections, connections, transaction
+from django.db import (
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connections,
+    transaction,
+)
 from django.db.models import F
 from django.utils import timezone
 from kombu import Connection, Consumer, Exchange, Queue, binding
@@ -42,11 +48,13 @@ from shards.map import GLOBAL_ALIAS
 log = logging.getLogger(__name__)
 
 BATCH_MAX = 1000
+BATCH_ATTEMPTS = 3
 BATCH_WAIT_S = 0.05
 PREFETCH = 4000
 UNKNOWN_EVENT_RETRY_S = 30.0
 REDIS_VISIBILITY_S = 10
 COUNTERS = ("malformed", "unknown_event", "unknown_market", "disabled_sport")
+# A message skipped because applying it kept failing (the database up) counts as malformed.
 
 
 def feed_queue(provider: Provider) -> Queue:
@@ -269,28 +277,60 @@ class UofAdapter:
     def _apply(self, pending: list[tuple[Any, m.Message]]) -> None:
         if not pending:
             return
-        for attempt in range(5):
+        failures = 0
+        while True:
             try:
-                self._apply_once([p for _, p in pending])
+                self._guarded([p for _, p in pending])
                 break
             except Exception as exc:
-                log.exception("feed batch failed", extra={"attempt": attempt, "error": repr(exc)})
-                connections[GLOBAL_ALIAS].close()
-                if self.stop.wait(min(5.0, 0.2 * 2**attempt)):
-                    raise ConnectionError("stopping with an unapplied batch") from exc
-        else:
-            # One message keeps failing: apply them one by one and skip only the ones that fail.
-            for message, parsed in pending:
-                try:
-                    self._apply_once([parsed])
-                except Exception:
-                    self.counts["malformed"] += 1
-                    log.exception("message skipped after repeated failures")
-                    connections[GLOBAL_ALIAS].close()
+                failures += 1
+                log.exception("feed batch failed", extra={"attempt": failures, "error": repr(exc)})
+                if failures >= BATCH_ATTEMPTS:
+                    break
+                self._pause(failures, exc)
+        if failures < BATCH_ATTEMPTS:
+            for message, _ in pending:
                 message.ack()
             return
-        for message, _ in pending:
+        # The batch keeps failing for a reason a retry does not cure: one message is at fault.
+        # Apply them one by one; only a message that fails on its own is skipped, counted and
+        # logged.
+        for message, parsed in pending:
+            for attempt in range(BATCH_ATTEMPTS):
+                try:
+                    self._guarded([parsed])
+                    break
+                except Exception as exc:
+                    if attempt + 1 == BATCH_ATTEMPTS:
+                        self.counts["malformed"] += 1
+                        log.exception("message skipped after repeated failures")
+                        break
+                    self._pause(attempt + 1, exc)
             message.ack()
+
+    def _guarded(self, parsed: list[m.Message]) -> None:
+        """Apply, retrying for as long as the database reports an operational problem (down,
+        restarting, a lost connection, a deadlock, a time-out): nothing is acknowledged and
+        nothing skipped meanwhile, and the provider's lag shows the stall. Only errors a retry
+        cannot cure (bad data, a bug) reach the caller."""
+        attempt = 0
+        while True:
+            try:
+                self._apply_once(parsed)
+                return
+            except (OperationalError, InterfaceError) as exc:
+                attempt += 1
+                log.error(
+                    "database unavailable for the feed; retrying",
+                    extra={"attempt": attempt, "error": repr(exc)},
+                )
+                self._pause(attempt, exc)
+
+    def _pause(self, attempt: int, exc: Exception) -> None:
+        connections[GLOBAL_ALIAS].close()
+        if self.stop.wait(min(5.0, 0.2 * 2**attempt)):
+            # Stopping: the batch stays unacknowledged and comes back to the next adapter.
+            raise ConnectionError("stopping with an unapplied batch") from exc
 
     def _apply_once(self, parsed: list[m.Message]) -> None:
         batch = FeedBatch()
@@ -319,6 +359,10 @@ class UofAdapter:
                 live.write_cache(changes)
             except Exception as exc:
                 log.warning("odds cache not written", extra={"error": repr(exc)})
+                try:  # stale entries would be served as current: drop them
+                    live.forget(live.touched_events(changes))
+                except Exception as again:
+                    log.error("stale odds cache entries kept", extra={"error": repr(again)})
             self.coalescer.add(changes)
 
     def _system(self, message: m.Message) -> None:

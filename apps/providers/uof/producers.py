@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.catalog import live
-from apps.catalog.store import replicate_producer
+from apps.catalog.store import next_version, replicate_producer
 from apps.providers.models import Producer, Provider
 from shards.map import GLOBAL_ALIAS
 
@@ -47,6 +47,7 @@ class State:
     recovery_started: float | None = None
     window_ms: int = 180 * 60_000
     last_processed_ts: int = 0
+    recover_after: int = 0  # the last message applied before the producer went down
 
 
 class Producers:
@@ -70,14 +71,18 @@ class Producers:
     def start(self) -> None:
         """Every enabled producer starts down, and recovers at its first ``alive``."""
         for row in Producer.objects.filter(provider=self.provider, enabled=True):
-            self.states[row.producer_id] = State(
+            state = self.states[row.producer_id] = State(
                 producer_id=row.producer_id,
                 api_name=row.api_name,
                 state="up",
                 window_ms=row.recovery_window_min * 60_000,
                 last_processed_ts=row.last_processed_ts,
             )
+            gap_open = row.state != "up" and row.recover_after_ts
             self._down(row.producer_id, "adapter started")
+            if gap_open:  # it was already down before this start: the gap began back then
+                state.recover_after = min(row.recover_after_ts, state.recover_after)
+                self._save(state, "down", "adapter started")
 
     def known(self, producer_id: int) -> State:
         """The producer's state; one seen for the first time is recorded (and starts down)."""
@@ -160,7 +165,7 @@ class Producers:
         self._next_request += 1
         state.request_id = self._next_request
         state.recovery_started = self.clock()
-        after = state.last_processed_ts
+        after = state.recover_after
         too_old = after and int(time.time() * 1000) - after > state.window_ms
         params = {"request_id": state.request_id}
         if after and not too_old:
@@ -193,6 +198,9 @@ class Producers:
     def _down(self, producer_id: int, reason: str) -> None:
         state = self.states[producer_id]
         was_open = state.state == "up"
+        if was_open:
+            # Messages applied from now on may follow a gap: recovery replays from here.
+            state.recover_after = state.last_processed_ts
         self._save(state, "down", reason)
         if was_open:
             log.warning("producer down", extra={"producer": producer_id, "reason": reason})
@@ -206,7 +214,12 @@ class Producers:
 
     def _save(self, state: State, new: str, reason: str, *, recovery: bool = False) -> None:
         state.state = new
-        fields = {"state": new, "reason": reason[:100], "changed_at": timezone.now()}
+        fields = {
+            "state": new,
+            "reason": reason[:100],
+            "changed_at": timezone.now(),
+            "recover_after_ts": state.recover_after,
+        }
         if recovery:
             fields["recovery_request_id"] = state.request_id
             fields["recovery_started_at"] = timezone.now()
@@ -220,7 +233,7 @@ class Producers:
                 provider=self.provider.name,
                 producer=producer_id,
                 down=down,
-                version=time.time_ns() // 1000,
+                version=next_version(),
             )
         try:
             live.set_producer(self.provider.name, producer_id, down=down)

@@ -112,8 +112,8 @@ class Translator:
             )
         # The whole event stopped (betting_status set, no markets listed): a bet stop.
         if msg.betting_status and not msg.markets:
-            batch.stop(event_id=event_id, ts=msg.timestamp, status=m.MARKET_SUSPENDED,
-                       market_ids=None)  # fmt: skip
+            batch.stop(event_id=event_id, producer=msg.product, ts=msg.timestamp,
+                       status=m.MARKET_SUSPENDED, market_ids=None)  # fmt: skip
 
     def _bet_stop(self, msg: m.BetStop, event_id: int, batch: FeedBatch) -> None:
         groups = set(msg.groups)
@@ -124,8 +124,8 @@ class Translator:
                 for market_id, market_groups in self.context.market_groups.items()
                 if market_groups & groups
             )
-        batch.stop(event_id=event_id, ts=msg.timestamp, status=msg.market_status,
-                   market_ids=market_ids)  # fmt: skip
+        batch.stop(event_id=event_id, producer=msg.product, ts=msg.timestamp,
+                   status=msg.market_status, market_ids=market_ids)  # fmt: skip
 
     def _bet_settlement(self, msg: m.BetSettlement, event_id: int, batch: FeedBatch) -> None:
         for market in msg.markets:
