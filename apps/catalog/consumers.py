@@ -7,7 +7,9 @@ producer went down or came back, the trading desk acted) sends the whole event a
 
 from __future__ import annotations
 
+import json
 import time
+from collections import OrderedDict
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -19,7 +21,9 @@ from apps.catalog.models import Event
 from apps.catalog.offering import Offer, cached_offer, offer_for
 
 PRODUCERS_CACHE_S = 1.0
+RENDERED_KEPT = 256
 _producers: dict[str, tuple[float, set[int]]] = {}
+_rendered: OrderedDict[tuple, str] = OrderedDict()
 
 
 def _producers_down(provider: str, *, fresh: bool = False) -> set[int]:
@@ -103,19 +107,31 @@ class EventOddsConsumer(AsyncJsonWebsocketConsumer):
             return
         down = await _producers_down_async(self.event.provider)
         self.offer = await _offer(self.brand_id)
-        await self.send_json(
-            {
-                "type": "odds",
-                "event": self.event.id,
-                "ts": message["ts"],
-                "status": message["status"],
-                "markets": self.offer.lines(
-                    self.event.urn,
-                    message["markets"],
-                    closed=self.closed,
-                    producers_down=down,
-                    desk_suspended=self.desk,
-                ),
-                "full": False,
-            }
-        )
+        # Every socket of the brand on this event renders the push the same way: once per
+        # process, then the text is sent as is.
+        key = (message.get("push"), id(self.offer), self.closed, frozenset(self.desk),
+               frozenset(down))  # fmt: skip
+        text = _rendered.get(key) if key[0] else None
+        if text is None:
+            text = json.dumps(
+                {
+                    "type": "odds",
+                    "event": self.event.id,
+                    "ts": message["ts"],
+                    "status": message["status"],
+                    "markets": self.offer.lines(
+                        self.event.urn,
+                        message["markets"],
+                        closed=self.closed,
+                        producers_down=down,
+                        desk_suspended=self.desk,
+                    ),
+                    "full": False,
+                },
+                separators=(",", ":"),
+            )
+            if key[0]:
+                _rendered[key] = text
+                if len(_rendered) > RENDERED_KEPT:
+                    _rendered.popitem(last=False)
+        await self.send(text_data=text)

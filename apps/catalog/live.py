@@ -13,6 +13,7 @@ import json
 import logging
 import threading
 import time
+import uuid
 from typing import Any
 
 import redis
@@ -121,6 +122,8 @@ class Coalescer:
         self._last: dict[int, float] = {}
         self._cond = threading.Condition()
         self._stopped = False
+        self._id = uuid.uuid4().hex[:12]
+        self._pushes = 0
         self._thread = threading.Thread(target=self._run, name="live-odds", daemon=True)
         self._thread.start()
 
@@ -189,8 +192,10 @@ class Coalescer:
                 self._last = {k: v for k, v in self._last.items() if v > cutoff}
 
     def _push(self, event_id: int, entry: dict[str, Any]) -> None:
+        self._pushes += 1
         message = {
             "type": PUSH_TYPE,
+            "push": f"{self._id}:{self._pushes}",  # sockets of one brand share its rendering
             "event": event_id,
             "ts": entry["ts"],
             "status": entry["status"],
