@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bench.scenarios import http, wallet
+from bench.scenarios import feed, http, wallet
 
 Scenario = Callable[..., dict]  # run(*, quick: bool) -> the scenario's figures
 
 SCENARIOS: dict[str, Scenario] = {
     "http": http.run,
     "wallet": wallet.run,
+    "feed": feed.run,
 }
