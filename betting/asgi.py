@@ -1,4 +1,7 @@
-"""The ASGI entry point (daphne): HTTP through Django, websockets through Channels."""
+"""The ASGI entry point (daphne): HTTP through Django, players' websockets through Channels.
+
+Event pages' live-odds sockets are served by the live-odds gateway (``apps.catalog.gateway``).
+"""
 
 import os
 
@@ -10,13 +13,12 @@ django_http = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
-from apps.catalog.routing import websocket_urlpatterns as catalog_sockets  # noqa: E402
 from apps.realtime.middleware import BrandPlayerStack  # noqa: E402
-from apps.realtime.routing import websocket_urlpatterns as player_sockets  # noqa: E402
+from apps.realtime.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": ASGIStaticFilesHandler(django_http),
-        "websocket": BrandPlayerStack(URLRouter(player_sockets + catalog_sockets)),
+        "websocket": BrandPlayerStack(URLRouter(websocket_urlpatterns)),
     }
 )

@@ -71,3 +71,15 @@ def csrf_token(port: int, host: str) -> str:
             if name.strip() == "csrftoken":
                 return rest.split(";", 1)[0]
     raise RuntimeError("no CSRF cookie from /api/v1/session")
+
+
+@contextlib.contextmanager
+def gateway_server() -> Iterator[int]:
+    """The live-odds gateway (event pages' sockets) on a free port."""
+    port = free_port()
+    proc = processes.start(roles.live_gateway(port=port))
+    try:
+        proc.wait_for(roles.GATEWAY_READY, timeout=60)
+        yield port
+    finally:
+        proc.stop()

@@ -33,8 +33,8 @@ def feed(clean):
 
 
 @pytest.fixture(scope="module")
-def web(platform):
-    with live.web_server() as port:
+def gateway(platform):
+    with live.gateway_server() as port:
         yield port
 
 
@@ -114,15 +114,15 @@ def test_an_odds_override_and_a_brand_suspension(feed, alpha):
     assert lines[1]["open"] is True and lines[60]["open"] is False
 
 
-def test_live_odds_reach_each_brands_socket_coalesced_and_priced(feed, web, alpha, beta):
+def test_live_odds_reach_each_brands_socket_coalesced_and_priced(feed, gateway, alpha, beta):
     event = make_event(M)
     feed.process([odds_change(M, 1000, market(1, ONE_X_TWO))])
     line = Market.objects.get(event=event, market_id=1).id
     BrandPricing.objects.create(brand_id=alpha.id, margin_pct=Decimal("10"))
     path = f"/ws/events/{event.id}/"
     with (
-        live.websocket(web, "alpha.localhost", path=path) as a,
-        live.websocket(web, "beta.localhost", path=path) as b,
+        live.websocket(gateway, "alpha.localhost", path=path) as a,
+        live.websocket(gateway, "beta.localhost", path=path) as b,
     ):
         first = _recv(a, until=lambda m: m.get("full"))
         assert _odds(first, line) == "1.90"  # 2.10 / 1.10, rounded down
@@ -140,22 +140,22 @@ def test_live_odds_reach_each_brands_socket_coalesced_and_priced(feed, web, alph
         assert stopped["markets"][0]["open"] is False
 
 
-def test_a_socket_for_an_event_not_offered_is_refused(feed, web, alpha):
+def test_a_socket_for_an_event_not_offered_is_refused(feed, gateway, alpha):
     event = make_event(M)
     OfferingRule.objects.create(brand_id=None, level="event", target=M, action="hide")
     forget_offers()
-    time.sleep(0.6)  # the web process's offer cache (OFFER_CACHE_S in the tests)
+    time.sleep(0.6)  # the gateway's offer cache (OFFER_CACHE_S in the tests)
     with pytest.raises(InvalidStatus):
-        live.websocket(web, "alpha.localhost", path=f"/ws/events/{event.id}/")
+        live.websocket(gateway, "alpha.localhost", path=f"/ws/events/{event.id}/")
 
 
-def test_the_desk_suspends_everywhere_and_the_change_is_audited(feed, web, alpha):
-    time.sleep(0.6)  # the web process forgets the rules of the tests before
+def test_the_desk_suspends_everywhere_and_the_change_is_audited(feed, gateway, alpha):
+    time.sleep(0.6)  # the gateway forgets the rules of the tests before
     event = make_event(M)
     feed.process([odds_change(M, 1000, market(1, ONE_X_TWO))])
     replicate()
     line = Market.objects.get(event=event, market_id=1)
-    with live.websocket(web, "alpha.localhost", path=f"/ws/events/{event.id}/") as sock:
+    with live.websocket(gateway, "alpha.localhost", path=f"/ws/events/{event.id}/") as sock:
         _recv(sock, until=lambda m: m.get("full"))
         assert desk.suspend(actor="platform:boss", suspended=True, markets=[line]) == 1
         closed = _recv(sock, until=lambda m: m.get("full"))
@@ -202,7 +202,7 @@ def test_the_provider_manager_and_content_manager_pages(feed, alpha, beta):
     assert brand.get("/admin/providers/provider/").status_code == 404  # platform only
 
 
-def test_a_producer_going_down_closes_its_lines_on_open_pages(feed, web, alpha):
+def test_a_producer_going_down_closes_its_lines_on_open_pages(feed, gateway, alpha):
     event = make_event(M)
     feed.process([odds_change(M, 1000, market(1, ONE_X_TWO))])  # producer 1, first seen: down
     feed.process([b'<alive product="1" timestamp="1" subscribed="1"/>'])  # no API: up at once
@@ -210,9 +210,32 @@ def test_a_producer_going_down_closes_its_lines_on_open_pages(feed, web, alpha):
     def full_with(is_open):
         return lambda m: m.get("full") and m["markets"][0]["open"] is is_open
 
-    with live.websocket(web, "alpha.localhost", path=f"/ws/events/{event.id}/") as sock:
+    with live.websocket(gateway, "alpha.localhost", path=f"/ws/events/{event.id}/") as sock:
         _recv(sock, until=full_with(True))
         feed.process([b'<alive product="1" timestamp="2" subscribed="0"/>'])
         _recv(sock, until=full_with(False), timeout=5)  # refreshed: the line closed
         feed.process([b'<alive product="1" timestamp="3" subscribed="1"/>'])
         _recv(sock, until=full_with(True), timeout=5)  # and open again
+
+
+def test_the_gateway_refuses_another_sites_page_and_answers_pings(feed, gateway, alpha):
+    import socket as stdlib_socket
+
+    from websockets.sync.client import connect
+
+    event = make_event(M)
+    path = f"/ws/events/{event.id}/"
+    with pytest.raises(InvalidStatus) as refused:
+        connect(
+            f"ws://alpha.localhost:{gateway}{path}",
+            sock=stdlib_socket.create_connection(("127.0.0.1", gateway), timeout=10),
+            origin="http://evil.example", proxy=None, open_timeout=10,
+        )  # fmt: skip
+    assert refused.value.response.status_code == 403
+    with pytest.raises(InvalidStatus) as missing:
+        live.websocket(gateway, "alpha.localhost", path="/ws/elsewhere/")
+    assert missing.value.response.status_code == 404
+    with live.websocket(gateway, "alpha.localhost", path=path) as sock:
+        _recv(sock, until=lambda m: m.get("full"))
+        sock.send('{"type": "ping"}')
+        assert _recv(sock, until=lambda m: True) == {"type": "pong"}

@@ -157,12 +157,12 @@ def test_killing_the_adapter_mid_stream_loses_and_duplicates_no_settlement(feed_
 
 
 @pytest.fixture(scope="module")
-def web(platform):
-    with live.web_server() as port:
+def gateway(platform):
+    with live.gateway_server() as port:
         yield port
 
 
-def test_simulator_to_adapter_to_shards_and_a_socket(feed_provider, web, alpha):
+def test_simulator_to_adapter_to_shards_and_a_socket(feed_provider, gateway, alpha):
     """The simulator publishes; the adapter fetches the fixtures from its API and applies the
     odds; both shards receive the lines; an event page's socket receives a push."""
     api_port = live.free_port()
@@ -195,7 +195,7 @@ def test_simulator_to_adapter_to_shards_and_a_socket(feed_provider, web, alpha):
             ),
             timeout=60, message="lines on both shards",
         )  # fmt: skip
-        with live.websocket(web, "alpha.localhost", path=f"/ws/events/{event.id}/") as sock:
+        with live.websocket(gateway, "alpha.localhost", path=f"/ws/events/{event.id}/") as sock:
             first = json.loads(sock.recv(timeout=10))
             assert first["full"] is True and first["markets"]
             deadline = time.monotonic() + 30

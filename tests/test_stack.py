@@ -51,8 +51,11 @@ def test_the_stack_serves_the_demo_brand_and_stops_on_ctrl_c(clean):
     out = stack.output()
     assert stack.proc.returncode == 0, out[-3000:]
     lines = out.splitlines()
-    for role in ("web", "shard-0", "shard-1", "global", "relay", "beat", "feed-simulator",
-                 "provider-uof", "video-simulator", "provider-video"):  # fmt: skip
+    roles_seen = (
+        "web", "live-odds", "shard-0", "shard-1", "global", "relay", "beat", "feed-simulator",
+        "provider-uof", "video-simulator", "provider-video",
+    )  # fmt: skip
+    for role in roles_seen:
         assert any(line.startswith(role) for line in lines), f"{role} never started"
     assert f"http://demo.localhost:{port}/" in out
     with pytest.raises(OSError):

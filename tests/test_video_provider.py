@@ -16,7 +16,6 @@ import urllib.request
 
 import pytest
 
-from apps.catalog.live import event_group
 from apps.catalog.models import Event
 from apps.providers.models import Provider
 from apps.providers.video import adapter as video_adapter
@@ -49,8 +48,9 @@ class Clock:
 
 @pytest.fixture
 def pushes(monkeypatch):
-    sent: list[tuple[str, dict]] = []
-    monkeypatch.setattr(video_adapter, "group_send_soon", lambda g, m: sent.append((g, m)))
+    """The events whose open pages were told to re-read them."""
+    sent: list[int] = []
+    monkeypatch.setattr(video_adapter, "publish_refresh", lambda ids: sent.extend(ids))
     return sent
 
 
@@ -208,11 +208,8 @@ def test_offered_streams_are_written_and_the_provider_status_recorded(sim, pushe
     assert row.running and row.heartbeat_at and row.last_message_at
     assert (row.messages, row.malformed, row.unknown_event) == (2, 0, 0)
     assert row.lag_ms is not None and -1000 < row.lag_ms < 5000
-    refresh = {"type": "catalog.odds", "ts": 0, "status": None, "markets": [], "refresh": True}
-    assert sorted(pushes, key=lambda p: p[1]["event"]) == [
-        (event_group(e.id), {**refresh, "event": e.id}) for e in (e1, e2)
-    ]
-    assert e3.id not in {m["event"] for _, m in pushes}
+    assert sorted(pushes) == sorted([e1.id, e2.id])
+    assert e3.id not in pushes
 
 
 def test_an_unchanged_listing_costs_a_304_and_writes_nothing(sim, pushes):
@@ -265,7 +262,7 @@ def test_a_removed_or_ended_stream_clears_the_video(sim, pushes):
 
     assert result.changed == 2
     assert video(E1) is None and video(E2) is None
-    assert len(pushes) == 2 and event_group(e1.id) in {g for g, _ in pushes}
+    assert len(pushes) == 2 and e1.id in pushes
 
 
 def test_an_unknown_event_is_counted_and_not_created(sim, pushes):

@@ -14,18 +14,12 @@ from django.db import transaction
 from apps.catalog import live, snapshot
 from apps.catalog.models import CatalogAudit, Event, Market, OfferingRule
 from apps.catalog.store import next_version, replicate_desk
-from apps.realtime.notify import group_send_soon
 from shards.map import GLOBAL_ALIAS
 
 
 def refresh_pages(event_ids: Iterable[int]) -> None:
     """Tell the open pages of these events to re-read them (after commit)."""
-    for event_id in set(event_ids):
-        group_send_soon(
-            live.event_group(event_id),
-            {"type": live.PUSH_TYPE, "event": event_id, "ts": 0, "status": None,
-             "markets": [], "refresh": True},
-        )  # fmt: skip
+    live.publish_refresh(event_ids)
 
 
 def suspend(

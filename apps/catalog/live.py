@@ -13,13 +13,10 @@ import json
 import logging
 import threading
 import time
-import uuid
 from typing import Any
 
 import redis
 from django.conf import settings
-
-from apps.realtime.notify import group_send_soon
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +24,9 @@ PUSH_TYPE = "catalog.odds"
 DEFAULT_INTERVAL_S = 0.1
 
 
-def event_group(event_id: int) -> str:
-    return f"catalog.event.{event_id}"
+def odds_channel(event_id: int) -> str:
+    """The Redis pub/sub channel an event's pushes are published on (the gateway listens)."""
+    return _key("odds", event_id)
 
 
 def _key(*parts: Any) -> str:
@@ -53,6 +51,14 @@ def client() -> redis.Redis:
             settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
         )
     return _client
+
+
+def publish_refresh(event_ids) -> None:
+    """Tell the open pages of these events to re-read them (the desk acted, a video changed)."""
+    for event_id in set(event_ids):
+        message = {"type": PUSH_TYPE, "event": event_id, "ts": 0, "status": None, "markets": [],
+                   "refresh": True}  # fmt: skip
+        client().publish(odds_channel(event_id), json.dumps(message))
 
 
 def market_field(market_id: int, specifiers: str) -> str:
@@ -94,12 +100,15 @@ def touched_events(changes: Any) -> set[int]:
 
 def write_cache(changes: Any) -> None:
     """Write a committed batch's markets and statuses to the cache, in one round trip."""
-    pipe = client().pipeline(transaction=False)
+    fields: dict[int, dict[str, str]] = {}
     for row in changes.markets:
         item = market_list(row)
-        pipe.hset(event_key(row[1]), market_field(item[1], item[2]), json.dumps(item))
+        fields.setdefault(row[1], {})[market_field(item[1], item[2])] = json.dumps(item)
     for row in changes.events:
-        pipe.hset(event_key(row[0]), "s", json.dumps(status_dict(row)))
+        fields.setdefault(row[0], {})["s"] = json.dumps(status_dict(row))
+    pipe = client().pipeline(transaction=False)
+    for event_id, mapping in fields.items():
+        pipe.hset(event_key(event_id), mapping=mapping)
     pipe.execute()
 
 
@@ -122,8 +131,6 @@ class Coalescer:
         self._last: dict[int, float] = {}
         self._cond = threading.Condition()
         self._stopped = False
-        self._id = uuid.uuid4().hex[:12]
-        self._pushes = 0
         self._thread = threading.Thread(target=self._run, name="live-odds", daemon=True)
         self._thread.start()
 
@@ -192,14 +199,15 @@ class Coalescer:
                 self._last = {k: v for k, v in self._last.items() if v > cutoff}
 
     def _push(self, event_id: int, entry: dict[str, Any]) -> None:
-        self._pushes += 1
         message = {
             "type": PUSH_TYPE,
-            "push": f"{self._id}:{self._pushes}",  # sockets of one brand share its rendering
             "event": event_id,
             "ts": entry["ts"],
             "status": entry["status"],
             "markets": list(entry["markets"].values()),
             "refresh": entry["refresh"],
         }
-        group_send_soon(event_group(event_id), message)
+        try:
+            client().publish(odds_channel(event_id), json.dumps(message, separators=(",", ":")))
+        except redis.RedisError as exc:  # a push is a hint: pages re-read on their next refresh
+            log.warning("push not published", extra={"event": event_id, "error": repr(exc)})

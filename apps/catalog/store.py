@@ -102,9 +102,9 @@ _UPSERT_LINES = """
 INSERT INTO catalog_market
     (event_id, market_id, specifiers, status, producer, ts, favourite, outcomes, suspended,
      handed_over_by)
-SELECT e, m, s, st, p, t, f, o::jsonb, false, hb
-FROM unnest(%s::bigint[], %s::int[], %s::text[], %s::smallint[], %s::smallint[],
-            %s::bigint[], %s::bool[], %s::text[], %s::smallint[]) AS x(e, m, s, st, p, t, f, o, hb)
+SELECT e, m, s, st, p, t, f, o, false, hb
+FROM jsonb_to_recordset(%s::jsonb)
+     AS x(e bigint, m int, s text, st smallint, p smallint, t bigint, f bool, o jsonb, hb smallint)
 ON CONFLICT (event_id, market_id, specifiers) DO UPDATE SET
     status = excluded.status,
     producer = excluded.producer,
@@ -268,20 +268,15 @@ class FeedBatch:
     def _write(self, cursor: Any, changes: Changes) -> None:
         lines = _newest_lines(self.lines, cursor)
         if lines:
-            cursor.execute(
-                _UPSERT_LINES,
-                [
-                    [x.event_id for x in lines],
-                    [x.market_id for x in lines],
-                    [x.specifiers for x in lines],
-                    [x.status for x in lines],
-                    [x.producer for x in lines],
-                    [x.ts for x in lines],
-                    [x.favourite for x in lines],
-                    [json.dumps(list(x.outcomes), separators=(",", ":")) for x in lines],
-                    [x.handed_over_by for x in lines],
-                ],
-            )
+            # One JSON document rather than nine arrays: the driver quotes one string, not
+            # every element.
+            rows = [
+                {"e": x.event_id, "m": x.market_id, "s": x.specifiers, "st": x.status,
+                 "p": x.producer, "t": x.ts, "f": x.favourite, "o": x.outcomes,
+                 "hb": x.handed_over_by}
+                for x in lines
+            ]  # fmt: skip
+            cursor.execute(_UPSERT_LINES, [json.dumps(rows, separators=(",", ":"))])
             changes.markets.extend(cursor.fetchall())
         for event_id, producer, ts, status, market_ids in self.stops:
             cursor.execute(_SUSPEND, [status, ts, event_id, producer, ts, market_ids, market_ids])

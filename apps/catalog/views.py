@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -80,6 +81,7 @@ def _event_context(request: HttpRequest, event_id: int) -> dict[str, Any]:
     status = view["status"]
     return {
         "event": event,
+        "live_odds_port": settings.LIVE_ODDS_PORT,
         "view": view,
         "status": status,
         "status_name": _STATUS_NAMES.get(status.get("status"), ""),

@@ -11,7 +11,7 @@ websocket clients against a bare websocket broadcast server measured in the same
    stops.
 2. **Drain.** With the adapter stopped, a backlog is published; the adapter is started and the
    rate at which the backlog goes is timed.
-3. **Push latency.** One web process (daphne) with 1,000 sockets on one event's page
+3. **Push latency.** One live-odds gateway process with 1,000 sockets on one event's page
    (``bench/ws_clients.py``, a separate process); the publisher sends that event's odds at 5/s,
    each client times every push from the message's provider timestamp (stamped at publish) to
    its receipt; then (not with ``--quick``) the same at 1/s. Then the same clients, the same
@@ -26,7 +26,7 @@ The module is also the set-up program (a Django process) when run with ``main(ar
 
     setup <world.json>            the provider and the events, their ids to world.json
     adapter-profile <name> <out>  run_provider <name> under cProfile, stats to <out>
-    web-profile <out> <daphne arguments...>  daphne under cProfile, stats to <out>
+    gateway-profile <out> <port>  the live-odds gateway under cProfile, stats to <out>
 """
 
 from __future__ import annotations
@@ -50,7 +50,6 @@ from bench.stack import (
     free_port,
     log,
     setup,
-    wait_healthy,
 )
 from bench.ws_clients import percentile, raise_open_files
 from betting.stack import roles
@@ -94,7 +93,8 @@ METHOD = (
     f"most {MAX_BACKLOG_S:g} s of messages and the adapter's lag_ms stayed under {MAX_LAG_MS} ms "
     "in its last third (a failed step is run once more); "
     "drain: a backlog of {backlog} messages published with the adapter stopped, then the adapter "
-    "started and the backlog's fall timed. Latency: 1 daphne process, {clients} websocket clients "
+    "started and the backlog's fall timed. Latency: 1 live-odds gateway process, "
+    "{clients} websocket clients "
     "(one asyncio process) on one event's page, that event's odds_change published at "
     f"{LATENCY_RATE:g}/s for {{latency:g}} s, latency = receipt - the message's timestamp "
     "(stamped at publish), over every client and push after a warm-up; baseline in the same run: "
@@ -119,6 +119,16 @@ def _running(role: Role, env: dict[str, str]) -> Iterator[Process]:
         yield proc
     finally:
         proc.stop()
+
+
+def _wait_log(path: Path, text: str, procs: list[Process], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in (path.read_text(errors="replace") if path.exists() else ""):
+        for proc in procs:
+            proc.check()
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{text!r} not in {path} after {timeout:.0f}s")
+        time.sleep(0.1)
 
 
 def _wait_file(path: Path, procs: list[Process], timeout: float, what: str) -> None:
@@ -372,11 +382,15 @@ def _profile_adapter(name: str, out: str) -> None:
     _profiled(lambda: call_command("run_provider", name), out)
 
 
-def _profile_web(argv: list[str], out: str) -> None:
-    """daphne (the web role's command line) under cProfile: its event loop runs the sockets."""
-    from daphne.cli import CommandLineInterface
+def _profile_gateway(port: str, out: str) -> None:
+    """The live-odds gateway under cProfile: its event loop runs the sockets."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "betting.settings")
+    import django
 
-    _profiled(lambda: CommandLineInterface().run(argv), out)
+    django.setup()
+    from django.core.management import call_command
+
+    _profiled(lambda: call_command("live_odds_gateway", "--port", port), out)
 
 
 def main(argv: list[str]) -> int:
@@ -384,8 +398,8 @@ def main(argv: list[str]) -> int:
         _setup_main(Path(argv[1]))
     elif argv[0] == "adapter-profile":
         _profile_adapter(argv[1], argv[2])
-    elif argv[0] == "web-profile":
-        _profile_web(argv[2:], argv[1])
+    elif argv[0] == "gateway-profile":
+        _profile_gateway(argv[2], argv[1])
     else:
         raise SystemExit(f"unknown command {argv[0]!r}")
     return 0
@@ -721,17 +735,17 @@ class Feed:
         log(f"  pushes still arriving {MAX_SETTLE_S:g} s after the last message: stopped anyway")
 
     def platform_latency(self) -> tuple[dict, dict | None]:
-        """At LATENCY_RATE, then (not with --quick) at 1/s, well below the web's capacity."""
+        """At LATENCY_RATE, then (not with --quick) at 1/s, well below the gateway's capacity."""
         world = json.loads(self.world.read_text())
         port = free_port()
-        log(f"push latency, platform: web (daphne) and {CLIENTS} sockets on event {HOT_URN}")
-        role = roles.web(port=port)
+        log(f"push latency, platform: the live-odds gateway and {CLIENTS} sockets on {HOT_URN}")
+        role = roles.live_gateway(port=port)
         if self.profile:
-            daphne = role.argv[role.argv.index("daphne") + 1 :]
-            role = Role("web", [*_SELF, "web-profile", str(RESULTS / "feed-web.prof"), *daphne])
+            role = Role("live-odds", [*_SELF, "gateway-profile", str(RESULTS / "feed-web.prof"),
+                                      str(port)])  # fmt: skip
         seconds = QUICK_LATENCY_S if self.quick else LATENCY_S
         with _running(role, self.env) as web:
-            wait_healthy(port, web)
+            _wait_log(RESULTS / f"feed-{role.name}.log", roles.GATEWAY_READY, [web], 60)
             url = f"ws://{BRAND['domain']}:{port}/ws/events/{world['hot']['id']}/"
             main = self.latency(web, url, port, "platform", LATENCY_RATE, seconds)
             slow = None
@@ -761,7 +775,7 @@ def run(*, quick: bool = False) -> dict:
     env = environment()
     setup(env)
     broker = feed_broker(env)
-    raise_open_files(4 * CLIENTS)  # inherited by daphne and the baseline server
+    raise_open_files(4 * CLIENTS)  # inherited by the gateway and the baseline server
     world = _world(env)
     feed = Feed(env, broker, world, quick)
     figures: dict = {}

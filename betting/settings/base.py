@@ -31,6 +31,9 @@ X_FRAME_OPTIONS = "SAMEORIGIN"
 
 # The global backoffice's host name (the public schema); brands have their own domains.
 PLATFORM_DOMAIN = env_str("PLATFORM_DOMAIN", "localhost")
+# Where event pages open their live-odds socket: empty, the page's own host and port (a proxy
+# routes /ws/events/ to the gateway); a port, the gateway on the page's host at that port.
+LIVE_ODDS_PORT = env_str("LIVE_ODDS_PORT", "")
 # How long a process keeps a brand's compiled offering (margin, rules) before re-reading it.
 OFFER_CACHE_S = float(env_str("OFFER_CACHE_S", "5"))
 

@@ -41,6 +41,7 @@ def run(port: int) -> int:
     env.setdefault("SECRET_KEY", _persistent_secret("secret_key"))
     env.setdefault("PLATFORM_DOMAIN", "localhost")
     env.setdefault("LOG_FORMAT", "plain")
+    env["LIVE_ODDS_PORT"] = str(port + 1)  # the gateway beside web: pages open sockets there
     shard_count = int(env.get("SHARD_COUNT", "2"))
     admin_password = env.get("ADMIN_PASSWORD") or _persistent_secret("admin_password")
     _manage(env, "migrate_all", "--create-databases", "-v0")

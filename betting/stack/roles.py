@@ -81,6 +81,12 @@ def video_simulator(*, port: int) -> Role:
     )
 
 
+def live_gateway(*, port: int) -> Role:
+    """The live-odds sockets of event pages."""
+    return Role("live-odds", [_python(), "manage.py", "live_odds_gateway", "--port", str(port)])
+
+
+GATEWAY_READY = "live odds gateway on"
 FEED_READY = "consuming"  # what run_provider prints when its consumer is attached
 
 
@@ -109,6 +115,7 @@ def all_roles(
     """Every role; with simulator ports, the simulated providers and their adapters too."""
     stack = [
         web(port=port),
+        live_gateway(port=port + 1),
         *(shard_pool(k) for k in range(shard_count)),
         global_worker(),
         relay(),

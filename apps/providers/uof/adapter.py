@@ -15,7 +15,6 @@ ends is in the catalog.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
@@ -50,6 +49,7 @@ log = logging.getLogger(__name__)
 BATCH_MAX = 1000
 BATCH_ATTEMPTS = 3
 BATCH_WAIT_S = 0.05
+IDLE_POLL_S = 0.002  # no message for this long: nothing more is waiting, apply the batch
 PREFETCH = 4000
 UNKNOWN_EVENT_RETRY_S = 30.0
 REDIS_VISIBILITY_S = 10
@@ -170,6 +170,7 @@ class UofAdapter:
         self._last_message_at = None
         self._lag_ms: int | None = None
         self._last_tick = 0.0
+        self._multiple_ack = False
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -205,10 +206,16 @@ class UofAdapter:
             log.info("feed consumer started", extra={"queue": queue.name})
             if self.on_ready is not None:
                 self.on_ready(queue.name)
+            self._multiple_ack = conn.transport.driver_type == "amqp"
             while not self.stop.is_set():
-                with contextlib.suppress(TimeoutError):
-                    conn.drain_events(timeout=self.batch_wait / 2)
-                self._maybe_flush()
+                # Busy: keep taking messages until the batch is full or old enough. Idle (nothing
+                # more waiting): apply what has come at once, so a lone message is not held.
+                try:
+                    conn.drain_events(timeout=IDLE_POLL_S if self._buffer else self.batch_wait)
+                except TimeoutError:
+                    self._flush()
+                else:
+                    self._maybe_flush()
                 self._periodic()
             self._flush()
 
@@ -289,8 +296,7 @@ class UofAdapter:
                     break
                 self._pause(failures, exc)
         if failures < BATCH_ATTEMPTS:
-            for message, _ in pending:
-                message.ack()
+            self._ack([message for message, _ in pending])
             return
         # The batch keeps failing for a reason a retry does not cure: one message is at fault.
         # Apply them one by one; only a message that fails on its own is skipped, counted and
@@ -306,6 +312,15 @@ class UofAdapter:
                         log.exception("message skipped after repeated failures")
                         break
                     self._pause(attempt + 1, exc)
+            message.ack()
+
+    def _ack(self, messages: list[Any]) -> None:
+        """Acknowledge applied messages: on AMQP one frame for the lot (every earlier delivery is
+        acknowledged already), elsewhere one by one."""
+        if self._multiple_ack:
+            messages[-1].ack(multiple=True)
+            return
+        for message in messages:
             message.ack()
 
     def _guarded(self, parsed: list[m.Message]) -> None:

@@ -32,7 +32,7 @@ from django.db import DatabaseError, close_old_connections, connections, transac
 from django.db.models import F, Q
 from django.utils import timezone
 
-from apps.catalog.live import PUSH_TYPE, event_group
+from apps.catalog.live import publish_refresh
 from apps.catalog.models import Event
 from apps.providers.models import Provider
 from apps.providers.video.protocol import (
@@ -43,7 +43,6 @@ from apps.providers.video.protocol import (
     Stream,
     parse_listing,
 )
-from apps.realtime.notify import group_send_soon
 
 log = logging.getLogger(__name__)
 
@@ -170,12 +169,10 @@ class VideoAdapter:
             with transaction.atomic():
                 for event_id, wanted in changes:
                     Event.objects.filter(pk=event_id).update(video=wanted, updated_at=now)
-            for event_id, _wanted in changes:
-                group_send_soon(
-                    event_group(event_id),
-                    {"type": PUSH_TYPE, "event": event_id, "ts": 0, "status": None,
-                     "markets": [], "refresh": True},
-                )  # fmt: skip
+            try:
+                publish_refresh(event_id for event_id, _wanted in changes)
+            except Exception as exc:  # pages see the stream on their next read
+                log.warning("pages not told of new streams", extra={"error": repr(exc)})
             log.info("video streams changed", extra={"provider": self.name, "events": len(changes)})
         return len(changes), unknown
 
