@@ -239,3 +239,18 @@ def test_the_gateway_refuses_another_sites_page_and_answers_pings(feed, gateway,
         _recv(sock, until=lambda m: m.get("full"))
         sock.send('{"type": "ping"}')
         assert _recv(sock, until=lambda m: True) == {"type": "pong"}
+
+
+def test_the_event_page_renders_from_the_odds_cache_with_its_scoreboard_and_video(feed, alpha):
+    event = make_event(M)
+    feed.process([odds_change(M, 1000, market(1, ONE_X_TWO))])
+    # The catalog row changes behind the cache's back: the page still shows the cached odds.
+    line = Market.objects.get(event=event, market_id=1)
+    line.outcomes = [{**o, "odds": "9.99"} for o in line.outcomes]
+    line.save()
+    event.video = {"provider": "video", "stream_id": "s1", "status": "live",
+                   "url": "https://streams.example/hls/s1.m3u8", "quality": ["720p"]}  # fmt: skip
+    event.save()
+    page = _page(alpha, f"/sports/events/{event.id}/").content.decode()
+    assert ">2.10<" in page and "9.99" not in page
+    assert "Live stream (live, 720p)" in page and "https://streams.example/hls/s1.m3u8" in page
