@@ -65,6 +65,20 @@ class ProducerInline(admin.TabularInline):
     ]
 
 
+# What the adapter writes about its provider (read-only in the manager).
+LIVE_STATUS = [
+    "running",
+    "heartbeat_at",
+    "last_message_at",
+    "lag_ms",
+    "messages",
+    "malformed",
+    "unknown_event",
+    "unknown_market",
+    "disabled_sport",
+]
+
+
 class ProviderAdmin(admin.ModelAdmin):
     list_display = [
         "name",
@@ -83,17 +97,7 @@ class ProviderAdmin(admin.ModelAdmin):
     list_filter = ["kind", "enabled"]
     inlines = [ProducerInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    readonly_fields = [
-        "running",
-        "heartbeat_at",
-        "last_message_at",
-        "lag_ms",
-        "messages",
-        "malformed",
-        "unknown_event",
-        "unknown_market",
-        "disabled_sport",
-    ]
+    readonly_fields = LIVE_STATUS
     fieldsets = [
         (None, {"fields": ["name", "kind", "enabled", "content", "enabled_sports"]}),
         (
@@ -109,22 +113,7 @@ class ProviderAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (
-            "Live status",
-            {
-                "fields": [
-                    "running",
-                    "heartbeat_at",
-                    "last_message_at",
-                    "lag_ms",
-                    "messages",
-                    "malformed",
-                    "unknown_event",
-                    "unknown_market",
-                    "disabled_sport",
-                ]
-            },
-        ),
+        ("Live status", {"fields": LIVE_STATUS}),
     ]
 
     @admin.display(description="status")

@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.providers.services import ProviderError, provider_configure
+from apps.providers.services import SETTINGS, ProviderError, provider_configure
 
 
 class Command(BaseCommand):
@@ -39,18 +39,11 @@ class Command(BaseCommand):
         parser.add_argument("--disable", action="store_true")
 
     def handle(self, *args, **opts):
+        # Every setting the command has an option for; "content" and "enabled" are set apart.
         settings = {
             key: opts[key]
-            for key in (
-                "exchange",
-                "bindings",
-                "api_url",
-                "token_env",
-                "broker_url_env",
-                "node_id",
-                "enabled_sports",
-            )
-            if opts[key] is not None
+            for key in SETTINGS
+            if key not in ("content", "enabled") and opts.get(key) is not None
         }
         if opts["disable"]:
             settings["enabled"] = False
