@@ -75,6 +75,8 @@ def test_the_sample_odds_change_applies_markets_outcomes_and_the_scoreboard(feed
     for alias in shard_map.aliases():
         assert ReplicaMarket.objects.using(alias).filter(event_id=event.id).count() == lines
         assert ReplicaEvent.objects.using(alias).get(id=event.id).live is True
+        replica = ReplicaMarket.objects.using(alias).get(id=total.id)
+        assert replica.outcomes == total.outcomes  # the odds themselves, as JSON objects
 
 
 def test_the_sample_bet_stop_suspends_the_events_active_markets(feed):
@@ -215,6 +217,9 @@ def test_settled_twice_live_then_confirmed_and_rolled_back_in_order_on_every_sha
             ("settle", 3000, 2),
             ("rollback_settle", 4000, None),
         ]
+        assert got[0].outcomes[0] == {
+            "id": "1", "result": 1, "void_factor": "0", "dead_heat_factor": None,
+        }  # fmt: skip
 
 
 def test_a_cancel_window_and_its_rollback_reach_the_shards(feed):

@@ -169,6 +169,10 @@ RETURNING id, event_id, market_id, specifiers, kind, ts, certainty, outcomes, st
 """
 
 
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def _newest(items: Iterable, key) -> list:
     """One item per key: the one with the newest ``ts`` (the later one on a tie)."""
     best: dict = {}
@@ -328,7 +332,9 @@ class FeedBatch:
         for row in changes.markets:
             if row[0] not in newest or newest[row[0]][6] <= row[6]:
                 newest[row[0]] = row
-        changes.markets = list(newest.values())
+        # JSON columns come back from a raw cursor as text: decoded once, here, for everyone.
+        changes.markets = [(*row[:7], _json(row[7])) for row in newest.values()]
+        changes.results = [(*row[:7], _json(row[7]), *row[8:]) for row in changes.results]
 
 
 def _replicate(changes: Changes) -> None:
