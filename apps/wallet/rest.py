@@ -14,6 +14,11 @@ from apps.wallet import selectors
 from apps.wallet.api import Balance
 
 
+def logged_in_player(request: Request) -> PlayerRef:
+    """The player of an API request on a brand domain (401 without one)."""
+    return _player(request)
+
+
 def _player(request: Request) -> PlayerRef:
     tenant = getattr(request, "tenant", None)
     if tenant is None or tenant.is_platform:

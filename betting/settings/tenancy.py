@@ -24,6 +24,7 @@ SHARED_APPS = [
     "apps.realtime",
     "apps.catalog",
     "apps.providers",
+    "apps.bets",
 ]
 
 # Each brand's schema: its own staff accounts (its admin) and its site configuration.

@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from apps.backoffice.sites import brand_site
+from apps.bets import rest as bets_api
 from apps.players import rest as players_api
 from apps.wallet import rest as wallet_api
 
@@ -12,6 +13,7 @@ api = [
     path("me", players_api.MeView.as_view(), name="me"),
     path("wallet", wallet_api.WalletView.as_view(), name="wallet"),
     path("wallet/transactions", wallet_api.TransactionsView.as_view(), name="wallet-transactions"),
+    path("bets", bets_api.BetsView.as_view(), name="bets"),
 ]
 
 urlpatterns = [

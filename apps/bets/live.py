@@ -1,0 +1,69 @@
+"""Live bets: after the sport's in-play delay, on the player's shard pool, the bet is checked
+again against the odds and bet stops that arrived meanwhile, then accepted (the reserved stake is
+taken) or refused (the reservation is voided: the stake goes back)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.bets.models import Bet
+from apps.realtime.notify import player_notify
+from apps.wallet import api as wallet
+from shards import map as shard_map
+from shards.tasks import shard_task
+
+log = logging.getLogger(__name__)
+
+
+def schedule_decision(bet: Bet, delay: int) -> None:
+    decide_live_bet.apply_async(kwargs={"player_id": bet.player_id, "bet_id": bet.id},
+                                countdown=delay)  # fmt: skip
+
+
+def decide(*, player_id: int, bet_id: int) -> str:
+    """Accept or refuse a pending live bet, once; the bet's status afterwards."""
+    from apps.bets.placement import BetRefused, LegRequest, check_leg, lines_now
+
+    using = shard_map.alias_for(player_id)
+    with transaction.atomic(using=using):
+        bet = (
+            Bet.objects.using(using).select_for_update().filter(pk=bet_id, player_id=player_id)
+        ).first()
+        if bet is None or bet.status != "pending":
+            return bet.status if bet else "unknown"
+        legs = list(bet.legs.all().order_by("position"))
+        now = lines_now(using, [leg.market for leg in legs])
+        refusal = ""
+        try:
+            for leg in legs:
+                request = LegRequest(market=leg.market, outcome=leg.outcome_id, odds=leg.odds)
+                # The odds were taken at placement: during the delay they may only be kept
+                # (or, if the player accepts changes, moved the way the player accepts).
+                check_leg(leg.position, request, now.get(leg.market), bet.odds_policy)
+        except BetRefused as exc:
+            refusal = exc.code
+        common = {"brand_id": bet.brand_id, "player_id": player_id, "currency": bet.currency}
+        if refusal:
+            wallet.wallet_void(**common, reservation_id=bet.reservation_id,
+                               idempotency_key=f"bet:{bet.id}:release")  # fmt: skip
+            bet.status, bet.refusal = "refused", refusal
+        else:
+            wallet.wallet_commit(**common, reservation_id=bet.reservation_id, amount=bet.stake,
+                                 idempotency_key=f"bet:{bet.id}:stake")  # fmt: skip
+            bet.status = "open"
+        bet.decided_at = timezone.now()
+        bet.save(using=using, update_fields=["status", "refusal", "decided_at"])
+        player_notify(
+            using=using, brand_id=bet.brand_id, player_id=player_id,
+            message={"type": "bet", "bet": str(bet.id), "status": bet.status,
+                     "refusal": bet.refusal},
+        )  # fmt: skip
+    return bet.status
+
+
+@shard_task(name="bets.decide_live_bet", acks_late=True)
+def decide_live_bet(*, player_id: int, bet_id: int) -> str:
+    return decide(player_id=player_id, bet_id=bet_id)

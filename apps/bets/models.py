@@ -1,0 +1,124 @@
+"""Bets live on the player's shard, beside the player's wallet: placing one is one transaction.
+
+A bet is a slip the player sent once (``slip_key``, unique per player): its kind (single,
+multiple, system), its stake, and its legs with the odds taken. The stake is held in the ledger
+in the transaction that creates the bet. Bet settings (limits per brand and currency) are global.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Func, Q
+
+from shards.models import GlobalModel, ShardModel
+
+KINDS = [("single", "single"), ("multiple", "multiple"), ("system", "system")]
+STATUSES = [
+    ("pending", "waiting for its in-play delay"),
+    ("open", "accepted, not settled"),
+    ("settled", "settled"),
+    ("refused", "refused"),
+    ("cashed_out", "cashed out"),
+]
+ODDS_POLICIES = [
+    ("any", "accept any change"),
+    ("higher", "accept higher odds"),
+    ("none", "accept no change"),
+]
+
+
+class Bet(ShardModel):
+    shard_key = "player_id"
+
+    id = models.BigIntegerField(primary_key=True, db_default=Func(function="platform_next_id"))
+    player_id = models.BigIntegerField()
+    brand_id = models.IntegerField()
+    currency = models.CharField(max_length=3)
+    slip_key = models.CharField(max_length=100, help_text="the player's idempotency key")
+    slip_print = models.CharField(max_length=64, help_text="fingerprint of the slip as sent")
+    kind = models.CharField(max_length=10, choices=KINDS)
+    system = models.CharField(max_length=20, blank=True, help_text="e.g. doubles, yankee")
+    lines = models.IntegerField(default=1)
+    unit_stake = models.BigIntegerField()
+    stake = models.BigIntegerField(help_text="unit stake x lines, minor units")
+    potential_payout = models.BigIntegerField()
+    odds_policy = models.CharField(max_length=6, choices=ODDS_POLICIES, default="none")
+    live = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=STATUSES)
+    refusal = models.CharField(max_length=40, blank=True)
+    reservation_id = models.BigIntegerField(null=True, blank=True)
+    payout = models.BigIntegerField(default=0)
+    placed_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["player_id", "slip_key"], name="bet_slip_once"),
+            models.CheckConstraint(
+                condition=Q(stake__gt=0, unit_stake__gt=0, lines__gt=0), name="bet_stake_positive"
+            ),
+        ]
+        indexes = [models.Index(fields=["player_id", "-placed_at"], name="bet_player_recent")]
+
+    def __str__(self) -> str:
+        return f"bet {self.id}"
+
+
+LEG_STATUSES = [
+    ("open", "open"),
+    ("won", "won"),
+    ("lost", "lost"),
+    ("void", "void"),
+    ("half_won", "half won"),
+    ("half_lost", "half lost"),
+]
+
+
+class BetLeg(ShardModel):
+    shard_key = "player_id"
+
+    id = models.BigAutoField(primary_key=True)
+    bet = models.ForeignKey(Bet, on_delete=models.CASCADE, related_name="legs")
+    player_id = models.BigIntegerField()
+    position = models.SmallIntegerField()
+    event_id = models.BigIntegerField()
+    market = models.BigIntegerField(help_text="the catalog's market line id")
+    market_id = models.IntegerField()
+    specifiers = models.CharField(max_length=200, blank=True)
+    outcome_id = models.CharField(max_length=60)
+    odds = models.DecimalField(max_digits=9, decimal_places=3)
+    status = models.CharField(max_length=10, choices=LEG_STATUSES, default="open")
+    void_factor = models.DecimalField(max_digits=4, decimal_places=3, null=True, blank=True)
+    dead_heat_factor = models.DecimalField(max_digits=6, decimal_places=4, null=True, blank=True)
+    result_ts = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["bet", "position"], name="bet_leg_position_once"),
+            models.CheckConstraint(condition=Q(odds__gte=1), name="bet_leg_odds_at_least_one"),
+        ]
+        indexes = [models.Index(fields=["market", "outcome_id"], name="bet_leg_line")]
+
+
+class BetSettings(GlobalModel):
+    """A brand's limits in one currency (a brand without a row uses the defaults)."""
+
+    brand_id = models.IntegerField()
+    currency = models.CharField(max_length=3)
+    min_stake = models.BigIntegerField(default=10, help_text="minor units, per line")
+    max_stake = models.BigIntegerField(default=100_000_00, help_text="minor units, per bet")
+    max_payout = models.BigIntegerField(default=1_000_000_00, help_text="minor units, per bet")
+    allow_same_event = models.BooleanField(
+        default=False, help_text="a multiple may hold two legs of one event"
+    )
+
+    class Meta:
+        verbose_name_plural = "bet settings"
+        constraints = [
+            models.UniqueConstraint(fields=["brand_id", "currency"], name="bet_settings_once"),
+            models.CheckConstraint(
+                condition=Q(min_stake__gt=0) & Q(max_stake__gte=models.F("min_stake")),
+                name="bet_settings_sane",
+            ),
+        ]

@@ -1,0 +1,301 @@
+"""Placing a bet: validated against the shard's replica of the catalog, stake held in the ledger
+in the transaction that creates the bet.
+
+A prematch bet is accepted at once: its stake is debited to the sportsbook. A live bet waits its
+sport's in-play delay: its stake is reserved now, and the shard's pool re-validates it when the
+delay is over (``apps.bets.live``), then commits the reservation or voids it. A refusal carries a
+machine-readable code and leaves nothing behind: no bet, no money moved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, connections, transaction
+
+from apps.bets import arithmetic
+from apps.bets.models import Bet, BetLeg, BetSettings
+from apps.catalog.models import Sport
+from apps.wallet import api as wallet
+from apps.wallet.errors import InsufficientFunds
+from shards import map as shard_map
+
+MAX_LEGS = 20
+SETTINGS_TTL_S = 30.0
+DELAY_TTL_GRACE = dt.timedelta(minutes=2)
+OPEN_EVENT_STATUSES = (0, 1)  # not started, live
+
+
+class BetRefused(Exception):
+    """A slip that cannot be accepted; ``code`` says why (machine-readable)."""
+
+    def __init__(self, code: str, message: str, *, leg: int | None = None, **detail: Any):
+        super().__init__(message)
+        self.code = code
+        self.leg = leg
+        self.detail = detail
+
+
+class SlipKeyReused(BetRefused):
+    def __init__(self) -> None:
+        super().__init__("idempotency_key_reused", "this key was used for another slip")
+
+
+@dataclass(frozen=True)
+class LegRequest:
+    market: int  # the catalog's market line id
+    outcome: str
+    odds: Decimal  # the odds the player saw
+
+
+@dataclass(frozen=True)
+class Slip:
+    key: str
+    kind: str  # single, multiple, system
+    system: str  # for system bets: "doubles", "trebles", "yankee", ...
+    unit_stake: int
+    odds_policy: str  # any, higher, none
+    legs: tuple[LegRequest, ...]
+
+    def fingerprint(self) -> str:
+        body = json.dumps(
+            [self.kind, self.system, self.unit_stake, self.odds_policy,
+             [[leg.market, leg.outcome, str(leg.odds)] for leg in self.legs]],
+            separators=(",", ":"),
+        )  # fmt: skip
+        return hashlib.sha256(body.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Placed:
+    bet: Bet
+    replayed: bool
+
+
+# -- settings (global, cached per process) --------------------------------------------------
+
+_settings: dict[tuple[int, str], tuple[float, BetSettings]] = {}
+_delays: dict[int, tuple[float, int]] = {}
+
+
+def settings_for(brand_id: int, currency: str) -> BetSettings:
+    now = time.monotonic()
+    hit = _settings.get((brand_id, currency))
+    if hit is None or now - hit[0] > SETTINGS_TTL_S:
+        row = BetSettings.objects.filter(brand_id=brand_id, currency=currency).first()
+        hit = (now, row or BetSettings(brand_id=brand_id, currency=currency))
+        _settings[(brand_id, currency)] = hit
+    return hit[1]
+
+
+def in_play_delay(sport_id: int) -> int:
+    now = time.monotonic()
+    hit = _delays.get(sport_id)
+    if hit is None or now - hit[0] > SETTINGS_TTL_S:
+        delay = Sport.objects.filter(pk=sport_id).values_list("in_play_delay_s", flat=True).first()
+        hit = (now, 5 if delay is None else delay)
+        _delays[sport_id] = hit
+    return hit[1]
+
+
+def forget_settings() -> None:
+    _settings.clear()
+    _delays.clear()
+
+
+# -- the replica's view of the legs ----------------------------------------------------------
+
+_LINES = """
+SELECT m.id, m.event_id, m.market_id, m.specifiers, m.status, m.outcomes, e.status, e.live,
+       e.sport_id,
+       EXISTS (SELECT 1 FROM catalog_replicaproducer p WHERE p.producer = m.producer AND p.down),
+       EXISTS (SELECT 1 FROM catalog_replicadesk d
+               WHERE d.suspended AND ((d.kind = 'market' AND d.target_id = m.id)
+                                      OR (d.kind = 'event' AND d.target_id = m.event_id)))
+FROM catalog_replicamarket m JOIN catalog_replicaevent e ON e.id = m.event_id
+WHERE m.id = ANY(%s)
+"""
+
+
+@dataclass(frozen=True)
+class LineNow:
+    market: int
+    event_id: int
+    market_id: int
+    specifiers: str
+    open: bool
+    why_closed: str
+    odds: dict[str, Decimal | None]  # active outcomes' current odds
+    live: bool
+    sport_id: int
+
+
+def lines_now(using: str, markets: list[int]) -> dict[int, LineNow]:
+    """The current state of these market lines on this shard's replica."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(_LINES, [markets])
+        rows = cursor.fetchall()
+    out = {}
+    for (pk, event_id, market_id, specifiers, status, outcomes, event_status, live, sport_id,
+         producer_down, desk) in rows:  # fmt: skip
+        if isinstance(outcomes, str):
+            outcomes = json.loads(outcomes)
+        why = (
+            "market_suspended" if status != 1 else
+            "producer_down" if producer_down else
+            "market_suspended" if desk else
+            "event_closed" if event_status not in OPEN_EVENT_STATUSES else ""
+        )  # fmt: skip
+        out[pk] = LineNow(
+            market=pk, event_id=event_id, market_id=market_id, specifiers=specifiers,
+            open=not why, why_closed=why,
+            odds={o["id"]: Decimal(o["odds"]) for o in outcomes
+                  if o.get("active") and o.get("odds")},
+            live=bool(live) or event_status == 1, sport_id=sport_id,
+        )  # fmt: skip
+    return out
+
+
+def check_leg(position: int, leg: LegRequest, now: LineNow | None, policy: str) -> Decimal:
+    """The odds the leg is taken at, or BetRefused."""
+    if now is None:
+        raise BetRefused("unknown_market", "no such market", leg=position)
+    if not now.open:
+        raise BetRefused(now.why_closed, "the market takes no bets now", leg=position)
+    current = now.odds.get(leg.outcome)
+    if current is None:
+        raise BetRefused("outcome_inactive", "the outcome takes no bets now", leg=position)
+    if current == leg.odds or policy == "any" or (policy == "higher" and current > leg.odds):
+        return current
+    raise BetRefused("odds_changed", "the odds changed", leg=position, odds=str(current))
+
+
+# -- placing ----------------------------------------------------------------------------------
+
+
+def _shape(slip: Slip) -> int:
+    """The number of lines of the slip, or BetRefused."""
+    n = len(slip.legs)
+    if slip.odds_policy not in ("any", "higher", "none"):
+        raise BetRefused("invalid_request", "odds_policy must be any, higher or none")
+    if not 1 <= n <= MAX_LEGS:
+        raise BetRefused("wrong_leg_count", f"a slip has 1 to {MAX_LEGS} legs")
+    if len({(leg.market, leg.outcome) for leg in slip.legs}) != n:
+        raise BetRefused("duplicate_leg", "the same outcome twice")
+    if slip.kind not in ("single", "multiple", "system"):
+        raise BetRefused("invalid_request", "kind must be single, multiple or system")
+    try:
+        return arithmetic.line_count(_system(slip), n)
+    except arithmetic.BetShapeError as exc:
+        raise BetRefused(exc.code, str(exc)) from None
+
+
+def _system(slip: Slip) -> str:
+    """The arithmetic's name of the slip's shape (a single, a multiple, or the named system)."""
+    return slip.kind if slip.kind in ("single", "multiple") else slip.system
+
+
+def place(*, brand_id: int, player_id: int, currency: str, slip: Slip) -> Placed:
+    using = shard_map.alias_for(player_id)
+    printed = slip.fingerprint()
+    earlier = Bet.objects.using(using).filter(player_id=player_id, slip_key=slip.key).first()
+    if earlier is not None:
+        return _replay(earlier, printed)
+    lines = _shape(slip)
+    settings = settings_for(brand_id, currency)
+    stake = slip.unit_stake * lines
+    if slip.unit_stake < settings.min_stake:
+        raise BetRefused("stake_too_low", "below the minimum stake", min_stake=settings.min_stake)
+    if stake > settings.max_stake:
+        raise BetRefused("stake_too_high", "above the maximum stake", max_stake=settings.max_stake)
+    now = lines_now(using, [leg.market for leg in slip.legs])
+    taken = [check_leg(i, leg, now.get(leg.market), slip.odds_policy)
+             for i, leg in enumerate(slip.legs)]  # fmt: skip
+    events = [now[leg.market].event_id for leg in slip.legs]
+    if slip.kind != "single" and len(set(events)) != len(events) and not settings.allow_same_event:
+        raise BetRefused("same_event", "two legs of one event in a multiple")
+    potential = arithmetic.potential_payout(
+        arithmetic.Bet(
+            system=_system(slip),
+            unit_stake=slip.unit_stake,
+            legs=tuple(arithmetic.Leg(odds=odds) for odds in taken),
+        )
+    )
+    if potential > settings.max_payout:
+        raise BetRefused("payout_too_high", "above the maximum payout",
+                         max_payout=settings.max_payout)  # fmt: skip
+    live = any(now[leg.market].live for leg in slip.legs)
+    delay = max((in_play_delay(now[leg.market].sport_id) for leg in slip.legs), default=0)
+    try:
+        with transaction.atomic(using=using):
+            bet = Bet(
+                player_id=player_id, brand_id=brand_id, currency=currency, slip_key=slip.key,
+                slip_print=printed, kind=slip.kind, system=slip.system, lines=lines,
+                unit_stake=slip.unit_stake, stake=stake, potential_payout=potential,
+                odds_policy=slip.odds_policy, live=live,
+                status="pending" if live and delay else "open",
+            )  # fmt: skip
+            bet.save(using=using)
+            BetLeg.objects.using(using).bulk_create(
+                [
+                    BetLeg(
+                        bet=bet, player_id=player_id, position=i, event_id=now[leg.market].event_id,
+                        market=leg.market, market_id=now[leg.market].market_id,
+                        specifiers=now[leg.market].specifiers, outcome_id=leg.outcome, odds=odds,
+                    )
+                    for i, (leg, odds) in enumerate(zip(slip.legs, taken, strict=True))
+                ]
+            )  # fmt: skip
+            _hold_stake(bet, delay)
+    except InsufficientFunds:
+        raise BetRefused("insufficient_funds", "not enough funds for this stake") from None
+    except IntegrityError as exc:
+        if "bet_slip_once" not in str(exc):
+            raise
+        # The same slip sent twice at once: the other request created it.
+        earlier = Bet.objects.using(using).get(player_id=player_id, slip_key=slip.key)
+        return _replay(earlier, printed)
+    if bet.status == "pending":
+        from apps.bets.live import schedule_decision
+
+        transaction.on_commit(lambda: schedule_decision(bet, delay), using=using)
+    return Placed(bet=bet, replayed=False)
+
+
+def _hold_stake(bet: Bet, delay: int) -> None:
+    """Inside the bet's transaction: debit the stake (accepted now) or reserve it (live)."""
+    common = {"brand_id": bet.brand_id, "player_id": bet.player_id, "currency": bet.currency}
+    if bet.status == "open":
+        wallet.wallet_debit(
+            **common, amount=bet.stake, product="sportsbook",
+            idempotency_key=f"bet:{bet.id}:stake", details={"bet": str(bet.id)},
+        )  # fmt: skip
+        return
+    held = wallet.wallet_reserve(
+        **common, amount=bet.stake, product="sportsbook", idempotency_key=f"bet:{bet.id}:hold",
+        ttl=dt.timedelta(seconds=delay) + DELAY_TTL_GRACE, details={"bet": str(bet.id)},
+    )  # fmt: skip
+    bet.reservation_id = held.reservation_id
+    bet.save(using=bet._state.db, update_fields=["reservation_id"])
+
+
+def _replay(earlier: Bet, printed: str) -> Placed:
+    if earlier.slip_print != printed:
+        raise SlipKeyReused()
+    return Placed(bet=earlier, replayed=True)
+
+
+def parse_odds(raw: Any) -> Decimal:
+    try:
+        value = Decimal(str(raw))
+    except InvalidOperation:
+        raise BetRefused("invalid_request", f"odds {raw!r} are not a number") from None
+    if not value.is_finite() or value < 1:
+        raise BetRefused("invalid_request", "odds are at least 1")
+    return value

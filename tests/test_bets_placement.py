@@ -1,0 +1,315 @@
+"""Placing bets on the player's shard: validation against the replica, the stake held in the
+same transaction, refusals that leave nothing behind, live bets decided after their delay."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import pytest
+
+from apps.bets import live as live_bets
+from apps.bets.models import Bet, BetLeg, BetSettings
+from apps.bets.placement import BetRefused, LegRequest, Slip, forget_settings, place
+from apps.catalog.models import Market
+from apps.wallet import api as wallet
+from shards import map as shard_map
+from tests import live
+from tests.feed_helpers import adapter, make_event, market, odds_change, replicate
+from tests.wallet_helpers import books_balance, new_player
+
+M, M2 = "sr:match:4000", "sr:match:4001"
+ONE_X_TWO = {"1": "2.10", "2": "3.30", "3": "3.60"}
+LIVE = '<sport_event_status status="1" home_score="0" away_score="0"/>'
+
+
+@pytest.fixture
+def book(clean):
+    """Two prematch events with a 1x2 line each, replicated to the shards, producer 1 up."""
+    forget_settings()
+    feed = adapter()
+    make_event(M)
+    make_event(M2)
+    feed.process(
+        [
+            odds_change(M, 1000, market(1, ONE_X_TWO) + market(18, {"12": "1.90", "13": "1.90"},
+                                                               specifiers="total=2.5")),
+            odds_change(M2, 1000, market(1, ONE_X_TWO)),
+            b'<alive product="1" timestamp="1" subscribed="1"/>',  # no recovery API: up
+        ]
+    )  # fmt: skip
+    replicate()
+    yield feed
+    feed.coalescer.stop()
+
+
+def _line(urn, market_id=1, specifiers=""):
+    return Market.objects.get(event__urn=urn, market_id=market_id, specifiers=specifiers).id
+
+
+def _slip(key, legs, *, stake=1000, kind="single", system="", policy="none"):
+    return Slip(
+        key=key, kind=kind, system=system, unit_stake=stake, odds_policy=policy,
+        legs=tuple(LegRequest(market=m, outcome=o, odds=Decimal(p)) for m, o, p in legs),
+    )  # fmt: skip
+
+
+def _cash(player, brand):
+    return wallet.wallet_balance(
+        brand_id=brand.id, player_id=player.id, currency=brand.currency
+    ).available
+
+
+def _bets():
+    return sum(Bet.objects.using(a).count() for a in shard_map.aliases())
+
+
+def test_a_prematch_single_is_accepted_and_its_stake_taken_in_the_same_transaction(book, alpha):
+    player = new_player(alpha, funds=10_000)
+    placed = place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+                   slip=_slip("s1", [(_line(M), "1", "2.10")]))  # fmt: skip
+    bet = placed.bet
+    assert (bet.status, bet.stake, bet.potential_payout, placed.replayed) == (
+        "open",
+        1000,
+        2100,
+        False,
+    )
+    assert _cash(player, alpha) == 9_000
+    leg = BetLeg.objects.using(shard_map.alias_for(player.id)).get(bet_id=bet.id)
+    assert (leg.market_id, leg.outcome_id, leg.odds) == (1, "1", Decimal("2.100"))
+    books_balance()
+
+
+def test_the_same_slip_twice_is_one_bet_and_another_slip_under_its_key_is_refused(book, alpha):
+    player = new_player(alpha, funds=10_000)
+    slip = _slip("k", [(_line(M), "1", "2.10")])
+    first = place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency, slip=slip)
+    again = place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency, slip=slip)
+    assert again.replayed and again.bet.id == first.bet.id
+    with pytest.raises(BetRefused) as refused:
+        place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+              slip=_slip("k", [(_line(M), "2", "3.30")]))  # fmt: skip
+    assert refused.value.code == "idempotency_key_reused"
+    assert _bets() == 1 and _cash(player, alpha) == 9_000
+
+
+@pytest.mark.parametrize(
+    ("case", "code"),
+    [
+        ("unknown_market", "unknown_market"),
+        ("bet_stop", "market_suspended"),
+        ("odds_moved", "odds_changed"),
+        ("inactive_outcome", "outcome_inactive"),
+        ("too_low", "stake_too_low"),
+        ("too_high", "stake_too_high"),
+        ("payout", "payout_too_high"),
+        ("broke", "insufficient_funds"),
+        ("same_event", "same_event"),
+        ("trixie_of_two", "wrong_leg_count"),
+        ("twice", "duplicate_leg"),
+    ],
+)
+def test_a_refusal_has_a_reason_and_leaves_nothing_behind(book, alpha, case, code):
+    player = new_player(alpha, funds=5_000)
+    BetSettings.objects.create(brand_id=alpha.id, currency=alpha.currency, min_stake=100,
+                               max_stake=4_000, max_payout=50_000)  # fmt: skip
+    m1, m2, total = _line(M), _line(M2), _line(M, 18, "total=2.5")
+    legs, stake, kind, system = [(m1, "1", "2.10")], 1000, "single", ""
+    if case == "unknown_market":
+        legs = [(999_999, "1", "2.10")]
+    elif case == "bet_stop":
+        book.process([f'<bet_stop product="1" event_id="{M}" timestamp="2000"/>'.encode()])
+        replicate()
+    elif case == "odds_moved":
+        legs = [(m1, "1", "2.05")]
+    elif case == "inactive_outcome":
+        legs = [(m1, "9", "2.10")]
+    elif case == "too_low":
+        stake = 50
+    elif case == "too_high":
+        stake = 4_001
+    elif case == "payout":
+        legs, kind, stake = [(m1, "3", "3.60"), (m2, "3", "3.60")], "multiple", 4_000
+    elif case == "broke":
+        stake = 4_000
+        place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+              slip=_slip("first", [(m1, "1", "2.10")], stake=4_000))  # fmt: skip
+    elif case == "same_event":
+        legs, kind = [(m1, "1", "2.10"), (total, "12", "1.90")], "multiple"
+    elif case == "trixie_of_two":
+        legs, kind, system = [(m1, "1", "2.10"), (m2, "1", "2.10")], "system", "trixie"
+    elif case == "twice":
+        legs, kind = [(m1, "1", "2.10"), (m1, "1", "2.10")], "multiple"
+    bets_before, cash_before = _bets(), _cash(player, alpha)
+    with pytest.raises(BetRefused) as refused:
+        place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+              slip=_slip("x", legs, stake=stake, kind=kind, system=system))  # fmt: skip
+    assert refused.value.code == code
+    assert _bets() == bets_before and _cash(player, alpha) == cash_before
+    books_balance()
+
+
+def test_a_producer_down_refuses_its_markets(book, alpha):
+    player = new_player(alpha, funds=5_000)
+    book.process([b'<alive product="1" timestamp="2" subscribed="0"/>'])
+    replicate()
+    with pytest.raises(BetRefused) as refused:
+        place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+              slip=_slip("x", [(_line(M), "1", "2.10")]))  # fmt: skip
+    assert refused.value.code == "producer_down"
+
+
+def test_odds_policies_take_the_current_price(book, alpha):
+    player = new_player(alpha, funds=10_000)
+    book.process([odds_change(M, 2000, market(1, {**ONE_X_TWO, "1": "2.20"}))])
+    replicate()
+    higher = place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+                   slip=_slip("h", [(_line(M), "1", "2.10")], policy="higher")).bet  # fmt: skip
+    assert higher.potential_payout == 2200
+    with pytest.raises(BetRefused):  # lower than shown: "higher" does not take it
+        place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+              slip=_slip("l", [(_line(M), "1", "2.30")], policy="higher"))  # fmt: skip
+    anyway = place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+                   slip=_slip("a", [(_line(M), "1", "2.30")], policy="any")).bet  # fmt: skip
+    assert anyway.potential_payout == 2200
+
+
+def test_a_system_bet_stakes_every_line(book, alpha):
+    player = new_player(alpha, funds=10_000)
+    m1, m2 = _line(M), _line(M2)
+    third = make_event("sr:match:4002")
+    book.process([odds_change(third.urn, 1000, market(1, ONE_X_TWO))])
+    replicate()
+    legs = [(m1, "1", "2.10"), (m2, "1", "2.10"), (_line(third.urn), "1", "2.10")]
+    bet = place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+                slip=_slip("t", legs, stake=100, kind="system", system="trixie")).bet  # fmt: skip
+    assert (bet.lines, bet.stake) == (4, 400)  # 3 doubles and a treble
+    assert bet.potential_payout == 3 * 441 + 926  # 100 x 2.1^2 each, 100 x 2.1^3 = 926.1
+    assert _cash(player, alpha) == 9_600
+
+
+def _go_live(feed, urn, ts=3000):
+    feed.process([odds_change(urn, ts, market(1, ONE_X_TWO), status=LIVE)])
+    replicate()
+
+
+def test_a_live_bet_refused_by_a_bet_stop_in_its_delay_releases_its_stake(book, alpha):
+    _go_live(book, M)
+    player = new_player(alpha, funds=5_000)
+    bet = place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+                slip=_slip("live", [(_line(M), "1", "2.10")])).bet  # fmt: skip
+    assert bet.status == "pending" and bet.live and bet.reservation_id
+    assert _cash(player, alpha) == 4_000  # reserved, not available
+    book.process([f'<bet_stop product="1" event_id="{M}" timestamp="4000"/>'.encode()])  # a goal
+    replicate()
+    assert live_bets.decide(player_id=player.id, bet_id=bet.id) == "refused"
+    bet.refresh_from_db()
+    assert (bet.status, bet.refusal) == ("refused", "market_suspended")
+    assert _cash(player, alpha) == 5_000
+    assert live_bets.decide(player_id=player.id, bet_id=bet.id) == "refused"  # once
+    books_balance()
+
+
+def test_a_live_bet_is_accepted_after_its_delay_when_nothing_changed(book, alpha):
+    _go_live(book, M)
+    player = new_player(alpha, funds=5_000)
+    bet = place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+                slip=_slip("live", [(_line(M), "1", "2.10")])).bet  # fmt: skip
+    assert live_bets.decide(player_id=player.id, bet_id=bet.id) == "open"
+    assert live_bets.decide(player_id=player.id, bet_id=bet.id) == "open"
+    balance = wallet.wallet_balance(brand_id=alpha.id, player_id=player.id, currency=alpha.currency)
+    assert (balance.cash, balance.reserved) == (4_000, 0)
+    books_balance()
+
+
+# -- through the HTTP API ---------------------------------------------------------------------
+
+
+def _session(port, host, username):
+    token = live.csrf_token(port, host)
+    body = {"username": username, "email": f"{username}@example.com",
+            "password": "a long passphrase"}  # fmt: skip
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/players", data=json.dumps(body).encode(),
+        headers={"Host": host, "Content-Type": "application/json",
+                 "Cookie": f"csrftoken={token}", "X-CSRFToken": token},
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=30) as response:
+        player = json.loads(response.read())
+        cookies = dict(
+            h.split(";", 1)[0].split("=", 1) for h in response.headers.get_all("Set-Cookie")
+        )
+    return int(player["id"]), cookies["sessionid"], cookies.get("csrftoken", token)
+
+
+def _post_bet(port, host, session, token, slip):
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/bets", data=json.dumps(slip).encode(),
+        headers={"Host": host, "Content-Type": "application/json", "X-CSRFToken": token,
+                 "Cookie": f"sessionid={session}; csrftoken={token}"},
+    )  # fmt: skip
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_fifty_concurrent_slips_with_funds_for_ten_make_ten_bets(book, alpha):
+    line = _line(M)
+    with live.web_server() as port:
+        player_id, session, token = _session(port, "alpha.localhost", "punter")
+        wallet.wallet_credit(brand_id=alpha.id, player_id=player_id, currency=alpha.currency,
+                             amount=10_000, product="payments", idempotency_key="fund")  # fmt: skip
+
+        def slip(n):
+            return {"idempotency_key": f"slip-{n}", "kind": "single", "stake": 1_000,
+                    "legs": [{"market": line, "outcome": "1", "odds": "2.10"}]}  # fmt: skip
+
+        with ThreadPoolExecutor(max_workers=50) as pool:
+            answers = list(pool.map(lambda n: _post_bet(port, "alpha.localhost", session, token,
+                                                        slip(n)), range(50)))  # fmt: skip
+        codes = sorted(status for status, _ in answers)
+        assert codes == [201] * 10 + [402] * 40, codes
+        assert {body["error"]["code"] for status, body in answers if status == 402} == {
+            "insufficient_funds"
+        }
+        # The same slip sent again: the same bet, not a new one.
+        status, body = _post_bet(port, "alpha.localhost", session, token, slip(0))
+        accepted = {b["id"] for s, b in answers if s == 201}
+        assert status == 200 or body["error"]["code"] == "insufficient_funds"
+        if status == 200:
+            assert body["id"] in accepted
+        listing = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/bets?status=open",
+            headers={"Host": "alpha.localhost", "Cookie": f"sessionid={session}"},
+        )
+        with urllib.request.urlopen(listing, timeout=30) as response:
+            mine = json.loads(response.read())["bets"]
+    assert {b["id"] for b in mine} == accepted and len(mine) == 10
+    assert Bet.objects.using(shard_map.alias_for(player_id)).count() == 10
+    balance = wallet.wallet_balance(brand_id=alpha.id, player_id=player_id, currency=alpha.currency)
+    assert balance.cash == 0 and balance.reserved == 0
+    books_balance()
+
+
+def test_the_api_explains_a_bad_slip(book, alpha):
+    with live.web_server() as port:
+        _player, session, token = _session(port, "alpha.localhost", "carla")
+        empty = {"idempotency_key": "x", "kind": "single", "stake": 0, "legs": []}
+        status, body = _post_bet(port, "alpha.localhost", session, token, empty)
+        assert status == 400 and body["error"]["code"] == "invalid_request"
+        assert set(body["error"]["fields"]) >= {"stake", "legs"}
+        status, body = _post_bet(
+            port, "alpha.localhost", session, token,
+            {"idempotency_key": "y", "kind": "single", "stake": 100,
+             "legs": [{"market": _line(M), "outcome": "1", "odds": "2.00"}]},
+        )  # fmt: skip
+        assert status == 422
+        assert body["error"] == {"code": "odds_changed", "message": "the odds changed", "leg": 0,
+                                 "detail": {"odds": "2.10"}}  # fmt: skip
+    assert _bets() == 0
