@@ -47,7 +47,10 @@ class Bet(ShardModel):
     status = models.CharField(max_length=10, choices=STATUSES)
     refusal = models.CharField(max_length=40, blank=True)
     reservation_id = models.BigIntegerField(null=True, blank=True)
-    payout = models.BigIntegerField(default=0)
+    payout = models.BigIntegerField(default=0, help_text="paid by the current settlement")
+    owed = models.BigIntegerField(
+        default=0, help_text="a reversed payout the player's cash could not cover: netted next"
+    )
     placed_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     settled_at = models.DateTimeField(null=True, blank=True)
@@ -91,14 +94,19 @@ class BetLeg(ShardModel):
     status = models.CharField(max_length=10, choices=LEG_STATUSES, default="open")
     void_factor = models.DecimalField(max_digits=4, decimal_places=3, null=True, blank=True)
     dead_heat_factor = models.DecimalField(max_digits=6, decimal_places=4, null=True, blank=True)
-    result_ts = models.BigIntegerField(null=True, blank=True)
+    result_ts = models.BigIntegerField(null=True, blank=True, help_text="the result applied")
+    cancelled = models.BooleanField(default=False, help_text="void by the feed's bet_cancel")
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["bet", "position"], name="bet_leg_position_once"),
             models.CheckConstraint(condition=Q(odds__gte=1), name="bet_leg_odds_at_least_one"),
         ]
-        indexes = [models.Index(fields=["market", "outcome_id"], name="bet_leg_line")]
+        indexes = [
+            models.Index(
+                fields=["event_id", "market_id", "specifiers", "outcome_id"], name="bet_leg_line"
+            )
+        ]
 
 
 class BetSettings(GlobalModel):

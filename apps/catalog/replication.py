@@ -9,6 +9,7 @@ state, and a shard that was down catches up from its queue to the same state as 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.db import connections
@@ -57,7 +58,19 @@ FROM unnest(%s::bigint[], %s::bigint[], %s::int[], %s::text[], %s::text[], %s::b
             %s::smallint[], %s::text[], %s::bigint[], %s::bigint[])
      AS x(i, e, m, s, k, t, c, o, st, et)
 ON CONFLICT (id) DO NOTHING
+RETURNING id, event_id, market_id, specifiers, kind, ts, certainty, outcomes, start_time, end_time
 """
+
+ResultHook = Callable[[list[dict[str, Any]], str], None]
+_result_hooks: list[ResultHook] = []
+
+
+def on_results(hook: ResultHook) -> ResultHook:
+    """Register ``hook(results, using)``: called with the results this shard receives for the
+    first time, in the transaction that records them (products settle from them)."""
+    if hook not in _result_hooks:
+        _result_hooks.append(hook)
+    return hook
 
 
 def _columns(rows: list[list[Any]], count: int) -> list[list[Any]]:
@@ -93,6 +106,14 @@ def apply_results(event: Event, using: str) -> None:
     cols[7] = [json.dumps(o, separators=(",", ":")) for o in cols[7]]
     with connections[using].cursor() as cursor:
         cursor.execute(_INSERT_RESULTS, cols)
+        fields = [c.name for c in cursor.description]
+        new = [dict(zip(fields, row, strict=True)) for row in cursor.fetchall()]
+    for result in new:
+        if isinstance(result["outcomes"], str):
+            result["outcomes"] = json.loads(result["outcomes"])
+    new.sort(key=lambda r: (r["ts"], r["id"]))
+    for hook in _result_hooks:
+        hook(new, using)
 
 
 @handles(store.PRODUCER_TOPIC, tier="shard")

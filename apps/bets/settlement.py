@@ -1,0 +1,199 @@
+"""Settling bets on each shard from the feed's results, as the shard's replica receives them.
+
+The catalog's replication calls :func:`apply_results` with the results this shard receives for
+the first time, inside the transaction that records them; so each result settles each shard's
+bets exactly once, and a crash rolls both back together.
+
+Legs are updated set-based, one statement per result: every leg on the result's market line at
+once, however many bets hold it. Each leg keeps the timestamp of the result applied to it, so an
+older result never overwrites a newer one. Then every bet whose legs are all resolved is paid
+(:mod:`apps.bets.arithmetic`; payouts rounded down per line), and a bet a rollback reopened has
+its payout taken back.
+
+- ``settle``: won, lost, void (void factor 1), half-won and half-lost (0.5), dead heat. A
+  live-scouted then a confirmed settlement of the same line settle each leg once.
+- ``rollback_settle``: the legs go back to open; a paid bet's payout is reversed with a
+  compensating debit (what the player's cash cannot cover is recorded as ``owed`` and netted
+  from the next payout), and the bet is open again.
+- ``cancel``: legs of bets placed in the cancel's time window (all, without one) are void.
+- ``rollback_cancel``: those legs are open again (their bets reopened like a rollback's).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.db import connections
+from django.utils import timezone
+
+from apps.bets import arithmetic
+from apps.bets.models import Bet, BetLeg
+from apps.wallet import api as wallet
+from apps.wallet.errors import InsufficientFunds
+
+log = logging.getLogger(__name__)
+
+_SETTLE_LEGS = """
+UPDATE bets_betleg AS l SET
+    status = CASE
+        WHEN o.void_factor::numeric = 1 THEN 'void'
+        WHEN o.void_factor::numeric = 0.5 AND o.result = 1 THEN 'half_won'
+        WHEN o.void_factor::numeric = 0.5 THEN 'half_lost'
+        WHEN o.result = 1 THEN 'won'
+        ELSE 'lost' END,
+    void_factor = NULLIF(o.void_factor, '')::numeric,
+    dead_heat_factor = NULLIF(o.dead_heat_factor, '')::numeric,
+    result_ts = %(ts)s, cancelled = false
+FROM jsonb_to_recordset(%(outcomes)s::jsonb)
+     AS o(id text, result int, void_factor text, dead_heat_factor text)
+WHERE l.event_id = %(event)s AND l.market_id = %(market)s AND l.specifiers = %(spec)s
+  AND l.outcome_id = o.id AND o.result IN (0, 1)
+  AND COALESCE(l.result_ts, 0) < %(ts)s AND NOT l.cancelled
+RETURNING l.bet_id
+"""
+
+_REOPEN_LEGS = """
+UPDATE bets_betleg AS l SET status = 'open', void_factor = NULL, dead_heat_factor = NULL,
+    result_ts = %(ts)s, cancelled = false
+WHERE l.event_id = %(event)s AND l.market_id = %(market)s AND l.specifiers = %(spec)s
+  AND COALESCE(l.result_ts, 0) < %(ts)s AND l.cancelled = %(cancelled)s
+  AND (l.status <> 'open' OR l.cancelled)
+RETURNING l.bet_id
+"""
+
+_CANCEL_LEGS = """
+UPDATE bets_betleg AS l SET status = 'void', void_factor = 1, dead_heat_factor = NULL,
+    result_ts = %(ts)s, cancelled = true
+FROM bets_bet AS b
+WHERE b.id = l.bet_id AND l.event_id = %(event)s AND l.market_id = %(market)s
+  AND l.specifiers = %(spec)s AND COALESCE(l.result_ts, 0) < %(ts)s
+  AND (%(start)s::timestamptz IS NULL OR b.placed_at >= %(start)s)
+  AND (%(end)s::timestamptz IS NULL OR b.placed_at < %(end)s)
+RETURNING l.bet_id
+"""
+
+
+def _when(ms: int | None) -> dt.datetime | None:
+    return None if ms is None else dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
+
+
+def apply_results(results: list[dict[str, Any]], using: str) -> None:
+    """Apply a shard's new results to its bets (inside the caller's transaction)."""
+    touched: set[int] = set()
+    with connections[using].cursor() as cursor:
+        for r in results:
+            line = {"event": r["event_id"], "market": r["market_id"], "spec": r["specifiers"],
+                    "ts": r["ts"]}  # fmt: skip
+            if r["kind"] == "settle":
+                cursor.execute(_SETTLE_LEGS, {**line, "outcomes": json.dumps(r["outcomes"])})
+            elif r["kind"] == "rollback_settle":
+                cursor.execute(_REOPEN_LEGS, {**line, "cancelled": False})
+            elif r["kind"] == "cancel":
+                cursor.execute(
+                    _CANCEL_LEGS,
+                    {**line, "start": _when(r["start_time"]), "end": _when(r["end_time"])},
+                )
+            elif r["kind"] == "rollback_cancel":
+                cursor.execute(_REOPEN_LEGS, {**line, "cancelled": True})
+            else:
+                continue
+            touched.update(row[0] for row in cursor.fetchall())
+    if touched:
+        settle_bets(using, touched)
+
+
+def _settlement(leg: BetLeg) -> arithmetic.Settlement | None:
+    if leg.status == "open":
+        return None
+    if leg.cancelled:
+        return arithmetic.Settlement.cancel()
+    result = 1 if leg.status in ("won", "half_won") else 0
+    return arithmetic.Settlement(
+        result=result,
+        void_factor=leg.void_factor if leg.void_factor is not None else Decimal(0),
+        dead_heat_factor=leg.dead_heat_factor,
+    )
+
+
+def payout_of(bet: Bet, legs: list[BetLeg]) -> int | None:
+    """What ``bet`` pays with its legs as they are; None while a leg is open."""
+    system = bet.kind if bet.kind in ("single", "multiple") else bet.system
+    shape = arithmetic.Bet(
+        system=system,
+        unit_stake=bet.unit_stake,
+        legs=tuple(arithmetic.Leg(odds=leg.odds, settlement=_settlement(leg)) for leg in legs),
+    )
+    return arithmetic.payout(shape)
+
+
+def settle_bets(using: str, bet_ids: Iterable[int]) -> None:
+    """Pay every bet of ``bet_ids`` whose legs are all resolved, and take back the payout of a
+    paid bet that has an open leg again; each once."""
+    bets = {
+        b.id: b
+        for b in Bet.objects.using(using).filter(
+            id__in=list(bet_ids), status__in=("open", "settled")
+        )
+    }
+    legs: dict[int, list[BetLeg]] = {}
+    for leg in BetLeg.objects.using(using).filter(bet_id__in=list(bets)).order_by("position"):
+        legs.setdefault(leg.bet_id, []).append(leg)
+    now = timezone.now()
+    for bet in bets.values():
+        mine = legs.get(bet.id, [])
+        version = max((leg.result_ts or 0) for leg in mine)
+        amount = payout_of(bet, mine)
+        if bet.status == "settled" and amount is None:
+            _unpay(bet, version)
+            bet.status, bet.settled_at = "open", None
+        elif bet.status == "open" and amount is not None:
+            _pay(bet, amount, version)
+            bet.status, bet.settled_at = "settled", now
+        elif bet.status == "settled" and amount != bet.payout:
+            # Settled again with other results (a newer settlement of a leg): take back the old
+            # payout, pay the new one.
+            _unpay(bet, version)
+            _pay(bet, amount, version)
+        else:
+            continue
+        bet.save(using=using, update_fields=["status", "settled_at", "payout", "owed"])
+
+
+def _common(bet: Bet) -> dict[str, Any]:
+    return {"brand_id": bet.brand_id, "player_id": bet.player_id, "currency": bet.currency,
+            "product": "sportsbook", "details": {"bet": str(bet.id)}}  # fmt: skip
+
+
+def _pay(bet: Bet, amount: int, version: int) -> None:
+    """Credit ``amount`` less what the player still owes from a reversed payout."""
+    netted = min(bet.owed, amount)
+    bet.owed -= netted
+    bet.payout = amount
+    if amount - netted > 0:
+        wallet.wallet_credit(**_common(bet), amount=amount - netted,
+                             idempotency_key=f"bet:{bet.id}:pay:{version}")  # fmt: skip
+
+
+def _unpay(bet: Bet, version: int) -> None:
+    """Take the current payout back; what the cash cannot cover is owed."""
+    amount, bet.payout = bet.payout, 0
+    if amount <= 0:
+        return
+    key = f"bet:{bet.id}:unpay:{version}"
+    try:
+        wallet.wallet_debit(**_common(bet), amount=amount, idempotency_key=key)
+        return
+    except InsufficientFunds:
+        pass
+    available = wallet.wallet_balance(
+        brand_id=bet.brand_id, player_id=bet.player_id, currency=bet.currency
+    ).cash
+    if available > 0:
+        wallet.wallet_debit(**_common(bet), amount=available, idempotency_key=key)
+    bet.owed += amount - max(available, 0)
+    log.warning("reversed payout not covered", extra={"bet": bet.id, "owed": bet.owed})

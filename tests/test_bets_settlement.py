@@ -1,0 +1,187 @@
+"""Settling bets on the shards from the feed's results: once, in order, reversible."""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.bets.models import Bet, BetLeg
+from apps.bets.placement import place
+from apps.wallet import api as wallet
+from shards import map as shard_map
+from tests.bets_helpers import M2, M, line, open_book, slip
+from tests.feed_helpers import make_event, market, odds_change, replicate
+from tests.wallet_helpers import books_balance, new_player
+
+
+def _settle(urn, ts, results, *, market_id=1, specifiers="", certainty=2, extra=""):
+    spec = f' specifiers="{specifiers}"' if specifiers else ""
+    outcomes = "".join(
+        f'<outcome id="{o}" result="{r}"{attrs}/>' for o, (r, attrs) in results.items()
+    )
+    return (
+        f'<bet_settlement product="1" event_id="{urn}" timestamp="{ts}" certainty="{certainty}">'
+        f'<outcomes><market id="{market_id}"{spec}{extra}>{outcomes}</market></outcomes>'
+        "</bet_settlement>"
+    ).encode()
+
+
+@pytest.fixture
+def book(clean):
+    with open_book() as feed:
+        yield feed
+
+
+HOME_WINS = {"1": (1, ""), "2": (0, ""), "3": (0, "")}
+AWAY_WINS = {"1": (0, ""), "2": (0, ""), "3": (1, "")}
+
+
+def _cash(player, brand):
+    return wallet.wallet_balance(
+        brand_id=brand.id, player_id=player.id, currency=brand.currency
+    ).cash
+
+
+def _bet(player, bet):
+    return Bet.objects.using(shard_map.alias_for(player.id)).get(pk=bet.id)
+
+
+def _place(brand, player, key, legs, **kw):
+    return place(brand_id=brand.id, player_id=player.id, currency=brand.currency,
+                 slip=slip(key, legs, **kw)).bet  # fmt: skip
+
+
+def test_a_winning_single_is_paid_once_through_live_scouted_and_confirmed(book, alpha):
+    winner, loser = new_player(alpha, funds=1_000), new_player(alpha, funds=1_000)
+    w = _place(alpha, winner, "w", [(line(M), "1", "2.10")], stake=1_000)
+    lo = _place(alpha, loser, "l", [(line(M), "3", "3.60")], stake=1_000)
+    book.process([_settle(M, 5000, HOME_WINS, certainty=1)])
+    replicate()
+    book.process([_settle(M, 6000, HOME_WINS, certainty=2)])
+    replicate()
+    assert (_bet(winner, w).status, _bet(winner, w).payout) == ("settled", 2_100)
+    assert (_bet(loser, lo).status, _bet(loser, lo).payout) == ("settled", 0)
+    assert _cash(winner, alpha) == 2_100 and _cash(loser, alpha) == 0
+    books_balance()
+
+
+def test_settlement_rollback_and_resettlement_leave_a_single_correct_settlement(book, alpha):
+    players = [new_player(alpha, funds=5_000) for _ in range(4)]
+    one = line(M)
+    picks = ["1", "3", "1", "2"]
+    prices = {"1": "2.10", "2": "3.30", "3": "3.60"}
+    bets = [
+        _place(alpha, p, f"b{i}", [(one, o, prices[o])], stake=1_000)
+        for i, (p, o) in enumerate(zip(players, picks, strict=True))
+    ]
+    book.process([_settle(M, 5000, HOME_WINS)])  # wrong result first
+    replicate()
+    rollback = (
+        f'<rollback_bet_settlement product="1" event_id="{M}" timestamp="6000">'
+        '<market id="1"/></rollback_bet_settlement>'
+    )
+    book.process([rollback.encode()])
+    replicate()
+    assert {_bet(p, b).status for p, b in zip(players, bets, strict=True)} == {"open"}
+    book.process([_settle(M, 7000, AWAY_WINS)])  # the correct one
+    replicate()
+    cash = [_cash(p, alpha) for p in players]
+    # As if only "away wins" had ever been settled: stake 10.00 gone for all; 36.00 back to #2.
+    assert cash == [4_000, 4_000 + 3_600, 4_000, 4_000]
+    assert [_bet(p, b).payout for p, b in zip(players, bets, strict=True)] == [0, 3_600, 0, 0]
+    books_balance()
+
+
+def test_a_reversed_payout_the_player_spent_is_owed_and_netted_from_the_next(book, alpha):
+    player = new_player(alpha, funds=1_000)
+    bet = _place(alpha, player, "b", [(line(M), "1", "2.10")], stake=1_000)
+    book.process([_settle(M, 5000, HOME_WINS)])
+    replicate()
+    wallet.wallet_debit(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+                        amount=1_600, product="payments", idempotency_key="withdraw")  # fmt: skip
+    book.process([f'<rollback_bet_settlement product="1" event_id="{M}" timestamp="6000">'
+                  '<market id="1"/></rollback_bet_settlement>'.encode()])  # fmt: skip
+    replicate()
+    assert _cash(player, alpha) == 0 and _bet(player, bet).owed == 1_600
+    book.process([_settle(M, 7000, HOME_WINS)])  # the same result again
+    replicate()
+    # 21.00 is due; 16.00 of it is still owed: 5.00 is paid, as a single settlement would leave.
+    assert _cash(player, alpha) == 500 and _bet(player, bet).owed == 0
+    books_balance()
+
+
+def test_a_cancel_voids_the_bets_placed_in_its_window_and_its_rollback_restores_them(book, alpha):
+    import time
+
+    player = new_player(alpha, funds=5_000)
+    before = _place(alpha, player, "early", [(line(M), "1", "2.10")], stake=1_000)
+    start = int(time.time() * 1000) + 1
+    time.sleep(0.01)
+    inside = _place(alpha, player, "late", [(line(M), "2", "3.30")], stake=1_000)
+    cancel = (f'<bet_cancel product="1" event_id="{M}" timestamp="5000" start_time="{start}">'
+              '<market id="1"/></bet_cancel>')  # fmt: skip
+    book.process([cancel.encode()])
+    replicate()
+    assert (_bet(player, inside).status, _bet(player, inside).payout) == ("settled", 1_000)
+    assert _bet(player, before).status == "open"
+    assert _cash(player, alpha) == 4_000  # the stake of the voided bet came back
+    undo = (f'<rollback_bet_cancel product="1" event_id="{M}" timestamp="6000" '
+            f'start_time="{start}"><market id="1"/></rollback_bet_cancel>')  # fmt: skip
+    book.process([undo.encode()])
+    replicate()
+    assert _bet(player, inside).status == "open" and _cash(player, alpha) == 3_000
+    book.process([_settle(M, 7000, HOME_WINS)])
+    replicate()
+    assert _cash(player, alpha) == 3_000 + 2_100
+    books_balance()
+
+
+def test_half_won_lines_and_void_legs_in_a_multiple(book, alpha):
+    player = new_player(alpha, funds=10_000)
+    handicap = make_event("sr:match:4010")
+    lines = market(16, {"1714": "1.90", "1715": "1.90"}, specifiers="hcp=-0.25")
+    book.process([odds_change(handicap.urn, 1000, lines)])
+    replicate()
+    asian = line(handicap.urn, 16, "hcp=-0.25")
+    single = _place(alpha, player, "asian", [(asian, "1714", "1.90")], stake=1_000)
+    double = _place(alpha, player, "dbl", [(line(M), "1", "2.10"), (line(M2), "1", "2.10")],
+                    stake=1_000, kind="multiple")  # fmt: skip
+    book.process(
+        [
+            _settle(handicap.urn, 5000, {"1714": (1, ' void_factor="0.5"'),
+                                         "1715": (0, ' void_factor="0.5"')},
+                    market_id=16, specifiers="hcp=-0.25"),
+            _settle(M, 5000, HOME_WINS),
+            _settle(M2, 5000, {"1": (0, ' void_factor="1"'), "2": (0, ' void_factor="1"'),
+                               "3": (0, ' void_factor="1"')}),
+        ]
+    )  # fmt: skip
+    replicate()
+    assert _bet(player, single).payout == 1_450  # 5.00 back + 5.00 at 1.90
+    assert _bet(player, double).payout == 2_100  # the void leg counts at 1.0
+    leg = BetLeg.objects.using(shard_map.alias_for(player.id)).get(bet_id=single.id)
+    assert leg.status == "half_won"
+    books_balance()
+
+
+def test_one_result_settles_the_bets_of_every_shard(book, alpha, beta):
+    players = [new_player(brand, funds=2_000) for brand in (alpha, beta) for _ in range(6)]
+    assert {shard_map.alias_for(p.id) for p in players} == {"shard_0", "shard_1"}
+    for i, p in enumerate(players):
+        brand = alpha if p.brand_id == alpha.id else beta
+        _place(brand, p, f"s{i}", [(line(M), "1", "2.10")], stake=1_000)
+    book.process([_settle(M, 5000, HOME_WINS)])
+    replicate()
+    for p in players:
+        bet = Bet.objects.using(shard_map.alias_for(p.id)).get(player_id=p.id)
+        assert (bet.status, bet.payout) == ("settled", 2_100)
+    books_balance()
+
+
+@pytest.mark.parametrize("dead_heat", ["0.5"])
+def test_a_dead_heat_pays_the_factor(book, alpha, dead_heat):
+    player = new_player(alpha, funds=1_000)
+    bet = _place(alpha, player, "dh", [(line(M), "1", "2.10")], stake=1_000)
+    book.process([_settle(M, 5000, {"1": (1, f' dead_heat_factor="{dead_heat}"'),
+                                    "2": (0, ""), "3": (0, "")})])  # fmt: skip
+    replicate()
+    assert _bet(player, bet).payout == 1_050
