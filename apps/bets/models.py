@@ -109,6 +109,27 @@ class BetLeg(ShardModel):
         ]
 
 
+class CashOut(ShardModel):
+    """A cash-out of a bet, whole or part, applied once per key."""
+
+    shard_key = "player_id"
+
+    id = models.BigAutoField(primary_key=True)
+    bet = models.ForeignKey(Bet, on_delete=models.CASCADE, related_name="cash_outs")
+    player_id = models.BigIntegerField()
+    key = models.CharField(max_length=100)
+    amount = models.BigIntegerField(help_text="paid to the player, minor units")
+    unit_stake_before = models.BigIntegerField()
+    unit_stake_after = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["bet", "key"], name="cash_out_once"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="cash_out_positive"),
+        ]
+
+
 class BetSettings(GlobalModel):
     """A brand's limits in one currency (a brand without a row uses the defaults)."""
 
@@ -119,6 +140,9 @@ class BetSettings(GlobalModel):
     max_payout = models.BigIntegerField(default=1_000_000_00, help_text="minor units, per bet")
     allow_same_event = models.BooleanField(
         default=False, help_text="a multiple may hold two legs of one event"
+    )
+    cashout_margin_pct = models.DecimalField(
+        max_digits=4, decimal_places=2, default=5, help_text="kept from a bet's fair value"
     )
 
     class Meta:

@@ -8,11 +8,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.api.errors import ApiError
-from apps.bets import placement, selectors
+from apps.bets import cashout, placement, selectors
 from apps.bets.models import Bet
 from apps.wallet.rest import logged_in_player
+from shards import map as shard_map
 
-REFUSAL_STATUS = {"idempotency_key_reused": 409, "insufficient_funds": 402}
+REFUSAL_STATUS = {"idempotency_key_reused": 409, "insufficient_funds": 402, "unknown_bet": 404}
 
 
 class LegIn(serializers.Serializer):
@@ -32,9 +33,10 @@ class SlipIn(serializers.Serializer):
     legs = LegIn(many=True, allow_empty=False)
 
 
-def bet_json(bet: Bet, legs=None) -> dict:
+def bet_json(bet: Bet, legs=None, cash_out: int | None = None) -> dict:
     legs = legs if legs is not None else list(bet.legs.all().order_by("position"))
     return {
+        "cash_out_offer": cash_out,
         "id": str(bet.id),
         "status": bet.status,
         "refusal": bet.refusal or None,
@@ -64,6 +66,48 @@ def bet_json(bet: Bet, legs=None) -> dict:
     }
 
 
+class CashOutIn(serializers.Serializer):
+    idempotency_key = serializers.CharField(max_length=100)
+    offer = serializers.IntegerField(min_value=1, help_text="the offer the player saw")
+    tolerance = serializers.IntegerField(min_value=0, default=0)
+    amount = serializers.IntegerField(min_value=1, required=False, help_text="partial: this much")
+
+
+def _refusal(exc: placement.BetRefused) -> Response:
+    body = {"error": {"code": exc.code, "message": str(exc)}}
+    if exc.leg is not None:
+        body["error"]["leg"] = exc.leg
+    if exc.detail:
+        body["error"]["detail"] = exc.detail
+    return Response(body, status=REFUSAL_STATUS.get(exc.code, 422))
+
+
+class CashOutView(APIView):
+    def get(self, request: Request, bet_id: int) -> Response:
+        player = logged_in_player(request)
+        try:
+            offer = cashout.offer_for(player_id=player.id, bet_id=bet_id)
+        except placement.BetRefused as exc:
+            return _refusal(exc)
+        return Response({"bet": str(bet_id), "offer": offer.offer})
+
+    def post(self, request: Request, bet_id: int) -> Response:
+        player = logged_in_player(request)
+        data = CashOutIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        try:
+            done = cashout.cash_out(
+                player_id=player.id, bet_id=bet_id, key=v["idempotency_key"],
+                seen_offer=v["offer"], tolerance=v["tolerance"], amount=v.get("amount"),
+            )  # fmt: skip
+        except placement.BetRefused as exc:
+            return _refusal(exc)
+        return Response(
+            {"bet": str(bet_id), "paid": done.amount, "unit_stake_after": done.unit_stake_after}
+        )
+
+
 class BetsView(APIView):
     def get(self, request: Request) -> Response:
         player = logged_in_player(request)
@@ -71,7 +115,8 @@ class BetsView(APIView):
         if which not in selectors.LISTS:
             raise ApiError("invalid_request", "status is open or settled", field="status")
         bets = selectors.player_bets(player_id=player.id, which=which)
-        return Response({"bets": [bet_json(bet, legs) for bet, legs in bets]})
+        offers = cashout.offers(bets, shard_map.alias_for(player.id)) if which == "open" else {}
+        return Response({"bets": [bet_json(bet, legs, offers.get(bet.id)) for bet, legs in bets]})
 
     def post(self, request: Request) -> Response:
         player = logged_in_player(request)
@@ -101,10 +146,5 @@ class BetsView(APIView):
                 slip=slip,
             )
         except placement.BetRefused as exc:
-            body = {"error": {"code": exc.code, "message": str(exc)}}
-            if exc.leg is not None:
-                body["error"]["leg"] = exc.leg
-            if exc.detail:
-                body["error"]["detail"] = exc.detail
-            return Response(body, status=REFUSAL_STATUS.get(exc.code, 422))
+            return _refusal(exc)
         return Response(bet_json(placed.bet), status=200 if placed.replayed else 201)

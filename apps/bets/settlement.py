@@ -107,7 +107,7 @@ def apply_results(results: list[dict[str, Any]], using: str) -> None:
         settle_bets(using, touched)
 
 
-def _settlement(leg: BetLeg) -> arithmetic.Settlement | None:
+def leg_settlement(leg: BetLeg) -> arithmetic.Settlement | None:
     if leg.status == "open":
         return None
     if leg.cancelled:
@@ -126,7 +126,7 @@ def payout_of(bet: Bet, legs: list[BetLeg]) -> int | None:
     shape = arithmetic.Bet(
         system=system,
         unit_stake=bet.unit_stake,
-        legs=tuple(arithmetic.Leg(odds=leg.odds, settlement=_settlement(leg)) for leg in legs),
+        legs=tuple(arithmetic.Leg(odds=leg.odds, settlement=leg_settlement(leg)) for leg in legs),
     )
     return arithmetic.payout(shape)
 
