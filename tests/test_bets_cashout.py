@@ -88,3 +88,29 @@ def test_cash_out_is_refused_while_suspended_or_when_the_price_moved(book, alpha
     assert not CashOut.objects.using(shard_map.alias_for(player.id)).exists()
     assert _cash(player, alpha) == 0
     books_balance()
+
+
+def test_my_bets_page_lists_bets_with_their_offer_and_cashes_out(book, alpha):
+    from django.test import Client
+
+    from apps.catalog.models import Market
+    from apps.players.models import DirectoryEntry
+    from tests.test_players import register_on_site
+
+    client = Client(HTTP_HOST="alpha.localhost")
+    assert register_on_site(client, "dora").status_code == 302
+    player_id = DirectoryEntry.objects.get(login_name="dora").player_id
+    wallet.wallet_credit(brand_id=alpha.id, player_id=player_id, currency=alpha.currency,
+                         amount=1_000, product="payments", idempotency_key="fund")  # fmt: skip
+    bet = place(brand_id=alpha.id, player_id=player_id, currency=alpha.currency,
+                slip=slip("page", [(line(M), "1", "2.10")], stake=1_000)).bet  # fmt: skip
+    page = client.get("/account/bets/").content.decode()
+    assert "Single" in page and "Cash out 9.50" in page  # 10.00 less the default 5%
+    event_id = Market.objects.get(pk=line(M)).event_id
+    assert 'id="slip"' in client.get(f"/sports/events/{event_id}/").content.decode()
+    answer = client.post(f"/account/bets/{bet.id}/cashout", {"offer": "950", "key": "k"})
+    assert answer.status_code == 302
+    settled = client.get("/account/bets/?list=settled").content.decode()
+    assert "Cashed out" in settled and "paid 9.50" in settled
+    balance = wallet.wallet_balance(brand_id=alpha.id, player_id=player_id, currency=alpha.currency)
+    assert balance.cash == 950

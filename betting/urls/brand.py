@@ -21,6 +21,7 @@ urlpatterns = [
     path("admin/", brand_site.urls),
     path("api/v1/", include((api, "api"), namespace="api")),
     path("account/wallet/", include("apps.wallet.urls")),
+    path("account/bets/", include("apps.bets.urls")),
     path("account/", include("apps.players.urls")),
     path("sports/", include("apps.catalog.urls")),
     path("", include("apps.site.urls")),

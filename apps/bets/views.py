@@ -1,0 +1,65 @@
+"""The brand site's "my bets" page: open and settled bets, with legs and cash-out offers."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from apps.bets import cashout, selectors
+from apps.bets.placement import BetRefused
+from apps.catalog.models import Event
+from apps.wallet.views import money
+from shards import map as shard_map
+
+
+def _player(request: HttpRequest):
+    if request.tenant.is_platform:
+        raise Http404
+    return request.get_player()
+
+
+def my_bets(request: HttpRequest) -> HttpResponse:
+    player = _player(request)
+    if player is None:
+        return redirect("players:login")
+    which = "settled" if request.GET.get("list") == "settled" else "open"
+    bets = selectors.player_bets(player_id=player.id, which=which)
+    offers = cashout.offers(bets, shard_map.alias_for(player.id)) if which == "open" else {}
+    names = dict(
+        (e.id, str(e))
+        for e in Event.objects.filter(id__in={leg.event_id for _, legs in bets for leg in legs})
+    )
+    currency = request.tenant.currency
+    rows = [
+        {
+            "bet": bet,
+            "legs": [{"leg": leg, "event": names.get(leg.event_id, "")} for leg in legs],
+            "stake": money(bet.stake, currency),
+            "potential": money(bet.potential_payout, currency),
+            "payout": money(bet.payout, currency),
+            "offer": offers.get(bet.id),
+            "offer_text": money(offers.get(bet.id), currency),
+        }
+        for bet, legs in bets
+    ]
+    return render(request, "bets/my_bets.html", {"rows": rows, "which": which})
+
+
+@require_POST
+def cash_out(request: HttpRequest, bet_id: int) -> HttpResponse:
+    player = _player(request)
+    if player is None:
+        return redirect("players:login")
+    try:
+        seen = int(request.POST.get("offer", "0"))
+        done = cashout.cash_out(
+            player_id=player.id, bet_id=bet_id, key=request.POST.get("key", "")[:100] or "site",
+            seen_offer=seen,
+        )  # fmt: skip
+    except (BetRefused, ValueError) as exc:
+        messages.error(request, f"Not cashed out: {getattr(exc, 'code', 'invalid_request')}.")
+    else:
+        messages.success(request, f"Cashed out for {money(done.amount, request.tenant.currency)}.")
+    return redirect("bets:mine")
