@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.db import models
 from django.utils import timezone
 
+from apps.bets.models import Liability
 from apps.catalog import desk
 from apps.catalog.models import (
     BrandPricing,
@@ -319,7 +320,37 @@ class OfferingRuleAdmin(BrandOwned, admin.ModelAdmin):
     search_fields = ["target", "note"]
 
 
+class LiabilityAdmin(ReadOnly, admin.ModelAdmin):
+    """The risk view: every shard's liability per outcome, biggest first."""
+
+    list_display = ["event_link", "market_id", "specifiers", "outcome_id", "liability_major",
+                    "stakes_major", "bets", "updated_at"]  # fmt: skip
+    ordering = ["-liability"]
+    search_fields = ["=event_id", "=market_id"]
+    actions = ["suspend_markets"]
+
+    @admin.display(description="event", ordering="event_id")
+    def event_link(self, row: Liability) -> str:
+        event = Event.objects.filter(pk=row.event_id).first()
+        return f"{event} ({event.urn})" if event else str(row.event_id)
+
+    @admin.display(description="liability", ordering="liability")
+    def liability_major(self, row: Liability) -> str:
+        return f"{row.liability / 100:,.2f}"
+
+    @admin.display(description="stakes", ordering="stakes")
+    def stakes_major(self, row: Liability) -> str:
+        return f"{row.stakes / 100:,.2f}"
+
+    @admin.action(description="Suspend these market lines for every brand")
+    def suspend_markets(self, request, queryset):
+        lines = list(Market.objects.filter(pk__in=queryset.values_list("market", flat=True)))
+        count = desk.suspend(actor=_actor(request), suspended=True, markets=lines)
+        messages.success(request, f"Suspended {count} market lines.")
+
+
 def register(platform_site, brand_site) -> None:
+    platform_site.register(Liability, LiabilityAdmin)
     platform_site.register(Provider, ProviderAdmin)
     platform_site.register(Sport, SportAdmin)
     platform_site.register(Event, EventAdmin)

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
-from apps.bets import arithmetic
+from apps.bets import arithmetic, risk
 from apps.bets.models import Bet, BetLeg, CashOut
 from apps.bets.placement import BetRefused, lines_now, settings_for
 from apps.bets.settlement import leg_settlement
@@ -116,6 +116,7 @@ def cash_out(
                 unit_stake_before=bet.unit_stake, unit_stake_after=part.remaining_stake,
             )  # fmt: skip
             record.save(using=using)
+            risk.release(bet, legs, using=using)
             if part.is_full:
                 bet.status = "cashed_out"
                 bet.payout = part.paid
@@ -123,6 +124,7 @@ def cash_out(
                 bet.unit_stake = part.remaining_stake
                 bet.stake = part.remaining_stake * bet.lines
                 bet.potential_payout = arithmetic.potential_payout(_shape(bet, legs))
+                risk.take(bet, legs, using=using)  # what runs on
             bet.save(using=using)
             wallet.wallet_credit(
                 brand_id=bet.brand_id, player_id=player_id, currency=bet.currency,

@@ -9,6 +9,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from apps.bets import risk
 from apps.bets.models import Bet
 from apps.realtime.notify import player_notify
 from apps.wallet import api as wallet
@@ -50,6 +51,7 @@ def decide(*, player_id: int, bet_id: int) -> str:
             wallet.wallet_void(**common, reservation_id=bet.reservation_id,
                                idempotency_key=f"bet:{bet.id}:release")  # fmt: skip
             bet.status, bet.refusal = "refused", refusal
+            risk.release(bet, legs, using=using)
         else:
             wallet.wallet_commit(**common, reservation_id=bet.reservation_id, amount=bet.stake,
                                  idempotency_key=f"bet:{bet.id}:stake")  # fmt: skip

@@ -144,6 +144,11 @@ class BetSettings(GlobalModel):
     cashout_margin_pct = models.DecimalField(
         max_digits=4, decimal_places=2, default=5, help_text="kept from a bet's fair value"
     )
+    max_line_liability = models.BigIntegerField(
+        default=5_000_000_00,
+        help_text="per outcome of a market line, all shards together: each shard may take its "
+        "share (this / the number of shards) without asking the others",
+    )
 
     class Meta:
         verbose_name_plural = "bet settings"
@@ -154,3 +159,53 @@ class BetSettings(GlobalModel):
                 name="bet_settings_sane",
             ),
         ]
+
+
+class LineLiability(ShardModel):
+    """This shard's liability on an outcome of a market line: what it pays if that outcome wins
+    (for multiples, the whole potential payout counts on each leg: the worst case). Checked
+    against this shard's quota of the line's limit in the placement's transaction."""
+
+    market = models.BigIntegerField(help_text="the catalog's market line id")
+    outcome_id = models.CharField(max_length=60)
+    stakes = models.BigIntegerField(default=0)
+    liability = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["market", "outcome_id"], name="line_liability_once")
+        ]
+
+
+class PlayerRisk(ShardModel):
+    """A player's risk group: their maximum stake is the brand's times the group's factor."""
+
+    shard_key = "player_id"
+
+    player_id = models.BigIntegerField(unique=True)
+    group = models.CharField(max_length=30, default="standard")
+    stake_factor = models.DecimalField(max_digits=5, decimal_places=2, default=1)
+
+
+class Liability(GlobalModel):
+    """Every shard's liability on an outcome, summed in the global tier (the risk view)."""
+
+    market = models.BigIntegerField(help_text="the catalog's market line id")
+    event_id = models.BigIntegerField()
+    market_id = models.IntegerField()
+    specifiers = models.CharField(max_length=200, blank=True)
+    outcome_id = models.CharField(max_length=60)
+    stakes = models.BigIntegerField(default=0)
+    liability = models.BigIntegerField(default=0)
+    bets = models.IntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "liabilities"
+        constraints = [
+            models.UniqueConstraint(fields=["market", "outcome_id"], name="liability_once")
+        ]
+        indexes = [models.Index(fields=["-liability"], name="liability_biggest")]
+
+    def __str__(self) -> str:
+        return f"market {self.market_id} {self.specifiers} outcome {self.outcome_id}".strip()

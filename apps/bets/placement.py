@@ -19,7 +19,7 @@ from typing import Any
 
 from django.db import IntegrityError, connections, transaction
 
-from apps.bets import arithmetic
+from apps.bets import arithmetic, risk
 from apps.bets.models import Bet, BetLeg, BetSettings
 from apps.catalog.models import Sport
 from apps.wallet import api as wallet
@@ -212,8 +212,9 @@ def place(*, brand_id: int, player_id: int, currency: str, slip: Slip) -> Placed
     stake = slip.unit_stake * lines
     if slip.unit_stake < settings.min_stake:
         raise BetRefused("stake_too_low", "below the minimum stake", min_stake=settings.min_stake)
-    if stake > settings.max_stake:
-        raise BetRefused("stake_too_high", "above the maximum stake", max_stake=settings.max_stake)
+    max_stake = int(settings.max_stake * risk.stake_factor(using, player_id))
+    if stake > max_stake:
+        raise BetRefused("stake_too_high", "above the maximum stake", max_stake=max_stake)
     now = lines_now(using, [leg.market for leg in slip.legs])
     taken = [check_leg(i, leg, now.get(leg.market), slip.odds_policy)
              for i, leg in enumerate(slip.legs)]  # fmt: skip
@@ -242,7 +243,7 @@ def place(*, brand_id: int, player_id: int, currency: str, slip: Slip) -> Placed
                 status="pending" if live and delay else "open",
             )  # fmt: skip
             bet.save(using=using)
-            BetLeg.objects.using(using).bulk_create(
+            legs = BetLeg.objects.using(using).bulk_create(
                 [
                     BetLeg(
                         bet=bet, player_id=player_id, position=i, event_id=now[leg.market].event_id,
@@ -252,9 +253,13 @@ def place(*, brand_id: int, player_id: int, currency: str, slip: Slip) -> Placed
                     for i, (leg, odds) in enumerate(zip(slip.legs, taken, strict=True))
                 ]
             )  # fmt: skip
+            risk.take(bet, legs, limit=settings.max_line_liability, using=using)
             _hold_stake(bet, delay)
     except InsufficientFunds:
         raise BetRefused("insufficient_funds", "not enough funds for this stake") from None
+    except risk.OverLimit as exc:
+        raise BetRefused("liability_limit", "the book takes no more on this line",
+                         leg=exc.leg) from None  # fmt: skip
     except IntegrityError as exc:
         if "bet_slip_once" not in str(exc):
             raise

@@ -31,7 +31,7 @@ from typing import Any
 from django.db import connections
 from django.utils import timezone
 
-from apps.bets import arithmetic
+from apps.bets import arithmetic, risk
 from apps.bets.models import Bet, BetLeg
 from apps.wallet import api as wallet
 from apps.wallet.errors import InsufficientFunds
@@ -151,9 +151,11 @@ def settle_bets(using: str, bet_ids: Iterable[int]) -> None:
         if bet.status == "settled" and amount is None:
             _unpay(bet, version)
             bet.status, bet.settled_at = "open", None
+            risk.take(bet, mine, using=using)  # it exposes the book again
         elif bet.status == "open" and amount is not None:
             _pay(bet, amount, version)
             bet.status, bet.settled_at = "settled", now
+            risk.release(bet, mine, using=using)
         elif bet.status == "settled" and amount != bet.payout:
             # Settled again with other results (a newer settlement of a leg): take back the old
             # payout, pay the new one.

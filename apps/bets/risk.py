@@ -1,0 +1,131 @@
+"""Liability: held per shard against a quota of each line's limit, summed globally for the desk.
+
+A line's liability limit is shared between the shards by quotas (limit / number of shards), so a
+placement checks only its own shard: the liability row is raised in the bet's transaction by a
+guarded ``UPDATE`` that fails beyond the quota, and concurrent placements cannot both pass. The
+changes are also sent to the global tier through the outbox, where the risk view sums them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db import connections
+
+from apps.bets.models import Bet, BetLeg, Liability, PlayerRisk
+from apps.outbox.events import Event
+from apps.outbox.services import handles, outbox_emit
+from shards import map as shard_map
+
+TOPIC = "bets.liability"
+
+_ENSURE = """
+INSERT INTO bets_lineliability (market, outcome_id, stakes, liability)
+VALUES (%(market)s, %(outcome)s, 0, 0)
+ON CONFLICT (market, outcome_id) DO NOTHING
+"""
+
+_RAISE = """
+UPDATE bets_lineliability SET stakes = stakes + %(stake)s, liability = liability + %(amount)s
+WHERE market = %(market)s AND outcome_id = %(outcome)s
+  AND (%(amount)s <= 0 OR liability + %(amount)s <= %(quota)s)
+RETURNING liability
+"""
+
+
+class OverLimit(Exception):
+    def __init__(self, leg: int) -> None:
+        super().__init__("liability limit")
+        self.leg = leg
+
+
+def stake_factor(using: str, player_id: int) -> Decimal:
+    row = PlayerRisk.objects.using(using).filter(player_id=player_id).first()
+    return row.stake_factor if row else Decimal(1)
+
+
+def _exposures(bet: Bet, legs: Iterable[BetLeg]) -> list[tuple[BetLeg, int, int]]:
+    """(leg, stake, liability) of each leg: the whole bet on each (the worst case)."""
+    return [(leg, bet.stake, bet.potential_payout) for leg in legs]
+
+
+UNLIMITED = 2**62
+
+
+def take(bet: Bet, legs: list[BetLeg], *, limit: int = UNLIMITED, using: str) -> None:
+    """Inside the bet's transaction: add the bet's liability, within this shard's quota."""
+    quota = limit // shard_map.shard_count()
+    with connections[using].cursor() as cursor:
+        for leg, stake, amount in _exposures(bet, legs):
+            line = {"market": leg.market, "outcome": leg.outcome_id, "stake": stake,
+                    "amount": amount, "quota": quota}  # fmt: skip
+            cursor.execute(_ENSURE, line)
+            cursor.execute(_RAISE, line)
+            if cursor.fetchone() is None:
+                raise OverLimit(leg.position)
+    _announce(bet, legs, sign=1, using=using)
+
+
+def release(bet: Bet, legs: list[BetLeg], *, using: str) -> None:
+    """The bet no longer exposes the book (settled, refused, cashed out)."""
+    with connections[using].cursor() as cursor:
+        for leg, stake, amount in _exposures(bet, legs):
+            line = {"market": leg.market, "outcome": leg.outcome_id, "stake": -stake,
+                    "amount": -amount, "quota": 0}  # fmt: skip
+            cursor.execute(_ENSURE, line)
+            cursor.execute(_RAISE, line)
+    _announce(bet, legs, sign=-1, using=using)
+
+
+def _announce(bet: Bet, legs: list[BetLeg], *, sign: int, using: str) -> None:
+    outbox_emit(
+        using=using,
+        topic=TOPIC,
+        payload={
+            "bet": str(bet.id),
+            "lines": [
+                [
+                    leg.market,
+                    leg.event_id,
+                    leg.market_id,
+                    leg.specifiers,
+                    leg.outcome_id,
+                    sign * stake,
+                    sign * amount,
+                    sign,
+                ]
+                for leg, stake, amount in _exposures(bet, legs)
+            ],
+        },
+    )
+
+
+@handles(TOPIC, tier="global")
+def apply_liability(event: Event, using: str) -> None:
+    totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    info = {}
+    for market, event_id, market_id, specifiers, outcome, stake, amount, count in event.payload[
+        "lines"
+    ]:
+        key = (market, outcome)
+        info[key] = (event_id, market_id, specifiers)
+        totals[key][0] += stake
+        totals[key][1] += amount
+        totals[key][2] += count
+    with connections[using].cursor() as cursor:
+        for (market, outcome), (stake, amount, count) in totals.items():
+            event_id, market_id, specifiers = info[(market, outcome)]
+            cursor.execute(
+                "INSERT INTO bets_liability (market, event_id, market_id, specifiers, outcome_id, "
+                "stakes, liability, bets, updated_at) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, now()) "
+                "ON CONFLICT (market, outcome_id) DO UPDATE SET stakes = bets_liability.stakes + "
+                "excluded.stakes, liability = bets_liability.liability + excluded.liability, "
+                "bets = bets_liability.bets + excluded.bets, updated_at = now()",
+                [market, event_id, market_id, specifiers, outcome, stake, amount, count],
+            )
+
+
+__all__ = ["Liability", "OverLimit", "release", "stake_factor", "take"]

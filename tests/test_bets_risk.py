@@ -1,0 +1,112 @@
+"""Risk: per-line liability quotas on each shard, the global sum, risk groups, the risk view."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from apps.bets.models import BetSettings, Liability, LineLiability, PlayerRisk
+from apps.bets.placement import BetRefused, place
+from apps.catalog.models import Market, ReplicaDesk
+from apps.outbox.events import Event as OutboxEvent
+from apps.outbox.models import ShardOutbox
+from apps.outbox.services import event_apply_once
+from shards import map as shard_map
+from tests.bets_helpers import M, line, open_book, slip
+from tests.feed_helpers import replicate
+from tests.test_backoffice import staff_client
+from tests.wallet_helpers import new_player
+
+
+@pytest.fixture
+def book(clean):
+    with open_book() as feed:
+        yield feed
+
+
+def _deliver_to_global() -> None:
+    """Apply the shards' outbox events in the global tier, as the global worker would."""
+    for alias in shard_map.aliases():
+        rows = list(ShardOutbox.objects.using(alias).order_by("id"))
+        for row in rows:
+            event_apply_once(
+                event=OutboxEvent(
+                    row.event_id, row.topic, row.audience, row.brand_id, alias, row.payload
+                ),
+                using=shard_map.GLOBAL_ALIAS,
+            )
+        ShardOutbox.objects.using(alias).filter(id__in=[r.id for r in rows]).delete()
+
+
+def _place(brand, player, key, stake, outcome="1", price="2.10"):
+    return place(brand_id=brand.id, player_id=player.id, currency=brand.currency,
+                 slip=slip(key, [(line(M), outcome, price)], stake=stake)).bet  # fmt: skip
+
+
+def test_each_shard_takes_its_quota_of_a_lines_limit_without_asking_the_others(book, alpha):
+    # 42.00 of liability per outcome in all; two shards: 21.00 each (a 10.00 bet at 2.10).
+    BetSettings.objects.create(brand_id=alpha.id, currency=alpha.currency,
+                               max_line_liability=4_200)  # fmt: skip
+    players = [new_player(alpha, funds=5_000) for _ in range(8)]
+    by_shard: dict[str, list] = {}
+    for p in players:
+        by_shard.setdefault(shard_map.alias_for(p.id), []).append(p)
+    assert set(by_shard) == {"shard_0", "shard_1"}
+    for alias, group in by_shard.items():
+        first, second = group[0], group[1]
+        _place(alpha, first, "a", 1_000)
+        with pytest.raises(BetRefused) as refused:
+            _place(alpha, second, "b", 100)
+        assert refused.value.code == "liability_limit"
+        row = LineLiability.objects.using(alias).get(market=line(M), outcome_id="1")
+        assert (row.liability, row.stakes) == (2_100, 1_000)
+        _place(alpha, second, "c", 600, outcome="2", price="3.30")  # another outcome: fine
+    _deliver_to_global()
+    total = Liability.objects.get(market=line(M), outcome_id="1")
+    assert (total.liability, total.stakes, total.bets) == (4_200, 2_000, 2)
+
+
+def test_settlement_releases_the_liability_everywhere(book, alpha):
+    player = new_player(alpha, funds=5_000)
+    _place(alpha, player, "a", 1_000)
+    book.process(
+        [b'<bet_settlement product="1" event_id="sr:match:4000" timestamp="5000" certainty="2">'
+         b'<outcomes><market id="1"><outcome id="1" result="1"/><outcome id="2" result="0"/>'
+         b'<outcome id="3" result="0"/></market></outcomes></bet_settlement>']
+    )  # fmt: skip
+    replicate()
+    _deliver_to_global()
+    row = LineLiability.objects.using(shard_map.alias_for(player.id)).get(market=line(M))
+    assert (row.liability, row.stakes) == (0, 0)
+    total = Liability.objects.get(market=line(M), outcome_id="1")
+    assert (total.liability, total.bets) == (0, 0)
+
+
+def test_a_risk_group_scales_the_players_maximum_stake(book, alpha):
+    BetSettings.objects.create(brand_id=alpha.id, currency=alpha.currency, max_stake=1_000)
+    player = new_player(alpha, funds=5_000)
+    PlayerRisk.objects.using(shard_map.alias_for(player.id)).create(
+        player_id=player.id, group="sharp", stake_factor=Decimal("0.25")
+    )
+    with pytest.raises(BetRefused) as refused:
+        _place(alpha, player, "big", 300)
+    assert refused.value.code == "stake_too_high" and refused.value.detail == {"max_stake": 250}
+    _place(alpha, player, "ok", 250)
+
+
+def test_the_risk_view_lists_the_biggest_exposures_and_suspends_a_market(book, alpha):
+    player = new_player(alpha, funds=50_000)
+    _place(alpha, player, "a", 1_000)
+    _place(alpha, player, "b", 5_000, outcome="3", price="3.60")
+    _deliver_to_global()
+    admin = staff_client("localhost", "public")
+    page = admin.get("/admin/bets/liability/").content.decode()
+    assert page.index("180.00") < page.index("21.00")  # biggest first (50.00 at 3.60)
+    ids = [str(r.pk) for r in Liability.objects.all()]
+    answer = admin.post("/admin/bets/liability/",
+                        {"action": "suspend_markets", "_selected_action": ids})  # fmt: skip
+    assert answer.status_code == 302
+    assert Market.objects.get(pk=line(M)).suspended is True
+    replicate()
+    assert ReplicaDesk.objects.using("shard_0").get(target_id=line(M)).suspended is True
