@@ -70,36 +70,54 @@ def take(bet: Bet, legs: list[BetLeg], *, limit: int = UNLIMITED, using: str) ->
 
 def release(bet: Bet, legs: list[BetLeg], *, using: str) -> None:
     """The bet no longer exposes the book (settled, refused, cashed out)."""
-    with connections[using].cursor() as cursor:
+    shift([(bet, legs)], sign=-1, using=using)
+
+
+_SHIFT = """
+INSERT INTO bets_lineliability (market, outcome_id, stakes, liability)
+SELECT m, o, s, a FROM unnest(%s::bigint[], %s::text[], %s::bigint[], %s::bigint[]) AS x(m, o, s, a)
+ON CONFLICT (market, outcome_id) DO UPDATE SET
+    stakes = bets_lineliability.stakes + excluded.stakes,
+    liability = bets_lineliability.liability + excluded.liability
+"""
+
+
+def shift(bets: list[tuple[Bet, list[BetLeg]]], *, sign: int, using: str) -> None:
+    """Add (``sign`` 1) or remove (-1) many bets' liability with no limit (a settlement, a
+    rollback): one statement and one outbox event for them all."""
+    totals: dict[tuple, list] = {}
+    for bet, legs in bets:
         for leg, stake, amount in _exposures(bet, legs):
-            line = {"market": leg.market, "outcome": leg.outcome_id, "stake": -stake,
-                    "amount": -amount, "quota": 0}  # fmt: skip
-            cursor.execute(_ENSURE, line)
-            cursor.execute(_RAISE, line)
-    _announce(bet, legs, sign=-1, using=using)
+            row = totals.setdefault(
+                (leg.market, leg.outcome_id),
+                [leg.market, leg.event_id, leg.market_id, leg.specifiers, leg.outcome_id, 0, 0, 0],
+            )
+            row[5] += sign * stake
+            row[6] += sign * amount
+            row[7] += sign
+    if not totals:
+        return
+    rows = list(totals.values())
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            _SHIFT,
+            [
+                [r[0] for r in rows],
+                [r[4] for r in rows],
+                [r[5] for r in rows],
+                [r[6] for r in rows],
+            ],
+        )
+    outbox_emit(using=using, topic=TOPIC, payload={"lines": rows})
 
 
 def _announce(bet: Bet, legs: list[BetLeg], *, sign: int, using: str) -> None:
-    outbox_emit(
-        using=using,
-        topic=TOPIC,
-        payload={
-            "bet": str(bet.id),
-            "lines": [
-                [
-                    leg.market,
-                    leg.event_id,
-                    leg.market_id,
-                    leg.specifiers,
-                    leg.outcome_id,
-                    sign * stake,
-                    sign * amount,
-                    sign,
-                ]
-                for leg, stake, amount in _exposures(bet, legs)
-            ],
-        },
-    )
+    rows = [
+        [leg.market, leg.event_id, leg.market_id, leg.specifiers, leg.outcome_id, sign * stake,
+         sign * amount, sign]
+        for leg, stake, amount in _exposures(bet, legs)
+    ]  # fmt: skip
+    outbox_emit(using=using, topic=TOPIC, payload={"lines": rows})
 
 
 @handles(TOPIC, tier="global")
@@ -128,4 +146,4 @@ def apply_liability(event: Event, using: str) -> None:
             )
 
 
-__all__ = ["Liability", "OverLimit", "release", "stake_factor", "take"]
+__all__ = ["Liability", "OverLimit", "release", "shift", "stake_factor", "take"]

@@ -131,19 +131,37 @@ def payout_of(bet: Bet, legs: list[BetLeg]) -> int | None:
     return arithmetic.payout(shape)
 
 
+CHUNK = 5_000
+
+_UPDATE_BETS = """
+UPDATE bets_bet AS b SET status = x.status, payout = x.payout, owed = x.owed,
+    settled_at = x.settled_at
+FROM unnest(%s::bigint[], %s::text[], %s::bigint[], %s::bigint[], %s::timestamptz[])
+     AS x(id, status, payout, owed, settled_at)
+WHERE b.id = x.id
+"""
+
+
 def settle_bets(using: str, bet_ids: Iterable[int]) -> None:
     """Pay every bet of ``bet_ids`` whose legs are all resolved, and take back the payout of a
-    paid bet that has an open leg again; each once."""
+    paid bet that has an open leg again; each once. Set-based: per chunk of bets, one query for
+    the bets, one for their legs, one update, one posting statement per chunk of payouts."""
+    ids = sorted(set(bet_ids))
+    for start in range(0, len(ids), CHUNK):
+        _settle_chunk(using, ids[start : start + CHUNK])
+
+
+def _settle_chunk(using: str, ids: list[int]) -> None:
     bets = {
-        b.id: b
-        for b in Bet.objects.using(using).filter(
-            id__in=list(bet_ids), status__in=("open", "settled")
-        )
+        b.id: b for b in Bet.objects.using(using).filter(id__in=ids, status__in=("open", "settled"))
     }
     legs: dict[int, list[BetLeg]] = {}
     for leg in BetLeg.objects.using(using).filter(bet_id__in=list(bets)).order_by("position"):
         legs.setdefault(leg.bet_id, []).append(leg)
     now = timezone.now()
+    changed: list[Bet] = []
+    credits: dict[tuple[int, str], list[wallet.Credit]] = {}
+    settled, reopened = [], []
     for bet in bets.values():
         mine = legs.get(bet.id, [])
         version = max((leg.result_ts or 0) for leg in mine)
@@ -151,19 +169,32 @@ def settle_bets(using: str, bet_ids: Iterable[int]) -> None:
         if bet.status == "settled" and amount is None:
             _unpay(bet, version)
             bet.status, bet.settled_at = "open", None
-            risk.take(bet, mine, using=using)  # it exposes the book again
+            reopened.append((bet, mine))  # it exposes the book again
         elif bet.status == "open" and amount is not None:
-            _pay(bet, amount, version)
+            _pay(bet, amount, version, credits)
             bet.status, bet.settled_at = "settled", now
-            risk.release(bet, mine, using=using)
+            settled.append((bet, mine))
         elif bet.status == "settled" and amount != bet.payout:
             # Settled again with other results (a newer settlement of a leg): take back the old
             # payout, pay the new one.
             _unpay(bet, version)
-            _pay(bet, amount, version)
+            _pay(bet, amount, version, credits)
         else:
             continue
-        bet.save(using=using, update_fields=["status", "settled_at", "payout", "owed"])
+        changed.append(bet)
+    if not changed:
+        return
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            _UPDATE_BETS,
+            [[b.id for b in changed], [b.status for b in changed], [b.payout for b in changed],
+             [b.owed for b in changed], [b.settled_at for b in changed]],
+        )  # fmt: skip
+    for (brand_id, currency), items in credits.items():
+        wallet.wallet_credit_many(brand_id=brand_id, currency=currency, product="sportsbook",
+                                  credits=items, using=using)  # fmt: skip
+    risk.shift(settled, sign=-1, using=using)
+    risk.shift(reopened, sign=1, using=using)
 
 
 def _common(bet: Bet) -> dict[str, Any]:
@@ -171,14 +202,23 @@ def _common(bet: Bet) -> dict[str, Any]:
             "product": "sportsbook", "details": {"bet": str(bet.id)}}  # fmt: skip
 
 
-def _pay(bet: Bet, amount: int, version: int) -> None:
-    """Credit ``amount`` less what the player still owes from a reversed payout."""
+def _pay(
+    bet: Bet, amount: int, version: int, credits: dict[tuple[int, str], list[wallet.Credit]]
+) -> None:
+    """Owe the player ``amount`` less what they still owe from a reversed payout (collected,
+    to be posted with the chunk's other payouts)."""
     netted = min(bet.owed, amount)
     bet.owed -= netted
     bet.payout = amount
     if amount - netted > 0:
-        wallet.wallet_credit(**_common(bet), amount=amount - netted,
-                             idempotency_key=f"bet:{bet.id}:pay:{version}")  # fmt: skip
+        credits.setdefault((bet.brand_id, bet.currency), []).append(
+            wallet.Credit(
+                player_id=bet.player_id,
+                amount=amount - netted,
+                idempotency_key=f"bet:{bet.id}:pay:{version}",
+                details={"bet": str(bet.id)},
+            )
+        )
 
 
 def _unpay(bet: Bet, version: int) -> None:

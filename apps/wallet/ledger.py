@@ -111,6 +111,35 @@ def player_accounts(
     return found
 
 
+def players_accounts(
+    cursor: CursorWrapper, using: str, *, player_ids: list[int], currency: str
+) -> dict[int, PlayerAccounts]:
+    """Many players' accounts in one query (those that have them all)."""
+    found: dict[int, PlayerAccounts] = {}
+    missing = []
+    for player_id in player_ids:
+        cached = _player_accounts.get((using, player_id, currency))
+        if cached is not None:
+            found[player_id] = cached
+        else:
+            missing.append(player_id)
+    if missing:
+        cursor.execute(
+            "SELECT player_id, kind, id, brand_id FROM wallet_account "
+            "WHERE player_id = ANY(%s) AND currency = %s",
+            [missing, currency],
+        )
+        rows: dict[int, dict[str, tuple[int, int]]] = {}
+        for player_id, kind, account_id, brand_id in cursor.fetchall():
+            rows.setdefault(player_id, {})[kind] = (account_id, brand_id)
+        for player_id, kinds in rows.items():
+            if set(kinds) == set(PLAYER_KINDS):
+                found[player_id] = PlayerAccounts(
+                    brand_id=kinds["cash"][1], **{k: kinds[k][0] for k in PLAYER_KINDS}
+                )
+    return found
+
+
 def house_account(
     cursor: CursorWrapper, using: str, *, brand_id: int, currency: str, product: str, player_id: int
 ) -> int:
