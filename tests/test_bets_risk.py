@@ -110,3 +110,30 @@ def test_the_risk_view_lists_the_biggest_exposures_and_suspends_a_market(book, a
     assert Market.objects.get(pk=line(M)).suspended is True
     replicate()
     assert ReplicaDesk.objects.using("shard_0").get(target_id=line(M)).suspended is True
+
+
+def test_the_operators_own_stake_limit_for_a_player(book, alpha):
+    player = new_player(alpha, funds=5_000)
+    PlayerRisk.objects.using(shard_map.alias_for(player.id)).create(
+        player_id=player.id, max_stake=200
+    )
+    with pytest.raises(BetRefused) as refused:
+        _place(alpha, player, "big", 201)
+    assert refused.value.detail == {"max_stake": 200}
+    _place(alpha, player, "ok", 200)
+
+
+@pytest.mark.parametrize("kind", ["wager", "loss"])
+def test_a_responsible_gambling_limit_the_player_set_is_kept(book, alpha, kind):
+    from apps.bets.models import PlayerLimit
+
+    player = new_player(alpha, funds=5_000)
+    PlayerLimit.objects.using(shard_map.alias_for(player.id)).create(
+        player_id=player.id, kind=kind, period="day", amount=1_500
+    )
+    _place(alpha, player, "a", 1_000)
+    with pytest.raises(BetRefused) as refused:
+        _place(alpha, player, "b", 600)
+    assert refused.value.code == f"{kind}_limit"
+    assert refused.value.detail == {"period": "day", "left": 500}
+    _place(alpha, player, "c", 500)

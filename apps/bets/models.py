@@ -178,13 +178,42 @@ class LineLiability(ShardModel):
 
 
 class PlayerRisk(ShardModel):
-    """A player's risk group: their maximum stake is the brand's times the group's factor."""
+    """A player's risk group (their maximum stake is the brand's times the group's factor) and
+    the operator's own stake limit for them."""
 
     shard_key = "player_id"
 
     player_id = models.BigIntegerField(unique=True)
     group = models.CharField(max_length=30, default="standard")
     stake_factor = models.DecimalField(max_digits=5, decimal_places=2, default=1)
+    max_stake = models.BigIntegerField(
+        null=True, blank=True, help_text="the operator's limit per bet for this player"
+    )
+
+
+LIMIT_KINDS = [("wager", "wager limit"), ("loss", "loss limit")]
+LIMIT_PERIODS = [("day", "day"), ("week", "week"), ("month", "month")]
+
+
+class PlayerLimit(ShardModel):
+    """A responsible-gambling limit the player set: at most ``amount`` staked (wager) or lost
+    (stakes less payouts) over the current day, week or month."""
+
+    shard_key = "player_id"
+
+    player_id = models.BigIntegerField()
+    kind = models.CharField(max_length=5, choices=LIMIT_KINDS)
+    period = models.CharField(max_length=5, choices=LIMIT_PERIODS)
+    amount = models.BigIntegerField()
+    set_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["player_id", "kind", "period"], name="player_limit_once"
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="player_limit_not_negative"),
+        ]
 
 
 class Liability(GlobalModel):

@@ -212,9 +212,14 @@ def place(*, brand_id: int, player_id: int, currency: str, slip: Slip) -> Placed
     stake = slip.unit_stake * lines
     if slip.unit_stake < settings.min_stake:
         raise BetRefused("stake_too_low", "below the minimum stake", min_stake=settings.min_stake)
-    max_stake = int(settings.max_stake * risk.stake_factor(using, player_id))
+    max_stake = risk.player_max_stake(using, player_id, settings.max_stake)
     if stake > max_stake:
         raise BetRefused("stake_too_high", "above the maximum stake", max_stake=max_stake)
+    try:
+        risk.check_limits(using, player_id, stake)
+    except risk.LimitReached as exc:
+        raise BetRefused(f"{exc.kind}_limit", f"your {exc.kind} limit per {exc.period}",
+                         period=exc.period, left=exc.left) from None  # fmt: skip
     now = lines_now(using, [leg.market for leg in slip.legs])
     taken = [check_leg(i, leg, now.get(leg.market), slip.odds_policy)
              for i, leg in enumerate(slip.legs)]  # fmt: skip

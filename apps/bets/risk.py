@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from decimal import Decimal
 
 from django.db import connections
 
-from apps.bets.models import Bet, BetLeg, Liability, PlayerRisk
+from apps.bets.models import Bet, BetLeg, Liability, PlayerLimit, PlayerRisk
 from apps.outbox.events import Event
 from apps.outbox.services import handles, outbox_emit
 from shards import map as shard_map
@@ -41,9 +40,43 @@ class OverLimit(Exception):
         self.leg = leg
 
 
-def stake_factor(using: str, player_id: int) -> Decimal:
+def player_max_stake(using: str, player_id: int, brand_max: int) -> int:
+    """The most this player may stake on one bet: the brand's maximum times their risk group's
+    factor, and no more than the operator's own limit for them."""
     row = PlayerRisk.objects.using(using).filter(player_id=player_id).first()
-    return row.stake_factor if row else Decimal(1)
+    if row is None:
+        return brand_max
+    limit = int(brand_max * row.stake_factor)
+    return min(limit, row.max_stake) if row.max_stake is not None else limit
+
+
+_PERIOD_START = {"day": "day", "week": "week", "month": "month"}
+
+
+def check_limits(using: str, player_id: int, stake: int) -> None:
+    """Refuse a stake beyond a responsible-gambling limit the player set (BetRefused-like
+    ``LimitReached``): wagered, or lost (stakes less payouts), since the period began (UTC)."""
+    limits = list(PlayerLimit.objects.using(using).filter(player_id=player_id))
+    if not limits:
+        return
+    with connections[using].cursor() as cursor:
+        for limit in limits:
+            cursor.execute(
+                "SELECT COALESCE(SUM(stake), 0), COALESCE(SUM(payout), 0) FROM bets_bet "
+                "WHERE player_id = %s AND status <> 'refused' "
+                "AND placed_at >= date_trunc(%s, now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'",
+                [player_id, _PERIOD_START[limit.period]],
+            )
+            staked, paid = cursor.fetchone()
+            used = staked if limit.kind == "wager" else max(staked - paid, 0)
+            if used + stake > limit.amount:
+                raise LimitReached(limit.kind, limit.period, max(limit.amount - used, 0))
+
+
+class LimitReached(Exception):
+    def __init__(self, kind: str, period: str, left: int) -> None:
+        super().__init__(f"{kind} limit per {period}")
+        self.kind, self.period, self.left = kind, period, left
 
 
 def _exposures(bet: Bet, legs: Iterable[BetLeg]) -> list[tuple[BetLeg, int, int]]:
@@ -146,4 +179,5 @@ def apply_liability(event: Event, using: str) -> None:
             )
 
 
-__all__ = ["Liability", "OverLimit", "release", "shift", "stake_factor", "take"]
+__all__ = ["Liability", "LimitReached", "OverLimit", "check_limits", "player_max_stake", "release",
+           "shift", "take"]  # fmt: skip
