@@ -185,3 +185,36 @@ def test_a_dead_heat_pays_the_factor(book, alpha, dead_heat):
                                     "2": (0, ""), "3": (0, "")})])  # fmt: skip
     replicate()
     assert _bet(player, bet).payout == 1_050
+
+
+def test_a_lucky_15_with_a_void_leg_and_a_dead_heat_leg_end_to_end(book, alpha):
+    """The arithmetic's worked example (tests/test_bet_arithmetic.py), placed and settled through
+    the feed: legs at 2.00, 3.50, 1.80 (void) and 5.00 (dead heat 0.5), 1.00 a line: 93.50."""
+    prices = ["2.00", "3.50", "1.80", "5.00"]
+    urns = [f"sr:match:42{i}" for i in range(4)]
+    for urn, price in zip(urns, prices, strict=True):
+        make_event(urn)
+        book.process([odds_change(urn, 1000, market(1, {"1": price, "2": "3.00", "3": "3.00"}))])
+    replicate()
+    player = new_player(alpha, funds=2_000)
+    legs = [(line(urn), "1", price) for urn, price in zip(urns, prices, strict=True)]
+    bet = _place(alpha, player, "l15", legs, stake=100, kind="system", system="lucky 15")
+    assert (bet.lines, bet.stake, bet.potential_payout) == (15, 1_500, 22_580)
+    void = {
+        "1": (0, ' void_factor="1"'),
+        "2": (0, ' void_factor="1"'),
+        "3": (0, ' void_factor="1"'),
+    }
+    book.process(
+        [
+            _settle(urns[0], 5000, HOME_WINS),
+            _settle(urns[1], 5000, HOME_WINS),
+            _settle(urns[2], 5000, void),
+            _settle(urns[3], 5000, {"1": (1, ' dead_heat_factor="0.5"'), "2": (0, ""),
+                                    "3": (0, "")}),
+        ]
+    )  # fmt: skip
+    replicate()
+    assert (_bet(player, bet).status, _bet(player, bet).payout) == ("settled", 9_350)
+    assert _cash(player, alpha) == 2_000 - 1_500 + 9_350
+    books_balance()
