@@ -283,3 +283,38 @@ def test_the_api_explains_a_badslip(book, alpha):
         assert body["error"] == {"code": "odds_changed", "message": "the odds changed", "leg": 0,
                                  "detail": {"odds": "2.10"}}  # fmt: skip
     assert _bets() == 0
+
+
+def test_the_players_socket_hears_of_the_bet_and_its_settlement(book, alpha):
+    with live.web_server() as port:
+        player_id, session, token = _session(port, "alpha.localhost", "sockets")
+        wallet.wallet_credit(brand_id=alpha.id, player_id=player_id, currency=alpha.currency,
+                             amount=5_000, product="payments", idempotency_key="fund")  # fmt: skip
+        with live.websocket(port, "alpha.localhost", session) as sock:
+            assert json.loads(sock.recv(timeout=10))["type"] == "hello"
+            status, body = _post_bet(
+                port, "alpha.localhost", session, token,
+                {"idempotency_key": "ws", "kind": "single", "stake": 1_000,
+                 "legs": [{"market": line(M), "outcome": "1", "odds": "2.10"}]},
+            )  # fmt: skip
+            assert status == 201
+            heard = _until(sock, lambda m: m.get("type") == "bet")
+            assert (heard["bet"], heard["status"]) == (body["id"], "open")
+            book.process(
+                [b'<bet_settlement product="1" event_id="sr:match:4000" timestamp="5000">'
+                 b'<outcomes><market id="1"><outcome id="1" result="1"/><outcome id="2" '
+                 b'result="0"/><outcome id="3" result="0"/></market></outcomes></bet_settlement>']
+            )  # fmt: skip
+            replicate()
+            settled = _until(sock, lambda m: m.get("type") == "bets")
+            assert settled["bets"] == [{"bet": body["id"], "status": "settled", "payout": 2_100}]
+
+
+def _until(sock, wanted, timeout=10):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        message = json.loads(sock.recv(timeout=max(0.1, deadline - time.monotonic())))
+        if wanted(message):
+            return message

@@ -22,6 +22,7 @@ from django.db import IntegrityError, connections, transaction
 from apps.bets import arithmetic, risk
 from apps.bets.models import Bet, BetLeg, BetSettings
 from apps.catalog.models import Sport
+from apps.realtime.notify import player_notify
 from apps.wallet import api as wallet
 from apps.wallet.errors import InsufficientFunds
 from shards import map as shard_map
@@ -275,6 +276,10 @@ def place(*, brand_id: int, player_id: int, currency: str, slip: Slip) -> Placed
         from apps.bets.live import schedule_decision
 
         transaction.on_commit(lambda: schedule_decision(bet, delay), using=using)
+    player_notify(
+        using=using, brand_id=brand_id, player_id=player_id,
+        message={"type": "bet", "bet": str(bet.id), "status": bet.status, "refusal": ""},
+    )  # fmt: skip
     return Placed(bet=bet, replayed=False)
 
 

@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from apps.bets import arithmetic, risk
 from apps.bets.models import Bet, BetLeg
+from apps.realtime.notify import player_notify
 from apps.wallet import api as wallet
 from apps.wallet.errors import InsufficientFunds
 
@@ -195,6 +196,16 @@ def _settle_chunk(using: str, ids: list[int]) -> None:
                                   credits=items, using=using)  # fmt: skip
     risk.shift(settled, sign=-1, using=using)
     risk.shift(reopened, sign=1, using=using)
+    # One push per player for the chunk, after commit: their bets changed.
+    changed_by_player: dict[tuple[int, int], list[Bet]] = {}
+    for bet in changed:
+        changed_by_player.setdefault((bet.brand_id, bet.player_id), []).append(bet)
+    for (brand_id, player_id), mine in changed_by_player.items():
+        player_notify(
+            using=using, brand_id=brand_id, player_id=player_id,
+            message={"type": "bets", "bets": [{"bet": str(b.id), "status": b.status,
+                                               "payout": b.payout} for b in mine]},
+        )  # fmt: skip
 
 
 def _common(bet: Bet) -> dict[str, Any]:
