@@ -318,3 +318,22 @@ def _until(sock, wanted, timeout=10):
         message = json.loads(sock.recv(timeout=max(0.1, deadline - time.monotonic())))
         if wanted(message):
             return message
+
+
+def test_a_live_bet_decided_after_its_reservation_expired_is_refused(book, alpha):
+    from apps.wallet.tasks import reservations_expire
+
+    _go_live(book, M)
+    player = new_player(alpha, funds=5_000)
+    bet = place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+                slip=slip("late", [(line(M), "1", "2.10")])).bet  # fmt: skip
+    using = shard_map.alias_for(player.id)
+    from django.db import connections
+
+    with connections[using].cursor() as cursor:  # the pool was down past the time-out
+        cursor.execute("UPDATE wallet_reservation SET expires_at = now() - interval '1 second'")
+    reservations_expire(shard=shard_map.number_of(using))
+    assert live_bets.decide(player_id=player.id, bet_id=bet.id) == "refused"
+    bet.refresh_from_db()
+    assert bet.refusal == "expired" and _cash(player, alpha) == 5_000
+    books_balance()

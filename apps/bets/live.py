@@ -13,6 +13,7 @@ from apps.bets import risk
 from apps.bets.models import Bet
 from apps.realtime.notify import player_notify
 from apps.wallet import api as wallet
+from apps.wallet.errors import ReservationClosed
 from shards import map as shard_map
 from shards.tasks import shard_task
 
@@ -53,9 +54,17 @@ def decide(*, player_id: int, bet_id: int) -> str:
             bet.status, bet.refusal = "refused", refusal
             risk.release(bet, legs, using=using)
         else:
-            wallet.wallet_commit(**common, reservation_id=bet.reservation_id, amount=bet.stake,
-                                 idempotency_key=f"bet:{bet.id}:stake")  # fmt: skip
-            bet.status = "open"
+            try:
+                wallet.wallet_commit(
+                    **common, reservation_id=bet.reservation_id, amount=bet.stake,
+                    idempotency_key=f"bet:{bet.id}:stake",
+                )  # fmt: skip
+                bet.status = "open"
+            except ReservationClosed:
+                # Decided too late (the pool was down past the reservation's time-out): the
+                # stake went back to the player already, so the bet cannot stand.
+                bet.status, bet.refusal = "refused", "expired"
+                risk.release(bet, legs, using=using)
         bet.decided_at = timezone.now()
         bet.save(using=using, update_fields=["status", "refusal", "decided_at"])
         player_notify(
