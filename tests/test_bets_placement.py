@@ -337,3 +337,37 @@ def test_a_live_bet_decided_after_its_reservation_expired_is_refused(book, alpha
     bet.refresh_from_db()
     assert bet.refusal == "expired" and _cash(player, alpha) == 5_000
     books_balance()
+
+
+def test_a_live_bet_accepting_any_odds_stands_at_the_odds_after_its_delay(book, alpha):
+    _go_live(book, M)
+    player = new_player(alpha, funds=5_000)
+    bet = place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+                slip=slip("any", [(line(M), "1", "2.10")], policy="any")).bet  # fmt: skip
+    book.process([odds_change(M, 3500, market(1, {**ONE_X_TWO, "1": "1.20"}))])  # shortened
+    replicate()
+    assert live_bets.decide(player_id=player.id, bet_id=bet.id) == "open"
+    bet.refresh_from_db()
+    assert bet.potential_payout == 1_200
+    leg = BetLeg.objects.using(shard_map.alias_for(player.id)).get(bet_id=bet.id)
+    assert leg.odds == Decimal("1.20")
+
+
+def test_a_refused_live_bet_whose_reservation_expired_is_still_decided(book, alpha):
+    from django.db import connections
+
+    from apps.wallet.tasks import reservations_expire
+
+    _go_live(book, M)
+    player = new_player(alpha, funds=5_000)
+    bet = place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+                slip=slip("gone", [(line(M), "1", "2.10")])).bet  # fmt: skip
+    book.process([f'<bet_stop product="1" event_id="{M}" timestamp="4000"/>'.encode()])
+    replicate()
+    using = shard_map.alias_for(player.id)
+    with connections[using].cursor() as cursor:
+        cursor.execute("UPDATE wallet_reservation SET expires_at = now() - interval '1 second'")
+    reservations_expire(shard=shard_map.number_of(using))
+    assert live_bets.decide(player_id=player.id, bet_id=bet.id) == "refused"
+    assert _cash(player, alpha) == 5_000
+    books_balance()

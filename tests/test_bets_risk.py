@@ -137,3 +137,28 @@ def test_a_responsible_gambling_limit_the_player_set_is_kept(book, alpha, kind):
     assert refused.value.code == f"{kind}_limit"
     assert refused.value.detail == {"period": "day", "left": 500}
     _place(alpha, player, "c", 500)
+
+
+def test_concurrent_slips_never_pass_a_wager_limit_together(book, alpha):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    from apps.bets.models import PlayerLimit
+
+    player = new_player(alpha, funds=50_000)
+    PlayerLimit.objects.using(shard_map.alias_for(player.id)).create(
+        player_id=player.id, kind="wager", period="day", amount=3_000
+    )
+
+    def go(n):
+        try:
+            return _place(alpha, player, f"c{n}", 1_000).stake
+        except BetRefused as exc:
+            return exc.code
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(go, range(10)))
+    assert sorted(map(str, answers)) == ["1000"] * 3 + ["wager_limit"] * 7

@@ -218,3 +218,61 @@ def test_a_lucky_15_with_a_void_leg_and_a_dead_heat_leg_end_to_end(book, alpha):
     assert (_bet(player, bet).status, _bet(player, bet).payout) == ("settled", 9_350)
     assert _cash(player, alpha) == 2_000 - 1_500 + 9_350
     books_balance()
+
+
+# -- what a review found, kept fixed ------------------------------------------------------------
+
+
+def _rollback(urn, ts):
+    return (f'<rollback_bet_settlement product="1" event_id="{urn}" timestamp="{ts}">'
+            '<market id="1"/></rollback_bet_settlement>').encode()  # fmt: skip
+
+
+def test_each_payout_and_reversal_has_its_own_key_whatever_the_legs_timestamps(book, alpha):
+    player = new_player(alpha, funds=1_000)
+    legs = [(line(M), "1", "2.10"), (line(M2), "1", "2.10")]
+    _place(alpha, player, "dbl", legs, stake=1_000, kind="multiple")
+    book.process([_settle(M2, 9000, HOME_WINS)])  # the newer leg first
+    replicate()
+    book.process([_settle(M, 5000, HOME_WINS)])
+    replicate()
+    assert _cash(player, alpha) == 4_410
+    book.process([_rollback(M, 6000)])
+    replicate()
+    assert _cash(player, alpha) == 0
+    void = {"1": (0, ' void_factor="1"'), "2": (0, ' void_factor="1"'),
+            "3": (0, ' void_factor="1"')}  # fmt: skip
+    book.process([_settle(M, 7000, void)])  # settled again, for another amount
+    replicate()
+    assert _cash(player, alpha) == 2_100
+    books_balance()
+
+
+def test_a_cancels_rollback_restores_the_settlement_that_stands(book, alpha):
+    player = new_player(alpha, funds=1_000)
+    bet = _place(alpha, player, "b", [(line(M), "1", "2.10")], stake=1_000)
+    book.process([_settle(M, 5000, HOME_WINS)])
+    replicate()
+    cancel = (
+        f'<bet_cancel product="1" event_id="{M}" timestamp="6000"><market id="1"/></bet_cancel>'
+    )
+    book.process([cancel.encode()])
+    replicate()
+    assert _cash(player, alpha) == 1_000  # void: the stake back instead of the win
+    undo = (f'<rollback_bet_cancel product="1" event_id="{M}" timestamp="7000">'
+            '<market id="1"/></rollback_bet_cancel>')  # fmt: skip
+    book.process([undo.encode()])
+    replicate()
+    assert (_bet(player, bet).status, _cash(player, alpha)) == ("settled", 2_100)
+    books_balance()
+
+
+def test_no_bet_is_taken_on_a_line_whose_result_reached_the_shard(book, alpha):
+    from apps.bets.placement import BetRefused
+
+    player = new_player(alpha, funds=1_000)
+    book.process([_settle(M, 5000, HOME_WINS)])
+    replicate()
+    with pytest.raises(BetRefused) as refused:
+        _place(alpha, player, "late", [(line(M), "1", "2.10")], stake=1_000)
+    assert refused.value.code == "market_settled"

@@ -4,13 +4,14 @@ taken) or refused (the reservation is voided: the stake goes back)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from django.db import transaction
 from django.utils import timezone
 
 from apps.bets import risk
-from apps.bets.models import Bet
+from apps.bets.models import Bet, BetLeg
 from apps.realtime.notify import player_notify
 from apps.wallet import api as wallet
 from apps.wallet.errors import ReservationClosed
@@ -18,6 +19,16 @@ from shards import map as shard_map
 from shards.tasks import shard_task
 
 log = logging.getLogger(__name__)
+
+
+def payout_potential(bet: Bet, legs: list[BetLeg]) -> int:
+    from apps.bets import arithmetic
+
+    system = bet.kind if bet.kind in ("single", "multiple") else bet.system
+    return arithmetic.potential_payout(
+        arithmetic.Bet(system=system, unit_stake=bet.unit_stake,
+                       legs=tuple(arithmetic.Leg(odds=leg.odds) for leg in legs))
+    )  # fmt: skip
 
 
 def schedule_decision(bet: Bet, delay: int) -> None:
@@ -40,17 +51,28 @@ def decide(*, player_id: int, bet_id: int) -> str:
         now = lines_now(using, [leg.market for leg in legs])
         refusal = ""
         try:
+            moved = []
             for leg in legs:
                 request = LegRequest(market=leg.market, outcome=leg.outcome_id, odds=leg.odds)
-                # The odds were taken at placement: during the delay they may only be kept
-                # (or, if the player accepts changes, moved the way the player accepts).
-                check_leg(leg.position, request, now.get(leg.market), bet.odds_policy)
+                # Re-checked against the odds now, by the player's policy: with "any" the bet
+                # stands at the current odds; otherwise only unchanged (or, "higher", better).
+                current = check_leg(leg.position, request, now.get(leg.market), bet.odds_policy)
+                if bet.odds_policy == "any" and current != leg.odds:
+                    leg.odds = current
+                    moved.append(leg)
         except BetRefused as exc:
             refusal = exc.code
+        if not refusal and moved:
+            BetLeg.objects.using(using).bulk_update(moved, ["odds"])
+            risk.release(bet, legs, using=using)
+            bet.potential_payout = payout_potential(bet, legs)
+            risk.take(bet, legs, using=using)
+            bet.save(using=using, update_fields=["potential_payout"])
         common = {"brand_id": bet.brand_id, "player_id": player_id, "currency": bet.currency}
         if refusal:
-            wallet.wallet_void(**common, reservation_id=bet.reservation_id,
-                               idempotency_key=f"bet:{bet.id}:release")  # fmt: skip
+            with contextlib.suppress(ReservationClosed):  # expired: the stake is back already
+                wallet.wallet_void(**common, reservation_id=bet.reservation_id,
+                                   idempotency_key=f"bet:{bet.id}:release")  # fmt: skip
             bet.status, bet.refusal = "refused", refusal
             risk.release(bet, legs, using=using)
         else:

@@ -51,6 +51,12 @@ class Bet(ShardModel):
     owed = models.BigIntegerField(
         default=0, help_text="a reversed payout the player's cash could not cover: netted next"
     )
+    postings = models.IntegerField(
+        default=0, help_text="payouts and reversals so far: each one's key has its number"
+    )
+    staked = models.BigIntegerField(
+        default=0, help_text="the stake at placement (a partial cash-out lowers only stake)"
+    )
     placed_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     settled_at = models.DateTimeField(null=True, blank=True)

@@ -118,9 +118,13 @@ SELECT m.id, m.event_id, m.market_id, m.specifiers, m.status, m.outcomes, e.stat
        EXISTS (SELECT 1 FROM catalog_replicaproducer p WHERE p.producer = m.producer AND p.down),
        EXISTS (SELECT 1 FROM catalog_replicadesk d
                WHERE d.suspended AND ((d.kind = 'market' AND d.target_id = m.id)
-                                      OR (d.kind = 'event' AND d.target_id = m.event_id)))
+                                      OR (d.kind = 'event' AND d.target_id = m.event_id))),
+       EXISTS (SELECT 1 FROM catalog_replicaresult r
+               WHERE r.event_id = m.event_id AND r.market_id = m.market_id
+                 AND r.specifiers = m.specifiers AND r.kind IN ('settle', 'cancel'))
 FROM catalog_replicamarket m JOIN catalog_replicaevent e ON e.id = m.event_id
 WHERE m.id = ANY(%s)
+ORDER BY m.id
 """
 
 
@@ -137,17 +141,19 @@ class LineNow:
     sport_id: int
 
 
-def lines_now(using: str, markets: list[int]) -> dict[int, LineNow]:
-    """The current state of these market lines on this shard's replica."""
+def lines_now(using: str, markets: list[int], *, lock: bool = False) -> dict[int, LineNow]:
+    """The current state of these market lines on this shard's replica (``lock``: share-locked,
+    in id order, until the caller's transaction ends)."""
     with connections[using].cursor() as cursor:
-        cursor.execute(_LINES, [markets])
+        cursor.execute(_LINES + (" FOR SHARE OF m" if lock else ""), [markets])
         rows = cursor.fetchall()
     out = {}
     for (pk, event_id, market_id, specifiers, status, outcomes, event_status, live, sport_id,
-         producer_down, desk) in rows:  # fmt: skip
+         producer_down, desk, resulted) in rows:  # fmt: skip
         if isinstance(outcomes, str):
             outcomes = json.loads(outcomes)
         why = (
+            "market_settled" if resulted else
             "market_suspended" if status != 1 else
             "producer_down" if producer_down else
             "market_suspended" if desk else
@@ -216,12 +222,47 @@ def place(*, brand_id: int, player_id: int, currency: str, slip: Slip) -> Placed
     max_stake = risk.player_max_stake(using, player_id, settings.max_stake)
     if stake > max_stake:
         raise BetRefused("stake_too_high", "above the maximum stake", max_stake=max_stake)
+    if _brand_external(brand_id):
+        # The operator's wallet is called over HTTP; inside the bet's transaction a failure
+        # could leave the operator's side without a bet. Not offered until it is outside.
+        raise BetRefused("external_wallet_not_supported", "bets need the platform's wallet here")
     try:
-        risk.check_limits(using, player_id, stake)
+        with transaction.atomic(using=using):
+            bet, delay = _create(brand_id, player_id, currency, slip, settings, lines, stake,
+                                 printed, using)  # fmt: skip
+    except InsufficientFunds:
+        raise BetRefused("insufficient_funds", "not enough funds for this stake") from None
+    except risk.OverLimit as exc:
+        raise BetRefused("liability_limit", "the book takes no more on this line",
+                         leg=exc.leg) from None  # fmt: skip
     except risk.LimitReached as exc:
         raise BetRefused(f"{exc.kind}_limit", f"your {exc.kind} limit per {exc.period}",
                          period=exc.period, left=exc.left) from None  # fmt: skip
-    now = lines_now(using, [leg.market for leg in slip.legs])
+    except IntegrityError as exc:
+        if "bet_slip_once" not in str(exc):
+            raise
+        # The same slip sent twice at once: the other request created it.
+        earlier = Bet.objects.using(using).get(player_id=player_id, slip_key=slip.key)
+        return _replay(earlier, printed)
+    if bet.status == "pending":
+        from apps.bets.live import schedule_decision
+
+        transaction.on_commit(lambda: schedule_decision(bet, delay), using=using)
+    player_notify(
+        using=using, brand_id=brand_id, player_id=player_id,
+        message={"type": "bet", "bet": str(bet.id), "status": bet.status, "refusal": ""},
+    )  # fmt: skip
+    return Placed(bet=bet, replayed=False)
+
+
+def _create(
+    brand_id: int, player_id: int, currency: str, slip: Slip, settings: BetSettings, lines: int,
+    stake: int, printed: str, using: str,
+) -> tuple[Bet, int]:  # fmt: skip
+    """Inside the bet's transaction: validate against the replica with its lines locked (shared:
+    a result for them waits until this commits, and then settles this bet too), then write."""
+    risk.check_limits(using, player_id, stake)
+    now = lines_now(using, [leg.market for leg in slip.legs], lock=True)
     taken = [check_leg(i, leg, now.get(leg.market), slip.odds_policy)
              for i, leg in enumerate(slip.legs)]  # fmt: skip
     events = [now[leg.market].event_id for leg in slip.legs]
@@ -239,48 +280,36 @@ def place(*, brand_id: int, player_id: int, currency: str, slip: Slip) -> Placed
                          max_payout=settings.max_payout)  # fmt: skip
     live = any(now[leg.market].live for leg in slip.legs)
     delay = max((in_play_delay(now[leg.market].sport_id) for leg in slip.legs), default=0)
-    try:
-        with transaction.atomic(using=using):
-            bet = Bet(
-                player_id=player_id, brand_id=brand_id, currency=currency, slip_key=slip.key,
-                slip_print=printed, kind=slip.kind, system=slip.system, lines=lines,
-                unit_stake=slip.unit_stake, stake=stake, potential_payout=potential,
-                odds_policy=slip.odds_policy, live=live,
-                status="pending" if live and delay else "open",
-            )  # fmt: skip
-            bet.save(using=using)
-            legs = BetLeg.objects.using(using).bulk_create(
-                [
-                    BetLeg(
-                        bet=bet, player_id=player_id, position=i, event_id=now[leg.market].event_id,
-                        market=leg.market, market_id=now[leg.market].market_id,
-                        specifiers=now[leg.market].specifiers, outcome_id=leg.outcome, odds=odds,
-                    )
-                    for i, (leg, odds) in enumerate(zip(slip.legs, taken, strict=True))
-                ]
-            )  # fmt: skip
-            risk.take(bet, legs, limit=settings.max_line_liability, using=using)
-            _hold_stake(bet, delay)
-    except InsufficientFunds:
-        raise BetRefused("insufficient_funds", "not enough funds for this stake") from None
-    except risk.OverLimit as exc:
-        raise BetRefused("liability_limit", "the book takes no more on this line",
-                         leg=exc.leg) from None  # fmt: skip
-    except IntegrityError as exc:
-        if "bet_slip_once" not in str(exc):
-            raise
-        # The same slip sent twice at once: the other request created it.
-        earlier = Bet.objects.using(using).get(player_id=player_id, slip_key=slip.key)
-        return _replay(earlier, printed)
-    if bet.status == "pending":
-        from apps.bets.live import schedule_decision
-
-        transaction.on_commit(lambda: schedule_decision(bet, delay), using=using)
-    player_notify(
-        using=using, brand_id=brand_id, player_id=player_id,
-        message={"type": "bet", "bet": str(bet.id), "status": bet.status, "refusal": ""},
+    bet = Bet(
+        player_id=player_id, brand_id=brand_id, currency=currency, slip_key=slip.key,
+        slip_print=printed, kind=slip.kind, system=slip.system, lines=lines,
+        unit_stake=slip.unit_stake, stake=stake, staked=stake, potential_payout=potential,
+        odds_policy=slip.odds_policy, live=live, status="pending" if live and delay else "open",
     )  # fmt: skip
-    return Placed(bet=bet, replayed=False)
+    bet.save(using=using)
+    legs = BetLeg.objects.using(using).bulk_create(
+        [
+            BetLeg(
+                bet=bet, player_id=player_id, position=i, event_id=now[leg.market].event_id,
+                market=leg.market, market_id=now[leg.market].market_id,
+                specifiers=now[leg.market].specifiers, outcome_id=leg.outcome, odds=odds,
+            )
+            for i, (leg, odds) in enumerate(zip(slip.legs, taken, strict=True))
+        ]
+    )  # fmt: skip
+    risk.take(bet, legs, limit=settings.max_line_liability, using=using)
+    _hold_stake(bet, delay)
+    return bet, delay
+
+
+def _brand_external(brand_id: int) -> bool:
+    from apps.wallet.api import operator_wallet
+
+    try:
+        operator_wallet(brand_id)
+    except Exception:
+        return False
+    return True
 
 
 def _hold_stake(bet: Bet, delay: int) -> None:

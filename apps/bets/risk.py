@@ -54,15 +54,19 @@ _PERIOD_START = {"day": "day", "week": "week", "month": "month"}
 
 
 def check_limits(using: str, player_id: int, stake: int) -> None:
-    """Refuse a stake beyond a responsible-gambling limit the player set (BetRefused-like
-    ``LimitReached``): wagered, or lost (stakes less payouts), since the period began (UTC)."""
+    """Refuse a stake beyond a responsible-gambling limit the player set (``LimitReached``):
+    wagered (stakes as placed, cash-outs do not lower them), or lost (stakes less payouts),
+    since the period began (UTC). Call it inside the bet's transaction."""
     limits = list(PlayerLimit.objects.using(using).filter(player_id=player_id))
     if not limits:
         return
     with connections[using].cursor() as cursor:
+        # One placement at a time for a player with limits (inside the bet's transaction), so
+        # two slips cannot both fit under what is left.
+        cursor.execute("SELECT 1 FROM players_player WHERE id = %s FOR UPDATE", [player_id])
         for limit in limits:
             cursor.execute(
-                "SELECT COALESCE(SUM(stake), 0), COALESCE(SUM(payout), 0) FROM bets_bet "
+                "SELECT COALESCE(SUM(staked), 0), COALESCE(SUM(payout), 0) FROM bets_bet "
                 "WHERE player_id = %s AND status <> 'refused' "
                 "AND placed_at >= date_trunc(%s, now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'",
                 [player_id, _PERIOD_START[limit.period]],
@@ -91,7 +95,9 @@ def take(bet: Bet, legs: list[BetLeg], *, limit: int = UNLIMITED, using: str) ->
     """Inside the bet's transaction: add the bet's liability, within this shard's quota."""
     quota = limit // shard_map.shard_count()
     with connections[using].cursor() as cursor:
-        for leg, stake, amount in _exposures(bet, legs):
+        # Rows in one order for every placement: two multiples of the same legs cannot deadlock.
+        ordered = sorted(_exposures(bet, legs), key=lambda e: (e[0].market, e[0].outcome_id))
+        for leg, stake, amount in ordered:
             line = {"market": leg.market, "outcome": leg.outcome_id, "stake": stake,
                     "amount": amount, "quota": quota}  # fmt: skip
             cursor.execute(_ENSURE, line)

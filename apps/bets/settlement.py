@@ -67,6 +67,43 @@ WHERE l.event_id = %(event)s AND l.market_id = %(market)s AND l.specifiers = %(s
 RETURNING l.bet_id
 """
 
+_UNCANCEL_LEGS = """
+UPDATE bets_betleg AS l SET status = 'open', void_factor = NULL, dead_heat_factor = NULL,
+    result_ts = %(ts)s, cancelled = false
+FROM bets_bet AS b
+WHERE b.id = l.bet_id AND l.event_id = %(event)s AND l.market_id = %(market)s
+  AND l.specifiers = %(spec)s AND l.cancelled AND COALESCE(l.result_ts, 0) < %(ts)s
+  AND (%(start)s::timestamptz IS NULL OR b.placed_at >= %(start)s)
+  AND (%(end)s::timestamptz IS NULL OR b.placed_at < %(end)s)
+RETURNING l.id, l.bet_id
+"""
+
+# The line's settlement that still stands (newer than any rollback of a settlement).
+_STANDING = """
+SELECT r.outcomes, r.ts FROM catalog_replicaresult r
+WHERE r.event_id = %(event)s AND r.market_id = %(market)s AND r.specifiers = %(spec)s
+  AND r.kind = 'settle' AND r.ts > COALESCE((
+      SELECT max(b.ts) FROM catalog_replicaresult b
+      WHERE b.event_id = r.event_id AND b.market_id = r.market_id
+        AND b.specifiers = r.specifiers AND b.kind = 'rollback_settle'), 0)
+ORDER BY r.ts DESC LIMIT 1
+"""
+
+_RESETTLE_LEGS = """
+UPDATE bets_betleg AS l SET
+    status = CASE
+        WHEN o.void_factor::numeric = 1 THEN 'void'
+        WHEN o.void_factor::numeric = 0.5 AND o.result = 1 THEN 'half_won'
+        WHEN o.void_factor::numeric = 0.5 THEN 'half_lost'
+        WHEN o.result = 1 THEN 'won'
+        ELSE 'lost' END,
+    void_factor = NULLIF(o.void_factor, '')::numeric,
+    dead_heat_factor = NULLIF(o.dead_heat_factor, '')::numeric
+FROM jsonb_to_recordset(%(outcomes)s::jsonb)
+     AS o(id text, result int, void_factor text, dead_heat_factor text)
+WHERE l.id = ANY(%(legs)s) AND l.outcome_id = o.id AND o.result IN (0, 1)
+"""
+
 _CANCEL_LEGS = """
 UPDATE bets_betleg AS l SET status = 'void', void_factor = 1, dead_heat_factor = NULL,
     result_ts = %(ts)s, cancelled = true
@@ -79,6 +116,18 @@ RETURNING l.bet_id
 """
 
 
+def _resettle(cursor: Any, line: dict[str, Any], leg_ids: list[int]) -> None:
+    """Legs a cancel's rollback reopened take the line's settlement that still stands, if any."""
+    if not leg_ids:
+        return
+    cursor.execute(_STANDING, line)
+    standing = cursor.fetchone()
+    if standing is None:
+        return
+    outcomes = standing[0] if not isinstance(standing[0], str) else json.loads(standing[0])
+    cursor.execute(_RESETTLE_LEGS, {"outcomes": json.dumps(outcomes), "legs": leg_ids})
+
+
 def _when(ms: int | None) -> dt.datetime | None:
     return None if ms is None else dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
 
@@ -86,7 +135,19 @@ def _when(ms: int | None) -> dt.datetime | None:
 def apply_results(results: list[dict[str, Any]], using: str) -> None:
     """Apply a shard's new results to its bets (inside the caller's transaction)."""
     touched: set[int] = set()
+    if not results:
+        return
     with connections[using].cursor() as cursor:
+        # Lock the results' lines first, in id order: a placement on them (which share-locks
+        # them) either committed before (its bet is settled here) or waits and then sees the
+        # result and refuses.
+        cursor.execute(
+            "SELECT m.id FROM catalog_replicamarket m JOIN unnest(%s::bigint[], %s::int[], "
+            "%s::text[]) AS x(e, k, s) ON m.event_id = x.e AND m.market_id = x.k "
+            "AND m.specifiers = x.s ORDER BY m.id FOR UPDATE OF m",
+            [[r["event_id"] for r in results], [r["market_id"] for r in results],
+             [r["specifiers"] for r in results]],
+        )  # fmt: skip
         for r in results:
             line = {"event": r["event_id"], "market": r["market_id"], "spec": r["specifiers"],
                     "ts": r["ts"]}  # fmt: skip
@@ -100,7 +161,14 @@ def apply_results(results: list[dict[str, Any]], using: str) -> None:
                     {**line, "start": _when(r["start_time"]), "end": _when(r["end_time"])},
                 )
             elif r["kind"] == "rollback_cancel":
-                cursor.execute(_REOPEN_LEGS, {**line, "cancelled": True})
+                cursor.execute(
+                    _UNCANCEL_LEGS,
+                    {**line, "start": _when(r["start_time"]), "end": _when(r["end_time"])},
+                )
+                rows = cursor.fetchall()
+                touched.update(bet_id for _leg, bet_id in rows)
+                _resettle(cursor, line, [leg for leg, _bet in rows])
+                continue
             else:
                 continue
             touched.update(row[0] for row in cursor.fetchall())
@@ -136,10 +204,10 @@ CHUNK = 5_000
 
 _UPDATE_BETS = """
 UPDATE bets_bet AS b SET status = x.status, payout = x.payout, owed = x.owed,
-    settled_at = x.settled_at
-FROM unnest(%s::bigint[], %s::text[], %s::bigint[], %s::bigint[], %s::timestamptz[])
-     AS x(id, status, payout, owed, settled_at)
-WHERE b.id = x.id
+    settled_at = x.settled_at, postings = x.postings
+FROM unnest(%s::bigint[], %s::text[], %s::bigint[], %s::bigint[], %s::timestamptz[],
+            %s::int[]) AS x(id, status, payout, owed, settled_at, postings)
+WHERE b.id = x.id AND b.status IN ('open', 'settled')
 """
 
 
@@ -153,8 +221,14 @@ def settle_bets(using: str, bet_ids: Iterable[int]) -> None:
 
 
 def _settle_chunk(using: str, ids: list[int]) -> None:
+    # Lock the bets first (in id order: no deadlock between two settlements), then read their
+    # legs: a result applied by another transaction meanwhile, or a cash-out, is seen.
     bets = {
-        b.id: b for b in Bet.objects.using(using).filter(id__in=ids, status__in=("open", "settled"))
+        b.id: b
+        for b in Bet.objects.using(using)
+        .select_for_update()
+        .filter(id__in=ids, status__in=("open", "settled"))
+        .order_by("id")
     }
     legs: dict[int, list[BetLeg]] = {}
     for leg in BetLeg.objects.using(using).filter(bet_id__in=list(bets)).order_by("position"):
@@ -165,21 +239,20 @@ def _settle_chunk(using: str, ids: list[int]) -> None:
     settled, reopened = [], []
     for bet in bets.values():
         mine = legs.get(bet.id, [])
-        version = max((leg.result_ts or 0) for leg in mine)
         amount = payout_of(bet, mine)
         if bet.status == "settled" and amount is None:
-            _unpay(bet, version)
+            _unpay(bet)
             bet.status, bet.settled_at = "open", None
             reopened.append((bet, mine))  # it exposes the book again
         elif bet.status == "open" and amount is not None:
-            _pay(bet, amount, version, credits)
+            _pay(bet, amount, credits)
             bet.status, bet.settled_at = "settled", now
             settled.append((bet, mine))
         elif bet.status == "settled" and amount != bet.payout:
             # Settled again with other results (a newer settlement of a leg): take back the old
             # payout, pay the new one.
-            _unpay(bet, version)
-            _pay(bet, amount, version, credits)
+            _unpay(bet)
+            _pay(bet, amount, credits)
         else:
             continue
         changed.append(bet)
@@ -189,7 +262,8 @@ def _settle_chunk(using: str, ids: list[int]) -> None:
         cursor.execute(
             _UPDATE_BETS,
             [[b.id for b in changed], [b.status for b in changed], [b.payout for b in changed],
-             [b.owed for b in changed], [b.settled_at for b in changed]],
+             [b.owed for b in changed], [b.settled_at for b in changed],
+             [b.postings for b in changed]],
         )  # fmt: skip
     for (brand_id, currency), items in credits.items():
         wallet.wallet_credit_many(brand_id=brand_id, currency=currency, product="sportsbook",
@@ -213,14 +287,14 @@ def _common(bet: Bet) -> dict[str, Any]:
             "product": "sportsbook", "details": {"bet": str(bet.id)}}  # fmt: skip
 
 
-def _pay(
-    bet: Bet, amount: int, version: int, credits: dict[tuple[int, str], list[wallet.Credit]]
-) -> None:
+def _pay(bet: Bet, amount: int, credits: dict[tuple[int, str], list[wallet.Credit]]) -> None:
     """Owe the player ``amount`` less what they still owe from a reversed payout (collected,
     to be posted with the chunk's other payouts)."""
     netted = min(bet.owed, amount)
     bet.owed -= netted
     bet.payout = amount
+    bet.postings += 1
+    version = bet.postings
     if amount - netted > 0:
         credits.setdefault((bet.brand_id, bet.currency), []).append(
             wallet.Credit(
@@ -232,12 +306,13 @@ def _pay(
         )
 
 
-def _unpay(bet: Bet, version: int) -> None:
+def _unpay(bet: Bet) -> None:
     """Take the current payout back; what the cash cannot cover is owed."""
     amount, bet.payout = bet.payout, 0
+    bet.postings += 1
     if amount <= 0:
         return
-    key = f"bet:{bet.id}:unpay:{version}"
+    key = f"bet:{bet.id}:unpay:{bet.postings}"
     try:
         wallet.wallet_debit(**_common(bet), amount=amount, idempotency_key=key)
         return

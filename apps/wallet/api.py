@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import DataError, IntegrityError, connections, transaction
+from django.db import DatabaseError, DataError, IntegrityError, connections, transaction
 
 from apps.brands.models import Brand
 from apps.realtime.notify import player_notify
@@ -23,6 +23,7 @@ from apps.wallet import ledger
 from apps.wallet.errors import (
     AmountOverflow,
     CurrencyNotAllowed,
+    IdempotencyKeyReused,
     InsufficientFunds,
     InvalidAmount,
     InvalidRequest,
@@ -478,7 +479,7 @@ class Credit:
 
 
 _CREDIT_MANY = """
-SELECT w.out_replayed
+SELECT x.player, w.out_replayed, w.out_balances
 FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::bigint[],
             %s::bigint[], %s::bigint[], %s::bigint[], %s::text[])
      AS x(player, key, print, amount, debit, credit, cash, bonus, reserved, details)
@@ -548,5 +549,19 @@ def wallet_credit_many(
                 if "out of range" in str(exc):
                     raise AmountOverflow("a balance would leave the representable range") from None
                 raise
-            applied += sum(1 for (replayed,) in cursor.fetchall() if not replayed)
+            except DatabaseError as exc:
+                if getattr(exc.__cause__, "sqlstate", None) == "WK001":
+                    raise IdempotencyKeyReused("a credit's key was used with other data") from None
+                raise
+            for player_id, replayed, balances in cursor.fetchall():
+                if replayed:
+                    continue
+                applied += 1
+                cash, bonus, reserved = balances
+                player_notify(
+                    using=using, brand_id=brand_id, player_id=player_id,
+                    message={"type": "balance", "currency": currency, "cash": cash,
+                             "bonus": bonus, "reserved": reserved, "available": cash,
+                             "kind": "credit"},
+                )  # fmt: skip
     return applied
