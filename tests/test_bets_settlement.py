@@ -276,3 +276,25 @@ def test_no_bet_is_taken_on_a_line_whose_result_reached_the_shard(book, alpha):
     with pytest.raises(BetRefused) as refused:
         _place(alpha, player, "late", [(line(M), "1", "2.10")], stake=1_000)
     assert refused.value.code == "market_settled"
+
+
+def test_the_fast_single_payout_agrees_with_the_arithmetic():
+    import random
+    from decimal import Decimal
+
+    from apps.bets import arithmetic
+    from apps.bets.settlement import leg_settlement, payout_of
+
+    rng = random.Random(7)
+    cases = [("won", None, None), ("lost", None, None), ("void", Decimal(1), None),
+             ("half_won", Decimal("0.5"), None), ("half_lost", Decimal("0.5"), None),
+             ("won", None, Decimal("0.5")), ("won", None, Decimal("0.3333"))]  # fmt: skip
+    for _ in range(500):
+        status, void, dead_heat = rng.choice(cases)
+        odds = Decimal(rng.randint(101, 5000)) / 100
+        bet = Bet(kind="single", system="", unit_stake=rng.randint(1, 10**7))
+        leg = BetLeg(status=status, void_factor=void, dead_heat_factor=dead_heat, odds=odds,
+                     cancelled=rng.random() < 0.05)  # fmt: skip
+        settled = arithmetic.Leg(odds=odds, settlement=leg_settlement(leg))
+        shape = arithmetic.Bet(system="single", unit_stake=bet.unit_stake, legs=(settled,))
+        assert payout_of(bet, [leg]) == arithmetic.payout(shape)

@@ -25,7 +25,7 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from django.db import connections
@@ -189,8 +189,30 @@ def leg_settlement(leg: BetLeg) -> arithmetic.Settlement | None:
     )
 
 
+_factors: dict[tuple, Decimal] = {}
+
+
+def _single_factor(leg: BetLeg) -> Decimal:
+    """A settled leg's factor, memoised: a market's many singles share a few (odds, result)."""
+    key = (leg.status, leg.cancelled, leg.void_factor, leg.dead_heat_factor, leg.odds)
+    factor = _factors.get(key)
+    if factor is None:
+        factor = leg_settlement(leg).factor(leg.odds)
+        if len(_factors) > 10_000:
+            _factors.clear()
+        _factors[key] = factor
+    return factor
+
+
 def payout_of(bet: Bet, legs: list[BetLeg]) -> int | None:
     """What ``bet`` pays with its legs as they are; None while a leg is open."""
+    if bet.kind == "single" and len(legs) == 1:
+        # One line: the unit stake times the leg's factor, rounded down, as the arithmetic's
+        # rule says, without building the bet's shape for each of a market's many singles.
+        if legs[0].status == "open":
+            return None
+        value = Decimal(bet.unit_stake) * _single_factor(legs[0])
+        return int(value.to_integral_value(rounding=ROUND_FLOOR))
     system = bet.kind if bet.kind in ("single", "multiple") else bet.system
     shape = arithmetic.Bet(
         system=system,

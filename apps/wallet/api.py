@@ -512,6 +512,7 @@ def wallet_credit_many(
         if shard_map.alias_for(c.player_id) != using:
             raise InvalidRequest(f"player {c.player_id} is not on {using}")
     applied = 0
+    houses_by_stripe: dict[int, int] = {}  # the house account of each stripe, looked up once
     with connections[using].cursor() as cursor:
         for start in range(0, len(credits), CREDIT_CHUNK):
             chunk = credits[start : start + CREDIT_CHUNK]
@@ -526,8 +527,12 @@ def wallet_credit_many(
             ]  # fmt: skip
             if any(a.brand_id != brand_id for a in accounts):
                 raise UnknownPlayer("a player of another brand")
-            houses = [_house(cursor, product, a, currency, c.player_id)
-                      for a, c in zip(accounts, chunk, strict=True)]  # fmt: skip
+            houses = []
+            for a, c in zip(accounts, chunk, strict=True):
+                stripe = c.player_id % ledger.HOUSE_STRIPES
+                if stripe not in houses_by_stripe:
+                    houses_by_stripe[stripe] = _house(cursor, product, a, currency, c.player_id)
+                houses.append(houses_by_stripe[stripe])
             prints = [
                 ledger.fingerprint({"kind": "credit", "player": c.player_id, "currency": currency,
                                     "amount": c.amount, "product": product, "reservation": None})
