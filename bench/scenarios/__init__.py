@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bench.scenarios import feed, http, wallet
+from bench.scenarios import bets, feed, http, wallet
 
 Scenario = Callable[..., dict]  # run(*, quick: bool) -> the scenario's figures
 
@@ -12,4 +12,5 @@ SCENARIOS: dict[str, Scenario] = {
     "http": http.run,
     "wallet": wallet.run,
     "feed": feed.run,
+    "bets": bets.run,
 }
