@@ -371,3 +371,21 @@ def test_a_refused_live_bet_whose_reservation_expired_is_still_decided(book, alp
     assert live_bets.decide(player_id=player.id, bet_id=bet.id) == "refused"
     assert _cash(player, alpha) == 5_000
     books_balance()
+
+
+def test_a_live_bet_whose_decision_was_lost_is_decided_by_the_sweep(book, alpha):
+    from django.db import connections
+
+    _go_live(book, M)
+    player = new_player(alpha, funds=5_000)
+    bet = place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+                slip=slip("lost", [(line(M), "1", "2.10")])).bet  # fmt: skip
+    using = shard_map.alias_for(player.id)
+    shard = shard_map.number_of(using)
+    assert live_bets.pending_sweep(shard=shard) == 0  # not forgotten yet
+    with connections[using].cursor() as cursor:
+        cursor.execute("UPDATE bets_bet SET placed_at = now() - interval '2 minutes'")
+    assert live_bets.pending_sweep(shard=shard) == 1
+    bet.refresh_from_db()
+    assert bet.status == "open"
+    books_balance()

@@ -5,6 +5,7 @@ taken) or refused (the reservation is voided: the stake goes back)."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 
 from django.db import transaction
@@ -95,6 +96,30 @@ def decide(*, player_id: int, bet_id: int) -> str:
                      "refusal": bet.refusal},
         )  # fmt: skip
     return bet.status
+
+
+FORGOTTEN_AFTER = dt.timedelta(minutes=1)  # far beyond any sport's in-play delay
+
+
+def pending_sweep(*, shard: int, batch: int = 200) -> int:
+    """Decide the pending live bets of a shard whose decision never came (its task was lost);
+    how many were decided."""
+    using = shard_map.alias(shard)
+    stale = list(
+        Bet.objects.using(using)
+        .filter(status="pending", placed_at__lt=timezone.now() - FORGOTTEN_AFTER)
+        .values_list("player_id", "id")[:batch]
+    )
+    for player_id, bet_id in stale:
+        decide(player_id=player_id, bet_id=bet_id)
+    if stale:
+        log.warning("forgotten live bets decided", extra={"shard": shard, "bets": len(stale)})
+    return len(stale)
+
+
+@shard_task(name="bets.sweep_pending")
+def sweep_pending(*, shard: int) -> int:
+    return pending_sweep(shard=shard)
 
 
 @shard_task(name="bets.decide_live_bet", acks_late=True)

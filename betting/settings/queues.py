@@ -43,6 +43,14 @@ CELERY_BEAT_SCHEDULE = {
         for shard in range(SHARD_COUNT)
     },
     **{
+        f"pending-bets-sweep-shard-{shard}": {
+            "task": "bets.sweep_pending",
+            "schedule": 30.0,
+            "kwargs": {"shard": shard},
+        }
+        for shard in range(SHARD_COUNT)
+    },
+    **{
         f"external-wallet-sweep-shard-{shard}": {
             "task": "wallet.external_sweep",
             "schedule": 15.0,
