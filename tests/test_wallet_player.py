@@ -32,22 +32,36 @@ def busy_player(brand):
     """A player with one operation of each kind; returns the player and the expected history,
     oldest first, as (kind, product, signed cash change, reserved change, cash after)."""
     player = new_player(brand, funds=10_000)
-    _call(api.wallet_debit, brand, player, amount=2_550, product="sportsbook", idempotency_key="d1")
+    # Keys are unique per brand: each player's own, so two busy players of a brand can share
+    # a shard (which one they land on depends on the names drawn before).
     _call(
-        api.wallet_credit, brand, player, amount=5_100, product="sportsbook", idempotency_key="c1"
+        api.wallet_debit,
+        brand,
+        player,
+        amount=2_550,
+        product="sportsbook",
+        idempotency_key=f"d1-{player.id}",
+    )
+    _call(
+        api.wallet_credit,
+        brand,
+        player,
+        amount=5_100,
+        product="sportsbook",
+        idempotency_key=f"c1-{player.id}",
     )
     held = _call(api.wallet_reserve, brand, player, amount=4_000, product="casino",
-                 idempotency_key="r1")  # fmt: skip
+                 idempotency_key=f"r1-{player.id}")  # fmt: skip
     _call(api.wallet_commit, brand, player, reservation_id=held.reservation_id, amount=3_000,
-          idempotency_key="m1")  # fmt: skip
+          idempotency_key=f"m1-{player.id}")  # fmt: skip
     whole = _call(api.wallet_reserve, brand, player, amount=1_000, product="sportsbook",
-                  idempotency_key="r2")  # fmt: skip
+                  idempotency_key=f"r2-{player.id}")  # fmt: skip
     _call(api.wallet_commit, brand, player, reservation_id=whole.reservation_id, amount=1_000,
-          idempotency_key="m2")  # fmt: skip
+          idempotency_key=f"m2-{player.id}")  # fmt: skip
     _call(api.wallet_transfer, brand, player, amount=500, source="cash", target="bonus",
-          idempotency_key="t1")  # fmt: skip
+          idempotency_key=f"t1-{player.id}")  # fmt: skip
     _call(api.wallet_adjust, brand, player, amount=50, direction="debit", reason="fee",
-          staff="boss", idempotency_key="a1")  # fmt: skip
+          staff="boss", idempotency_key=f"a1-{player.id}")  # fmt: skip
     expected = [
         ("credit", "payments", 10_000, 0, 10_000),
         ("debit", "sportsbook", -2_550, 0, 7_450),
