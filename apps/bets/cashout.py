@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from apps.bets import arithmetic, risk
 from apps.bets.models import Bet, BetLeg, CashOut
 from apps.bets.placement import BetRefused, lines_now, settings_for
-from apps.bets.settlement import leg_settlement
+from apps.bets.settlement import bet_shape
 from apps.wallet import api as wallet
 from shards import map as shard_map
 
@@ -28,15 +28,6 @@ class Offer:
     bet_id: int
     offer: int  # minor units, the whole bet
     unit_stake: int
-
-
-def _shape(bet: Bet, legs: list[BetLeg]) -> arithmetic.Bet:
-    system = bet.kind if bet.kind in ("single", "multiple") else bet.system
-    return arithmetic.Bet(
-        system=system,
-        unit_stake=bet.unit_stake,
-        legs=tuple(arithmetic.Leg(odds=leg.odds, settlement=leg_settlement(leg)) for leg in legs),
-    )
 
 
 def quote(bet: Bet, legs: list[BetLeg], using: str, now: dict | None = None) -> Offer:
@@ -56,7 +47,7 @@ def quote(bet: Bet, legs: list[BetLeg], using: str, now: dict | None = None) -> 
             raise BetRefused("leg_suspended", "a leg's market takes no bets now", leg=leg.position)
         current.append(line.odds[leg.outcome_id])
     margin = Decimal(str(settings_for(bet.brand_id, bet.currency).cashout_margin_pct)) / 100
-    priced = arithmetic.cash_out_offer(_shape(bet, legs), current, margin)
+    priced = arithmetic.cash_out_offer(bet_shape(bet, legs), current, margin)
     if priced is None or priced.offer <= 0:
         raise BetRefused("no_offer", "this bet has no cash-out value now")
     return Offer(bet_id=bet.id, offer=priced.offer, unit_stake=bet.unit_stake)
@@ -123,7 +114,7 @@ def cash_out(
             else:
                 bet.unit_stake = part.remaining_stake
                 bet.stake = part.remaining_stake * bet.lines
-                bet.potential_payout = arithmetic.potential_payout(_shape(bet, legs))
+                bet.potential_payout = arithmetic.potential_payout(bet_shape(bet, legs))
                 risk.take(bet, legs, using=using)  # what runs on
             bet.save(using=using)
             wallet.wallet_credit(

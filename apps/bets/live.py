@@ -11,8 +11,9 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from apps.bets import risk
+from apps.bets import arithmetic, risk
 from apps.bets.models import Bet, BetLeg
+from apps.bets.settlement import bet_shape
 from apps.realtime.notify import player_notify
 from apps.wallet import api as wallet
 from apps.wallet.errors import ReservationClosed
@@ -20,16 +21,6 @@ from shards import map as shard_map
 from shards.tasks import shard_task
 
 log = logging.getLogger(__name__)
-
-
-def payout_potential(bet: Bet, legs: list[BetLeg]) -> int:
-    from apps.bets import arithmetic
-
-    system = bet.kind if bet.kind in ("single", "multiple") else bet.system
-    return arithmetic.potential_payout(
-        arithmetic.Bet(system=system, unit_stake=bet.unit_stake,
-                       legs=tuple(arithmetic.Leg(odds=leg.odds) for leg in legs))
-    )  # fmt: skip
 
 
 def schedule_decision(bet: Bet, delay: int) -> None:
@@ -66,7 +57,7 @@ def decide(*, player_id: int, bet_id: int) -> str:
         if not refusal and moved:
             BetLeg.objects.using(using).bulk_update(moved, ["odds"])
             risk.release(bet, legs, using=using)
-            bet.potential_payout = payout_potential(bet, legs)
+            bet.potential_payout = arithmetic.potential_payout(bet_shape(bet, legs, settled=False))
             risk.take(bet, legs, using=using)
             bet.save(using=using, update_fields=["potential_payout"])
         common = {"brand_id": bet.brand_id, "player_id": player_id, "currency": bet.currency}

@@ -222,7 +222,7 @@ def place(*, brand_id: int, player_id: int, currency: str, slip: Slip) -> Placed
     max_stake = risk.player_max_stake(using, player_id, settings.max_stake)
     if stake > max_stake:
         raise BetRefused("stake_too_high", "above the maximum stake", max_stake=max_stake)
-    if _brand_external(brand_id):
+    if wallet.wallet_is_external(brand_id):
         # The operator's wallet is called over HTTP; inside the bet's transaction a failure
         # could leave the operator's side without a bet. Not offered until it is outside.
         raise BetRefused("external_wallet_not_supported", "bets need the platform's wallet here")
@@ -300,16 +300,6 @@ def _create(
     risk.take(bet, legs, limit=settings.max_line_liability, using=using)
     _hold_stake(bet, delay)
     return bet, delay
-
-
-def _brand_external(brand_id: int) -> bool:
-    from apps.wallet.api import operator_wallet
-
-    try:
-        operator_wallet(brand_id)
-    except Exception:
-        return False
-    return True
 
 
 def _hold_stake(bet: Bet, delay: int) -> None:

@@ -213,13 +213,21 @@ def payout_of(bet: Bet, legs: list[BetLeg]) -> int | None:
             return None
         value = Decimal(bet.unit_stake) * _single_factor(legs[0])
         return int(value.to_integral_value(rounding=ROUND_FLOOR))
+    return arithmetic.payout(bet_shape(bet, legs))
+
+
+def bet_shape(bet: Bet, legs: list[BetLeg], *, settled: bool = True) -> arithmetic.Bet:
+    """The bet as the arithmetic sees it: its system, unit stake and legs (with their results,
+    unless ``settled`` is False: every leg open at its odds)."""
     system = bet.kind if bet.kind in ("single", "multiple") else bet.system
-    shape = arithmetic.Bet(
+    return arithmetic.Bet(
         system=system,
         unit_stake=bet.unit_stake,
-        legs=tuple(arithmetic.Leg(odds=leg.odds, settlement=leg_settlement(leg)) for leg in legs),
+        legs=tuple(
+            arithmetic.Leg(odds=leg.odds, settlement=leg_settlement(leg) if settled else None)
+            for leg in legs
+        ),
     )
-    return arithmetic.payout(shape)
 
 
 CHUNK = 5_000

@@ -221,11 +221,7 @@ class Gateway:
         now = time.monotonic()
         if fresh or hit is None or now - hit[0] > PRODUCERS_CACHE_S:
             raw = await self.redis.hgetall(live.producers_key())
-            prefix = f"{provider}:".encode()
-            down = {
-                int(k[len(prefix) :]) for k, v in raw.items() if k.startswith(prefix) and v == b"1"
-            }
-            hit = self._producers[provider] = (now, down)
+            hit = self._producers[provider] = (now, live.down_in(raw, provider))
         return hit[1]
 
 

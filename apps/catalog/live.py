@@ -117,7 +117,11 @@ def set_producer(provider: str, producer: int, *, down: bool) -> None:
 
 
 def producers_down(provider: str) -> set[int]:
-    raw = client().hgetall(producers_key())
+    return down_in(client().hgetall(producers_key()), provider)
+
+
+def down_in(raw: dict[bytes, bytes], provider: str) -> set[int]:
+    """The provider's producers marked down, from the producers hash as read from Redis."""
     prefix = f"{provider}:".encode()
     return {int(k[len(prefix) :]) for k, v in raw.items() if k.startswith(prefix) and v == b"1"}
 

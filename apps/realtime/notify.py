@@ -71,11 +71,6 @@ async def _send(layer: Any, batch: list[tuple[str, dict[str, Any]]]) -> None:
 _pusher = _Pusher()
 
 
-def group_send_soon(group: str, message: dict[str, Any]) -> None:
-    """Hand ``message`` (a channel-layer message with its ``type``) to the push thread."""
-    _pusher.send(group, message)
-
-
 def send_now(*, brand_id: int, player_id: int, message: dict[str, Any]) -> None:
     _pusher.send(
         player_group(brand_id=brand_id, player_id=player_id),

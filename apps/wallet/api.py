@@ -85,6 +85,11 @@ def operator_wallet(brand_id: int) -> OperatorWallet:
     return operator
 
 
+def wallet_is_external(brand_id: int) -> bool:
+    """Whether the brand's players' money is at the operator (external wallet mode)."""
+    return _brand_wallet(brand_id).operator is not None
+
+
 def _internal_only(brand_id: int, what: str) -> None:
     if _brand_wallet(brand_id).operator is not None:
         raise InvalidRequest(f"{what} is not available in external wallet mode")

@@ -16,10 +16,6 @@ from apps.wallet.api import Balance
 
 def logged_in_player(request: Request) -> PlayerRef:
     """The player of an API request on a brand domain (401 without one)."""
-    return _player(request)
-
-
-def _player(request: Request) -> PlayerRef:
     tenant = getattr(request, "tenant", None)
     if tenant is None or tenant.is_platform:
         raise Http404("the wallet API is served on brand domains")
@@ -70,7 +66,7 @@ class HistoryQuery(serializers.Serializer):
 
 class WalletView(APIView):
     def get(self, request: Request) -> Response:
-        player = _player(request)
+        player = logged_in_player(request)
         balance = selectors.player_balance(
             brand_id=player.brand_id, player_id=player.id, currency=request.tenant.currency
         )
@@ -79,7 +75,7 @@ class WalletView(APIView):
 
 class TransactionsView(APIView):
     def get(self, request: Request) -> Response:
-        player = _player(request)
+        player = logged_in_player(request)
         query = HistoryQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         page = selectors.player_history(

@@ -23,7 +23,7 @@ SESSION_CACHE_ALIAS = "default"
 # what the hot paths (every wallet posting pushes the new balance) can afford.
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "apps.realtime.layer.SharedDecodeLayer",
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {
             "hosts": [REDIS_URL],
             "prefix": f"{REDIS_PREFIX}:ws:",
