@@ -39,8 +39,8 @@ from apps.wallet.errors import InsufficientFunds
 
 log = logging.getLogger(__name__)
 
-_SETTLE_LEGS = """
-UPDATE bets_betleg AS l SET
+# A leg's status and factors from a settlement's outcome (the feed's result and void factor).
+_RESULT = """
     status = CASE
         WHEN o.void_factor::numeric = 1 THEN 'void'
         WHEN o.void_factor::numeric = 0.5 AND o.result = 1 THEN 'half_won'
@@ -48,7 +48,12 @@ UPDATE bets_betleg AS l SET
         WHEN o.result = 1 THEN 'won'
         ELSE 'lost' END,
     void_factor = NULLIF(o.void_factor, '')::numeric,
-    dead_heat_factor = NULLIF(o.dead_heat_factor, '')::numeric,
+    dead_heat_factor = NULLIF(o.dead_heat_factor, '')::numeric
+"""
+
+_SETTLE_LEGS = """
+UPDATE bets_betleg AS l SET
+{RESULT},
     result_ts = %(ts)s, cancelled = false
 FROM jsonb_to_recordset(%(outcomes)s::jsonb)
      AS o(id text, result int, void_factor text, dead_heat_factor text)
@@ -56,7 +61,7 @@ WHERE l.event_id = %(event)s AND l.market_id = %(market)s AND l.specifiers = %(s
   AND l.outcome_id = o.id AND o.result IN (0, 1)
   AND COALESCE(l.result_ts, 0) < %(ts)s AND NOT l.cancelled
 RETURNING l.bet_id
-"""
+""".replace("{RESULT}", _RESULT)
 
 _REOPEN_LEGS = """
 UPDATE bets_betleg AS l SET status = 'open', void_factor = NULL, dead_heat_factor = NULL,
@@ -91,18 +96,11 @@ ORDER BY r.ts DESC LIMIT 1
 
 _RESETTLE_LEGS = """
 UPDATE bets_betleg AS l SET
-    status = CASE
-        WHEN o.void_factor::numeric = 1 THEN 'void'
-        WHEN o.void_factor::numeric = 0.5 AND o.result = 1 THEN 'half_won'
-        WHEN o.void_factor::numeric = 0.5 THEN 'half_lost'
-        WHEN o.result = 1 THEN 'won'
-        ELSE 'lost' END,
-    void_factor = NULLIF(o.void_factor, '')::numeric,
-    dead_heat_factor = NULLIF(o.dead_heat_factor, '')::numeric
+{RESULT}
 FROM jsonb_to_recordset(%(outcomes)s::jsonb)
      AS o(id text, result int, void_factor text, dead_heat_factor text)
 WHERE l.id = ANY(%(legs)s) AND l.outcome_id = o.id AND o.result IN (0, 1)
-"""
+""".replace("{RESULT}", _RESULT)
 
 _CANCEL_LEGS = """
 UPDATE bets_betleg AS l SET status = 'void', void_factor = 1, dead_heat_factor = NULL,
