@@ -48,6 +48,8 @@ class BrandRoom:
 
     brand_id: int
     sockets: set[ServerConnection] = field(default_factory=set)
+    # Sockets waiting for their first (whole) view: pushes skip them, and mark them stale.
+    joining: dict[ServerConnection, bool] = field(default_factory=dict)
     closed: bool = False
     desk: frozenset[int] = frozenset()
 
@@ -58,7 +60,7 @@ class Room:
     brands: dict[int, BrandRoom] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return any(room.sockets for room in self.brands.values())
+        return any(room.sockets or room.joining for room in self.brands.values())
 
 
 def _resolve(host: str, event_id: int) -> tuple[int, Event] | None:
@@ -113,9 +115,17 @@ class Gateway:
         brand_id, event = conn.resolved  # type: ignore[attr-defined]
         brand_room = await self._join(event, brand_id, conn)
         try:
-            view = await self._view(event, brand_id, fresh=False)
+            # The whole view goes first; a push that came meanwhile means it may be stale, so
+            # it is read again (a few times at most) before the socket takes pushes.
+            for _ in range(5):
+                brand_room.joining[conn] = False
+                view = await self._view(event, brand_id, fresh=False)
+                if not brand_room.joining[conn]:
+                    break
             brand_room.closed, brand_room.desk = view["closed"], frozenset(view["desk_suspended"])
             await conn.send(json.dumps(view, separators=(",", ":")))
+            del brand_room.joining[conn]
+            brand_room.sockets.add(conn)
             async for message in conn:
                 if message == '{"type":"ping"}' or _is_ping(message):
                     await conn.send('{"type":"pong"}')
@@ -129,7 +139,7 @@ class Gateway:
                 room = self.rooms[event.id] = Room(event=event)
                 await self.pubsub.subscribe(live.odds_channel(event.id))
             brand_room = room.brands.setdefault(brand_id, BrandRoom(brand_id=brand_id))
-            brand_room.sockets.add(conn)
+            brand_room.joining[conn] = False
             return brand_room
 
     async def _leave(self, event_id: int, brand_id: int, conn: ServerConnection) -> None:
@@ -138,6 +148,7 @@ class Gateway:
             if room is None:
                 return
             room.brands[brand_id].sockets.discard(conn)
+            room.brands[brand_id].joining.pop(conn, None)
             if not room:
                 del self.rooms[event_id]
                 await self.pubsub.unsubscribe(live.odds_channel(event_id))
@@ -167,6 +178,9 @@ class Gateway:
         room = self.rooms.get(push["event"])
         if room is None:
             return
+        for brand_room in room.brands.values():
+            for conn in brand_room.joining:
+                brand_room.joining[conn] = True  # its whole view may predate this push
         event = room.event
         if push.get("refresh"):
             down = await self._producers_down(event.provider, fresh=True)
