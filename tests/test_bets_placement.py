@@ -14,6 +14,7 @@ import pytest
 from apps.bets import live as live_bets
 from apps.bets.models import Bet, BetLeg, BetSettings
 from apps.bets.placement import BetRefused, place
+from apps.players.models import Player
 from apps.wallet import api as wallet
 from shards import map as shard_map
 from tests import live
@@ -82,6 +83,7 @@ def test_the_same_slip_twice_is_one_bet_and_another_slip_under_its_key_is_refuse
         ("same_event", "same_event"),
         ("trixie_of_two", "wrong_leg_count"),
         ("twice", "duplicate_leg"),
+        ("closed", "account_closed"),
     ],
 )
 def test_a_refusal_has_a_reason_and_leaves_nothing_behind(book, alpha, case, code):
@@ -115,6 +117,10 @@ def test_a_refusal_has_a_reason_and_leaves_nothing_behind(book, alpha, case, cod
         legs, kind, system = [(m1, "1", "2.10"), (m2, "1", "2.10")], "system", "trixie"
     elif case == "twice":
         legs, kind = [(m1, "1", "2.10"), (m1, "1", "2.10")], "multiple"
+    elif case == "closed":  # the row is checked under the bet's lock, not by the session
+        Player.objects.using(shard_map.alias_for(player.id)).filter(pk=player.id).update(
+            is_active=False
+        )
     bets_before, cash_before = _bets(), _cash(player, alpha)
     with pytest.raises(BetRefused) as refused:
         place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
@@ -269,7 +275,7 @@ def test_fifty_concurrent_slips_with_funds_for_ten_make_ten_bets(book, alpha):
 
 def test_the_api_explains_a_badslip(book, alpha):
     with live.web_server() as port:
-        _player, session, token = _session(port, "alpha.localhost", "carla")
+        player_id, session, token = _session(port, "alpha.localhost", "carla")
         empty = {"idempotency_key": "x", "kind": "single", "stake": 0, "legs": []}
         status, body = _post_bet(port, "alpha.localhost", session, token, empty)
         assert status == 400 and body["error"]["code"] == "invalid_request"
@@ -282,15 +288,25 @@ def test_the_api_explains_a_badslip(book, alpha):
         assert status == 422
         assert body["error"] == {"code": "odds_changed", "message": "the odds changed", "leg": 0,
                                  "detail": {"odds": "2.10"}}  # fmt: skip
+        good = {"idempotency_key": "z", "kind": "single", "stake": 100,
+                "legs": [{"market": line(M), "outcome": "1", "odds": "2.10"}]}  # fmt: skip
+        status, body = _post_bet(port, "alpha.localhost", "no-such-session", token, good)
+        assert status == 401 and body["error"]["code"] == "not_authenticated"
+        # A session outliving its account: the bet's own lock on the player's row refuses it.
+        Player.objects.using(shard_map.alias_for(player_id)).filter(pk=player_id).update(
+            is_active=False
+        )
+        status, body = _post_bet(port, "alpha.localhost", session, token, good)
+        assert status == 403 and body["error"]["code"] == "account_closed"
     assert _bets() == 0
 
 
 def test_the_players_socket_hears_of_the_bet_and_its_settlement(book, alpha):
-    with live.web_server() as port:
+    with live.web_server() as port, live.sockets_server() as sockets:
         player_id, session, token = _session(port, "alpha.localhost", "sockets")
         wallet.wallet_credit(brand_id=alpha.id, player_id=player_id, currency=alpha.currency,
                              amount=5_000, product="payments", idempotency_key="fund")  # fmt: skip
-        with live.websocket(port, "alpha.localhost", session) as sock:
+        with live.websocket(sockets, "alpha.localhost", session) as sock:
             assert json.loads(sock.recv(timeout=10))["type"] == "hello"
             status, body = _post_bet(
                 port, "alpha.localhost", session, token,

@@ -17,15 +17,17 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import IntegrityError, connections, transaction
+from django.db import DatabaseError, IntegrityError, connections, transaction
 
 from apps.bets import arithmetic, risk
-from apps.bets.models import Bet, BetLeg, BetSettings
+from apps.bets.models import Bet, BetSettings
 from apps.catalog.models import Sport
 from apps.realtime.notify import player_notify
 from apps.wallet import api as wallet
+from apps.wallet import prepared
 from apps.wallet.errors import InsufficientFunds
 from shards import map as shard_map
+from shards import queues
 
 MAX_LEGS = 20
 SETTINGS_TTL_S = 30.0
@@ -77,6 +79,21 @@ class Slip:
 class Placed:
     bet: Bet
     replayed: bool
+    legs: list[PlacedLeg] | None = None  # a new bet's (a replayed bet's are read when needed)
+
+
+@dataclass(frozen=True)
+class PlacedLeg:
+    """A leg as written (what the API answers with, without reading it back)."""
+
+    position: int
+    event_id: int
+    market: int
+    market_id: int
+    specifiers: str
+    outcome_id: str
+    odds: Decimal
+    status: str = "open"
 
 
 # -- settings (global, cached per process) --------------------------------------------------
@@ -208,33 +225,33 @@ def _system(slip: Slip) -> str:
     return slip.kind if slip.kind in ("single", "multiple") else slip.system
 
 
+_PLAYER = """
+SELECT p.is_active AND p.brand_id = %s, r.stake_factor, r.max_stake,
+       EXISTS (SELECT 1 FROM bets_playerlimit l WHERE l.player_id = p.id),
+       (SELECT b.id FROM bets_bet b WHERE b.player_id = p.id AND b.slip_key = %s)
+FROM players_player p LEFT JOIN bets_playerrisk r ON r.player_id = p.id
+WHERE p.id = %s
+FOR UPDATE OF p
+"""
+
+
 def place(*, brand_id: int, player_id: int, currency: str, slip: Slip) -> Placed:
+    """Place the slip for the player (whose row this checks: a closed account is refused).
+
+    One transaction on the player's shard, four statements: the player's row locked (one
+    placement at a time per player) with their risk group and an earlier bet of this slip key;
+    the lines share-locked (a result for them waits for this bet, then settles it too); then
+    ``bets_place`` writes the bet, its legs and its liability and debits the stake; ``COMMIT``.
+    """
     using = shard_map.alias_for(player_id)
     printed = slip.fingerprint()
-    earlier = Bet.objects.using(using).filter(player_id=player_id, slip_key=slip.key).first()
-    if earlier is not None:
-        return _replay(earlier, printed)
     lines = _shape(slip)
-    settings = settings_for(brand_id, currency)
-    stake = slip.unit_stake * lines
-    if slip.unit_stake < settings.min_stake:
-        raise BetRefused("stake_too_low", "below the minimum stake", min_stake=settings.min_stake)
-    max_stake = risk.player_max_stake(using, player_id, settings.max_stake)
-    if stake > max_stake:
-        raise BetRefused("stake_too_high", "above the maximum stake", max_stake=max_stake)
-    if wallet.wallet_is_external(brand_id):
-        # The operator's wallet is called over HTTP; inside the bet's transaction a failure
-        # could leave the operator's side without a bet. Not offered until it is outside.
-        raise BetRefused("external_wallet_not_supported", "bets need the platform's wallet here")
     try:
         with transaction.atomic(using=using):
-            bet, delay = _create(brand_id, player_id, currency, slip, settings, lines, stake,
-                                 printed, using)  # fmt: skip
+            bet, legs, delay = _create(brand_id, player_id, currency, slip, lines, printed,
+                                       using)  # fmt: skip
     except InsufficientFunds:
         raise BetRefused("insufficient_funds", "not enough funds for this stake") from None
-    except risk.OverLimit as exc:
-        raise BetRefused("liability_limit", "the book takes no more on this line",
-                         leg=exc.leg) from None  # fmt: skip
     except risk.LimitReached as exc:
         raise BetRefused(f"{exc.kind}_limit", f"your {exc.kind} limit per {exc.period}",
                          period=exc.period, left=exc.left) from None  # fmt: skip
@@ -244,6 +261,8 @@ def place(*, brand_id: int, player_id: int, currency: str, slip: Slip) -> Placed
         # The same slip sent twice at once: the other request created it.
         earlier = Bet.objects.using(using).get(player_id=player_id, slip_key=slip.key)
         return _replay(earlier, printed)
+    if isinstance(bet, _Earlier):
+        return _replay(Bet.objects.using(using).get(pk=bet.id), printed)
     if bet.status == "pending":
         from apps.bets.live import schedule_decision
 
@@ -252,16 +271,42 @@ def place(*, brand_id: int, player_id: int, currency: str, slip: Slip) -> Placed
         using=using, brand_id=brand_id, player_id=player_id,
         message={"type": "bet", "bet": str(bet.id), "status": bet.status, "refusal": ""},
     )  # fmt: skip
-    return Placed(bet=bet, replayed=False)
+    return Placed(bet=bet, replayed=False, legs=legs)
+
+
+@dataclass(frozen=True)
+class _Earlier:
+    id: int  # a bet of this slip key, already placed
 
 
 def _create(
-    brand_id: int, player_id: int, currency: str, slip: Slip, settings: BetSettings, lines: int,
-    stake: int, printed: str, using: str,
-) -> tuple[Bet, int]:  # fmt: skip
-    """Inside the bet's transaction: validate against the replica with its lines locked (shared:
-    a result for them waits until this commits, and then settles this bet too), then write."""
-    risk.check_limits(using, player_id, stake)
+    brand_id: int, player_id: int, currency: str, slip: Slip, lines: int, printed: str,
+    using: str,
+) -> tuple[Bet | _Earlier, list[PlacedLeg], int]:  # fmt: skip
+    """Inside the bet's transaction: lock the player, validate against the replica with the
+    lines locked (shared), then write."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute(_PLAYER, [brand_id, slip.key, player_id])
+        row = cursor.fetchone()
+    if row is None or not row[0]:
+        raise BetRefused("account_closed", "this account takes no bets")
+    _, stake_factor, operator_max, has_limits, earlier = row
+    if earlier is not None:
+        return _Earlier(earlier), [], 0
+    settings = settings_for(brand_id, currency)
+    if slip.unit_stake < settings.min_stake:
+        raise BetRefused("stake_too_low", "below the minimum stake", min_stake=settings.min_stake)
+    stake = slip.unit_stake * lines
+    max_stake = risk.max_stake_for(settings.max_stake, stake_factor, operator_max)
+    if stake > max_stake:
+        raise BetRefused("stake_too_high", "above the maximum stake", max_stake=max_stake)
+    if wallet.wallet_is_external(brand_id):
+        # The operator's wallet is called over HTTP; inside the bet's transaction a failure
+        # could leave the operator's side without a bet. Not offered until it is outside.
+        raise BetRefused("external_wallet_not_supported", "bets need the platform's wallet here")
+    if has_limits:
+        risk.check_limits(using, player_id, stake)
     now = lines_now(using, [leg.market for leg in slip.legs], lock=True)
     taken = [check_leg(i, leg, now.get(leg.market), slip.odds_policy)
              for i, leg in enumerate(slip.legs)]  # fmt: skip
@@ -280,39 +325,69 @@ def _create(
                          max_payout=settings.max_payout)  # fmt: skip
     live = any(now[leg.market].live for leg in slip.legs)
     delay = max((in_play_delay(now[leg.market].sport_id) for leg in slip.legs), default=0)
+    status = "pending" if live and delay else "open"
+    debit = prepared.wallet_prepare_debit(
+        using=using, brand_id=brand_id, player_id=player_id, currency=currency, amount=stake,
+        product="sportsbook",
+    )  # fmt: skip
+    lines_of = [now[leg.market] for leg in slip.legs]
+    with connection.cursor() as cursor, prepared.wallet_posting_errors():
+        try:
+            cursor.execute(
+                _PLACE,
+                [
+                    player_id, brand_id, currency, slip.key, printed, slip.kind, slip.system,
+                    lines, slip.unit_stake, stake, potential, slip.odds_policy, live, status,
+                    json.dumps([
+                        {"p": i, "e": line.event_id, "m": line.market, "mi": line.market_id,
+                         "s": line.specifiers, "o": leg.outcome, "od": str(odds)}
+                        for i, (leg, line, odds) in enumerate(zip(slip.legs, lines_of, taken,
+                                                                  strict=True))
+                    ]),
+                    settings.max_line_liability // shard_map.shard_count(), risk.TOPIC,
+                    queues.GLOBAL, debit.request_print, debit.debits[0], debit.credits[0],
+                    debit.player_accounts,
+                ],
+            )  # fmt: skip
+        except DatabaseError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) == "BL001":
+                leg = int(exc.__cause__.diag.message_detail or 0)
+                raise BetRefused("liability_limit", "the book takes no more on this line",
+                                 leg=leg) from None  # fmt: skip
+            raise
+        bet_id, placed_at, operation, balances = cursor.fetchone()
     bet = Bet(
-        player_id=player_id, brand_id=brand_id, currency=currency, slip_key=slip.key,
+        id=bet_id, player_id=player_id, brand_id=brand_id, currency=currency, slip_key=slip.key,
         slip_print=printed, kind=slip.kind, system=slip.system, lines=lines,
         unit_stake=slip.unit_stake, stake=stake, staked=stake, potential_payout=potential,
-        odds_policy=slip.odds_policy, live=live, status="pending" if live and delay else "open",
+        odds_policy=slip.odds_policy, live=live, status=status, placed_at=placed_at,
     )  # fmt: skip
-    bet.save(using=using)
-    legs = BetLeg.objects.using(using).bulk_create(
-        [
-            BetLeg(
-                bet=bet, player_id=player_id, position=i, event_id=now[leg.market].event_id,
-                market=leg.market, market_id=now[leg.market].market_id,
-                specifiers=now[leg.market].specifiers, outcome_id=leg.outcome, odds=odds,
-            )
-            for i, (leg, odds) in enumerate(zip(slip.legs, taken, strict=True))
-        ]
-    )  # fmt: skip
-    risk.take(bet, legs, limit=settings.max_line_liability, using=using)
-    _hold_stake(bet, delay)
-    return bet, delay
+    bet._state.adding, bet._state.db = False, using
+    legs = [
+        PlacedLeg(position=i, event_id=line.event_id, market=line.market,
+                  market_id=line.market_id, specifiers=line.specifiers, outcome_id=leg.outcome,
+                  odds=odds)
+        for i, (leg, line, odds) in enumerate(zip(slip.legs, lines_of, taken, strict=True))
+    ]  # fmt: skip
+    if status == "open":
+        prepared.wallet_debit_posted(debit, using=using, operation_id=operation, balances=balances)
+    else:
+        _reserve_stake(bet, delay)
+    return bet, legs, delay
 
 
-def _hold_stake(bet: Bet, delay: int) -> None:
-    """Inside the bet's transaction: debit the stake (accepted now) or reserve it (live)."""
-    common = {"brand_id": bet.brand_id, "player_id": bet.player_id, "currency": bet.currency}
-    if bet.status == "open":
-        wallet.wallet_debit(
-            **common, amount=bet.stake, product="sportsbook",
-            idempotency_key=f"bet:{bet.id}:stake", details={"bet": str(bet.id)},
-        )  # fmt: skip
-        return
+_PLACE = """
+SELECT out_bet, out_placed_at, out_operation, out_balances FROM bets_place(
+    %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb,
+    %s, %s, %s, %s, %s, %s, %s::bigint[])
+"""
+
+
+def _reserve_stake(bet: Bet, delay: int) -> None:
+    """Inside the bet's transaction: reserve a live bet's stake until its delay is over."""
     held = wallet.wallet_reserve(
-        **common, amount=bet.stake, product="sportsbook", idempotency_key=f"bet:{bet.id}:hold",
+        brand_id=bet.brand_id, player_id=bet.player_id, currency=bet.currency, amount=bet.stake,
+        product="sportsbook", idempotency_key=f"bet:{bet.id}:hold",
         ttl=dt.timedelta(seconds=delay) + DELAY_TTL_GRACE, details={"bet": str(bet.id)},
     )  # fmt: skip
     bet.reservation_id = held.reservation_id

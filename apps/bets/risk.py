@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.db import connections
 
-from apps.bets.models import Bet, BetLeg, Liability, PlayerLimit, PlayerRisk
+from apps.bets.models import Bet, BetLeg, Liability
 from apps.outbox.events import Event
 from apps.outbox.services import handles, outbox_emit
 from shards import map as shard_map
@@ -40,41 +41,39 @@ class OverLimit(Exception):
         self.leg = leg
 
 
-def player_max_stake(using: str, player_id: int, brand_max: int) -> int:
-    """The most this player may stake on one bet: the brand's maximum times their risk group's
-    factor, and no more than the operator's own limit for them."""
-    row = PlayerRisk.objects.using(using).filter(player_id=player_id).first()
-    if row is None:
-        return brand_max
-    limit = int(brand_max * row.stake_factor)
-    return min(limit, row.max_stake) if row.max_stake is not None else limit
+def max_stake_for(brand_max: int, stake_factor: Decimal | None, operator_max: int | None) -> int:
+    """The most a player may stake on one bet: the brand's maximum times their risk group's
+    factor (1 without a group), and no more than the operator's own limit for them."""
+    limit = brand_max if stake_factor is None else int(brand_max * stake_factor)
+    return min(limit, operator_max) if operator_max is not None else limit
 
 
-_PERIOD_START = {"day": "day", "week": "week", "month": "month"}
+_USED = """
+SELECT l.kind, l.period, l.amount, u.staked, u.paid
+FROM bets_playerlimit l
+CROSS JOIN LATERAL (
+    SELECT COALESCE(SUM(b.staked), 0) AS staked, COALESCE(SUM(b.payout), 0) AS paid
+    FROM bets_bet b
+    WHERE b.player_id = l.player_id AND b.status <> 'refused'
+      AND b.placed_at >= date_trunc(l.period, now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+) u
+WHERE l.player_id = %s
+"""
 
 
 def check_limits(using: str, player_id: int, stake: int) -> None:
     """Refuse a stake beyond a responsible-gambling limit the player set (``LimitReached``):
     wagered (stakes as placed, cash-outs do not lower them), or lost (stakes less payouts),
-    since the period began (UTC). Call it inside the bet's transaction."""
-    limits = list(PlayerLimit.objects.using(using).filter(player_id=player_id))
-    if not limits:
-        return
+    since the period began (UTC). Call it inside the bet's transaction, holding the player's
+    row lock (so two slips cannot both fit under what is left), in a statement after the lock
+    was taken (so it sees the bets committed while it waited)."""
     with connections[using].cursor() as cursor:
-        # One placement at a time for a player with limits (inside the bet's transaction), so
-        # two slips cannot both fit under what is left.
-        cursor.execute("SELECT 1 FROM players_player WHERE id = %s FOR UPDATE", [player_id])
-        for limit in limits:
-            cursor.execute(
-                "SELECT COALESCE(SUM(staked), 0), COALESCE(SUM(payout), 0) FROM bets_bet "
-                "WHERE player_id = %s AND status <> 'refused' "
-                "AND placed_at >= date_trunc(%s, now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'",
-                [player_id, _PERIOD_START[limit.period]],
-            )
-            staked, paid = cursor.fetchone()
-            used = staked if limit.kind == "wager" else max(staked - paid, 0)
-            if used + stake > limit.amount:
-                raise LimitReached(limit.kind, limit.period, max(limit.amount - used, 0))
+        cursor.execute(_USED, [player_id])
+        rows = cursor.fetchall()
+    for kind, period, amount, staked, paid in rows:
+        used = staked if kind == "wager" else max(staked - paid, 0)
+        if used + stake > amount:
+            raise LimitReached(kind, period, max(amount - used, 0))
 
 
 class LimitReached(Exception):
@@ -185,5 +184,5 @@ def apply_liability(event: Event, using: str) -> None:
             )
 
 
-__all__ = ["Liability", "LimitReached", "OverLimit", "check_limits", "player_max_stake", "release",
+__all__ = ["Liability", "LimitReached", "OverLimit", "check_limits", "max_stake_for", "release",
            "shift", "take"]  # fmt: skip

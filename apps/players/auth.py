@@ -9,6 +9,8 @@ from rest_framework.authentication import CSRFCheck
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 
+from apps.players.sessions import session_player
+
 
 def enforce_csrf(request) -> None:
     check = CSRFCheck(lambda req: None)
@@ -25,6 +27,21 @@ class PlayerSessionAuthentication:
         if player is None:
             return None
         return (player, None)
+
+    def authenticate_header(self, request):
+        return "Session"
+
+
+class SessionIdentityAuthentication:
+    """The session's player without a database read (``SessionPlayer``): only for views whose
+    service checks the player's row in its own transaction."""
+
+    def authenticate(self, request):
+        tenant = getattr(request._request, "tenant", None)
+        if tenant is None or tenant.is_platform:
+            return None
+        player = session_player(request._request.session, tenant.pk)
+        return (player, None) if player is not None else None
 
     def authenticate_header(self, request):
         return "Session"

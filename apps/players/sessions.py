@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.http import HttpRequest
 from django.middleware.csrf import rotate_token
 
@@ -31,3 +33,19 @@ def player_from_session(session, brand_id: int | None) -> PlayerRef | None:
     if player_id is None or brand_id is None or session.get(SESSION_BRAND) != brand_id:
         return None
     return player_get(brand_id=brand_id, player_id=int(player_id))
+
+
+@dataclass(frozen=True)
+class SessionPlayer:
+    """Who the session says is logged in, not read from the database: for a service that checks
+    the player's row itself, in its own transaction (placing a bet locks it anyway)."""
+
+    id: int
+    brand_id: int
+
+
+def session_player(session, brand_id: int | None) -> SessionPlayer | None:
+    player_id = session.get(SESSION_PLAYER)
+    if player_id is None or brand_id is None or session.get(SESSION_BRAND) != brand_id:
+        return None
+    return SessionPlayer(id=int(player_id), brand_id=brand_id)

@@ -8,7 +8,7 @@ REDIS_PREFIX = env_str("REDIS_PREFIX", "betting")
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "betting.redis_cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": REDIS_PREFIX,
         "TIMEOUT": 300,
