@@ -1,6 +1,8 @@
-"""The ASGI entry point (daphne): HTTP through Django, players' websockets through Channels.
+"""The ASGI entry point (daphne, the sockets role): the players' websockets through Channels.
 
-Event pages' live-odds sockets are served by the live-odds gateway (``apps.catalog.gateway``).
+HTTP goes to the web role (granian, ``betting.wsgi``); this process still answers HTTP through
+Django for its own probes (``/healthz``). Event pages' live-odds sockets are served by the
+live-odds gateway (``apps.catalog.gateway``).
 """
 
 import os

@@ -1,4 +1,5 @@
-"""A real web process (daphne) for tests that talk HTTP or websockets over loopback."""
+"""Real web processes for tests that talk HTTP or websockets over loopback: web (granian, HTTP),
+sockets (daphne, the player's websocket) and the live-odds gateway (event pages' sockets)."""
 
 from __future__ import annotations
 
@@ -29,21 +30,39 @@ def http_get(port: int, path: str, host: str = "localhost", timeout: float = 10)
 
 
 @contextlib.contextmanager
-def web_server() -> Iterator[int]:
-    port = free_port()
-    proc = processes.start(roles.web(port=port))
+def _serving(role: roles.Role, port: int) -> Iterator[int]:
+    proc = processes.start(role)
     try:
 
         def up() -> bool:
+            if proc.proc.poll() is not None:
+                raise RuntimeError(f"{role.name} exited early:\n{proc.output()[-3000:]}")
             try:
                 return http_get(port, "/healthz", timeout=1)[0] == 200
             except OSError:
                 return False
 
-        processes.wait_until(up, timeout=60, message=f"daphne on {port}")
+        processes.wait_until(up, timeout=60, message=f"{role.name} on {port}")
         yield port
     finally:
         proc.stop()
+
+
+@contextlib.contextmanager
+def web_server(*, workers: int = 1, threads: int | None = None) -> Iterator[int]:
+    """The web role (granian: all HTTP) on a free port. One worker process unless asked: tests
+    share the machine's cores, and some count what one process holds (database connections)."""
+    port = free_port()
+    with _serving(roles.web(port=port, workers=workers, threads=threads), port):
+        yield port
+
+
+@contextlib.contextmanager
+def sockets_server() -> Iterator[int]:
+    """The sockets role (daphne: the player's websocket, /ws/player/) on a free port."""
+    port = free_port()
+    with _serving(roles.sockets(port=port), port):
+        yield port
 
 
 def websocket(

@@ -40,6 +40,8 @@ def test_the_stack_serves_the_demo_brand_and_stops_on_ctrl_c(clean):
         assert live.http_get(port, "/admin/login/", host="demo.localhost")[0] == 200
         assert live.http_get(port, "/admin/login/", host="localhost")[0] == 200
         assert live.http_get(port, "/", host="nobody.localhost")[0] == 404
+        # The players' sockets beside web (port + 2), where pages open them.
+        assert live.http_get(port + 2, "/healthz")[0] == 200
         # The simulated feed runs from the first start: events with odds on the sportsbook.
         processes.wait_until(
             lambda: "/sports/events/" in live.http_get(port, "/sports/", host="demo.localhost")[1],
@@ -52,8 +54,8 @@ def test_the_stack_serves_the_demo_brand_and_stops_on_ctrl_c(clean):
     assert stack.proc.returncode == 0, out[-3000:]
     lines = out.splitlines()
     roles_seen = (
-        "web", "live-odds", "shard-0", "shard-1", "global", "relay", "beat", "feed-simulator",
-        "provider-uof", "video-simulator", "provider-video",
+        "web", "live-odds", "sockets", "shard-0", "shard-1", "global", "relay", "beat",
+        "feed-simulator", "provider-uof", "video-simulator", "provider-video",
     )  # fmt: skip
     for role in roles_seen:
         assert any(line.startswith(role) for line in lines), f"{role} never started"

@@ -34,6 +34,10 @@ PLATFORM_DOMAIN = env_str("PLATFORM_DOMAIN", "localhost")
 # Where event pages open their live-odds socket: empty, the page's own host and port (a proxy
 # routes /ws/events/ to the gateway); a port, the gateway on the page's host at that port.
 LIVE_ODDS_PORT = env_str("LIVE_ODDS_PORT", "")
+# Where every page of a logged-in player opens the player's socket (/ws/player/, served by the
+# sockets role): empty, the page's own host and port (a proxy routes /ws/player/ to the sockets
+# role); a port, the sockets role on the page's host at that port.
+PLAYER_SOCKET_PORT = env_str("PLAYER_SOCKET_PORT", "")
 # How long a process keeps a brand's compiled offering (margin, rules) before re-reading it.
 OFFER_CACHE_S = float(env_str("OFFER_CACHE_S", "5"))
 
@@ -65,6 +69,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.players.context_processors.player",
+                "apps.realtime.context_processors.player_socket",
             ],
         },
     },

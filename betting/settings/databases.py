@@ -31,9 +31,10 @@ if not _shard_urls:
         with_database_name(DATABASE_URL, f"{_global['NAME']}_shard_{k}") for k in range(SHARD_COUNT)
     ]
 
-# A connection pool per process and database. Under ASGI each request's view runs in a thread
-# of its own, so per-thread persistent connections (CONN_MAX_AGE) would pile up; the pool
-# shares a bounded set among the threads, and a connection goes back to it at request end.
+# A connection pool per process and database. Requests run on many threads (granian's threads
+# in web start and stop with the load; under ASGI, in sockets, each request's code runs in a
+# thread of its own), so per-thread persistent connections (CONN_MAX_AGE) would pile up; the
+# pool shares a bounded set among the threads, and a connection goes back to it at request end.
 _POOL = {
     "min_size": env_int("DB_POOL_MIN", 1),
     "max_size": env_int("DB_POOL_MAX", 10),

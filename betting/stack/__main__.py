@@ -42,6 +42,7 @@ def run(port: int) -> int:
     env.setdefault("PLATFORM_DOMAIN", "localhost")
     env.setdefault("LOG_FORMAT", "plain")
     env["LIVE_ODDS_PORT"] = str(port + 1)  # the gateway beside web: pages open sockets there
+    env["PLAYER_SOCKET_PORT"] = str(port + 2)  # the sockets role: the player's live channel
     shard_count = int(env.get("SHARD_COUNT", "2"))
     admin_password = env.get("ADMIN_PASSWORD") or _persistent_secret("admin_password")
     _manage(env, "migrate_all", "--create-databases", "-v0")

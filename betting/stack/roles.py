@@ -22,9 +22,37 @@ def _python() -> str:
     return sys.executable
 
 
-def web(*, port: int, host: str = "127.0.0.1") -> Role:
+def web(
+    *, port: int, host: str = "127.0.0.1", workers: int | None = None, threads: int | None = None
+) -> Role:
+    """All HTTP (site, API, admin, probes): granian serving Django's WSGI application.
+
+    Each request runs on one thread from start to end; the ASGI path (daphne) hopped between
+    threads about nine times per request. ``workers`` processes (``WEB_WORKERS``, default one per
+    core), each with ``threads`` threads (``WEB_THREADS``, default 8: registration hashes
+    passwords with PBKDF2, which releases the GIL, so a worker hashes on several threads).
+    """
+    if workers is None:
+        workers = int(os.environ.get("WEB_WORKERS") or os.cpu_count() or 1)
+    if threads is None:
+        threads = int(os.environ.get("WEB_THREADS") or 8)
     return Role(
         "web",
+        [
+            _python(), "-m", "granian", "--interface", "wsgi", "--host", host, "--port", str(port),
+            "--workers", str(workers), "--blocking-threads", str(threads),
+            "betting.wsgi:application",
+        ],
+    )  # fmt: skip
+
+
+def sockets(*, port: int, host: str = "127.0.0.1") -> Role:
+    """The players' websockets (``/ws/player/``, Channels): daphne serving ``betting.asgi``.
+
+    It answers HTTP too (its probes, ``/healthz``), but HTTP traffic goes to ``web``.
+    """
+    return Role(
+        "sockets",
         [_python(), "-m", "daphne", "-b", host, "-p", str(port), "betting.asgi:application"],
     )
 
@@ -116,6 +144,7 @@ def all_roles(
     stack = [
         web(port=port),
         live_gateway(port=port + 1),
+        sockets(port=port + 2),
         *(shard_pool(k) for k in range(shard_count)),
         global_worker(),
         relay(),
