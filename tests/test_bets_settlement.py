@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+from django.db import connections, transaction
 
 from apps.bets.models import Bet, BetLeg
-from apps.bets.placement import place
+from apps.bets.placement import BetRefused, place
 from apps.wallet import api as wallet
 from shards import map as shard_map
 from tests.bets_helpers import M2, M, line, open_book, slip
@@ -298,3 +303,48 @@ def test_the_fast_single_payout_agrees_with_the_arithmetic():
         settled = arithmetic.Leg(odds=odds, settlement=leg_settlement(leg))
         shape = arithmetic.Bet(system="single", unit_stake=bet.unit_stake, legs=(settled,))
         assert payout_of(bet, [leg]) == arithmetic.payout(shape)
+
+
+def test_a_bet_placed_while_its_line_settles_waits_then_is_refused(book, alpha):
+    """A settlement holds its lines (exclusively) until it commits. A placement on one of them
+    waits for it, then reads the line in a statement of its own (a new snapshot): it sees the
+    result and is refused, and nothing of it is left."""
+    player = new_player(alpha, funds=1_000)
+    alias = shard_map.alias_for(player.id)
+    home = line(M)
+    book.process([_settle(M, 5000, HOME_WINS)])
+    settling, release = threading.Event(), threading.Event()
+
+    def settle() -> None:
+        try:
+            with transaction.atomic(using=alias):  # the replication's own becomes a savepoint
+                replicate()
+                settling.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    def late_bet():
+        try:
+            return _place(alpha, player, "late", [(home, "1", "2.10")], stake=1_000)
+        finally:
+            connections.close_all()
+
+    settler = threading.Thread(target=settle)
+    settler.start()
+    try:
+        assert settling.wait(30)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            placing = pool.submit(late_bet)
+            time.sleep(1.0)
+            assert not placing.done()  # waiting for the settlement's lock on the line
+            release.set()
+            with pytest.raises(BetRefused) as refused:
+                placing.result(timeout=30)
+    finally:
+        release.set()
+        settler.join(30)
+    assert refused.value.code == "market_settled"
+    assert not Bet.objects.using(alias).filter(player_id=player.id).exists()
+    assert _cash(player, alpha) == 1_000
+    books_balance()

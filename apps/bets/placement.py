@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import DatabaseError, IntegrityError, connections, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 
 from apps.bets import arithmetic, risk
 from apps.bets.models import Bet, BetSettings
@@ -28,6 +28,7 @@ from apps.wallet import prepared
 from apps.wallet.errors import InsufficientFunds
 from shards import map as shard_map
 from shards import queues
+from shards.prepared import prepared_cursor
 
 MAX_LEGS = 20
 SETTINGS_TTL_S = 30.0
@@ -158,11 +159,10 @@ class LineNow:
     sport_id: int
 
 
-def lines_now(using: str, markets: list[int], *, lock: bool = False) -> dict[int, LineNow]:
-    """The current state of these market lines on this shard's replica (``lock``: share-locked,
-    in id order, until the caller's transaction ends)."""
-    with connections[using].cursor() as cursor:
-        cursor.execute(_LINES + (" FOR SHARE OF m" if lock else ""), [markets])
+def lines_now(using: str, markets: list[int]) -> dict[int, LineNow]:
+    """The current state of these market lines on this shard's replica."""
+    with prepared_cursor(using) as cursor:
+        cursor.execute(_LINES, [markets])
         rows = cursor.fetchall()
     out = {}
     for (pk, event_id, market_id, specifiers, status, outcomes, event_status, live, sport_id,
@@ -225,13 +225,25 @@ def _system(slip: Slip) -> str:
     return slip.kind if slip.kind in ("single", "multiple") else slip.system
 
 
+# The player's row locked first; then (the lateral join runs once that row is locked) a shared
+# advisory lock on each line, in id order, keyed by the line's id: a settlement of one of them
+# takes it exclusively, so it waits for this bet (and settles it too), or this bet waits for it
+# (and its next statement, a new snapshot, sees the result and refuses). Advisory locks live in
+# the lock manager's memory: unlike share-locking the line's row, many bets on one line create
+# no multixacts and write nothing. Taken only with the player's lock held, so a placement never
+# waits for a player while holding a line.
 _PLAYER = """
 SELECT p.is_active AND p.brand_id = %s, r.stake_factor, r.max_stake,
        EXISTS (SELECT 1 FROM bets_playerlimit l WHERE l.player_id = p.id),
-       (SELECT b.id FROM bets_bet b WHERE b.player_id = p.id AND b.slip_key = %s)
-FROM players_player p LEFT JOIN bets_playerrisk r ON r.player_id = p.id
-WHERE p.id = %s
-FOR UPDATE OF p
+       (SELECT b.id FROM bets_bet b WHERE b.player_id = p.id AND b.slip_key = %s),
+       a.locked
+FROM (SELECT id, is_active, brand_id FROM players_player WHERE id = %s FOR UPDATE) p
+LEFT JOIN bets_playerrisk r ON r.player_id = p.id
+CROSS JOIN LATERAL (
+    SELECT count(pg_advisory_xact_lock_shared(x.m)) AS locked
+    FROM (SELECT DISTINCT m FROM unnest(%s::bigint[]) AS m ORDER BY m) x
+    WHERE p.id IS NOT NULL
+) a
 """
 
 
@@ -283,15 +295,14 @@ def _create(
     brand_id: int, player_id: int, currency: str, slip: Slip, lines: int, printed: str,
     using: str,
 ) -> tuple[Bet | _Earlier, list[PlacedLeg], int]:  # fmt: skip
-    """Inside the bet's transaction: lock the player, validate against the replica with the
-    lines locked (shared), then write."""
-    connection = connections[using]
-    with connection.cursor() as cursor:
-        cursor.execute(_PLAYER, [brand_id, slip.key, player_id])
+    """Inside the bet's transaction: lock the player and (shared) the lines, validate against
+    the replica, then write."""
+    with prepared_cursor(using) as cursor:
+        cursor.execute(_PLAYER, [brand_id, slip.key, player_id, [leg.market for leg in slip.legs]])
         row = cursor.fetchone()
     if row is None or not row[0]:
         raise BetRefused("account_closed", "this account takes no bets")
-    _, stake_factor, operator_max, has_limits, earlier = row
+    _, stake_factor, operator_max, has_limits, earlier, _locked = row
     if earlier is not None:
         return _Earlier(earlier), [], 0
     settings = settings_for(brand_id, currency)
@@ -307,7 +318,7 @@ def _create(
         raise BetRefused("external_wallet_not_supported", "bets need the platform's wallet here")
     if has_limits:
         risk.check_limits(using, player_id, stake)
-    now = lines_now(using, [leg.market for leg in slip.legs], lock=True)
+    now = lines_now(using, [leg.market for leg in slip.legs])
     taken = [check_leg(i, leg, now.get(leg.market), slip.odds_policy)
              for i, leg in enumerate(slip.legs)]  # fmt: skip
     events = [now[leg.market].event_id for leg in slip.legs]
@@ -331,7 +342,7 @@ def _create(
         product="sportsbook",
     )  # fmt: skip
     lines_of = [now[leg.market] for leg in slip.legs]
-    with connection.cursor() as cursor, prepared.wallet_posting_errors():
+    with prepared_cursor(using) as cursor, prepared.wallet_posting_errors():
         try:
             cursor.execute(
                 _PLACE,

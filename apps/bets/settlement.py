@@ -136,13 +136,15 @@ def apply_results(results: list[dict[str, Any]], using: str) -> None:
     if not results:
         return
     with connections[using].cursor() as cursor:
-        # Lock the results' lines first, in id order: a placement on them (which share-locks
-        # them) either committed before (its bet is settled here) or waits and then sees the
-        # result and refuses.
+        # Lock the results' lines first, in id order, and take each one's advisory lock
+        # exclusively: a placement on them (which holds it shared, see placement._PLAYER)
+        # either committed before (its bet is settled here) or waits and then sees the result
+        # and refuses.
         cursor.execute(
-            "SELECT m.id FROM catalog_replicamarket m JOIN unnest(%s::bigint[], %s::int[], "
-            "%s::text[]) AS x(e, k, s) ON m.event_id = x.e AND m.market_id = x.k "
-            "AND m.specifiers = x.s ORDER BY m.id FOR UPDATE OF m",
+            "SELECT q.id, pg_advisory_xact_lock(q.id) FROM (SELECT m.id FROM "
+            "catalog_replicamarket m JOIN unnest(%s::bigint[], %s::int[], %s::text[]) "
+            "AS x(e, k, s) ON m.event_id = x.e AND m.market_id = x.k AND m.specifiers = x.s "
+            "ORDER BY m.id FOR UPDATE OF m) q",
             [[r["event_id"] for r in results], [r["market_id"] for r in results],
              [r["specifiers"] for r in results]],
         )  # fmt: skip
