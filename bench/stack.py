@@ -105,12 +105,29 @@ class Process:
             raise RuntimeError(f"{self.role.name} exited with {self.proc.returncode}:\n{tail}")
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time the process has used so far (Linux ``/proc``; 0 elsewhere)."""
-        try:
-            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time the role has used so far: its process and every process of
+        its session (a server's workers), and children it has reaped (Linux ``/proc``; 0
+        elsewhere)."""
+        return sum(self.cpu_by_pid().values())
+
+    def cpu_by_pid(self) -> dict[int, float]:
+        """CPU seconds of each live process of the role's session (the role started one of its
+        own); the role's own process also counts the children it has reaped."""
+        found: dict[int, float] = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) != self.proc.pid:
+                continue
+            ticks = int(fields[11]) + int(fields[12])
+            if int(entry.name) == self.proc.pid:
+                ticks += int(fields[13]) + int(fields[14])
+            found[int(entry.name)] = ticks / os.sysconf("SC_CLK_TCK")
+        return found
 
     def stop(self, grace: float = 10) -> None:
         if self.proc.poll() is None:

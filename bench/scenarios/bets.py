@@ -9,8 +9,9 @@ market line holding 100,000 open bets.
    prematch football events with a 1x2 line each, written to the catalog with ``FeedBatch`` and
    replicated to every shard by applying this run's own global outbox events on each shard (as
    the shard pools would; the feed scenario's pending events are left alone).
-2. **Baseline**: one daphne process (``roles.web``); the ``http`` scenario's ``/ping`` ladder.
-3. **Bets**: on the same process, an open-loop ladder of fixed arrival rates of ``POST
+2. **Baseline**: the web role as ``make run`` starts it (``roles.web``: granian serving Django's
+   WSGI application, one worker process per core); the ``http`` scenario's ``/ping`` ladder.
+3. **Bets**: on the same server, an open-loop ladder of fixed arrival rates of ``POST
    /api/v1/bets`` (a single, one leg, odds as offered), each request another player (round
    robin) and a unique idempotency key, the session and CSRF cookies of that player. A step holds
    if at least 95% of the offered rate is accepted (201) and p99 is at most 100 ms.
@@ -22,11 +23,9 @@ market line holding 100,000 open bets.
    ``manage.py ledger_check --shard 0`` runs.
 
 ``BENCH_BETS_PROFILE=1`` adds diagnostics after the ladder: in a Django process, the CPU of
-``GET /ping`` and of a bet through Django's test client (no server, no ASGI) and through the ASGI
-application called in-process (no HTTP), then bets under cProfile with their SQL statements
-counted (``var/bench/bets-place.txt``); a second daphne process with every thread under cProfile
-(each thread's CPU clock) at a fixed 15 bets/s (``bets-web.txt``); and the settlement under
-cProfile (``bets-settle.txt``), whose time is then not comparable.
+``GET /ping`` and of a bet through Django's test client (no server), then bets under cProfile
+(CPU time) with their SQL statements counted (``var/bench/bets-place.txt``); and the settlement
+under cProfile (``bets-settle.txt``), whose time is then not comparable.
 
 The module is also the set-up program (a Django process) when run with ``main(argv)``:
 
@@ -34,7 +33,6 @@ The module is also the set-up program (a Django process) when run with ``main(ar
     settle-prepare <world.json>      the 100,000 open bets on the settlement line
     settle <world.json> <out.json> [--profile <file>]   apply the result, check, figures to out
     profile-place <world.json> <count> <out>            in-process CPU per bet, and cProfile
-    web-profile <out.prof> <port>    daphne with every thread under cProfile
 """
 
 from __future__ import annotations
@@ -65,7 +63,6 @@ from bench.stack import (
     wait_healthy,
 )
 from betting.stack import roles
-from betting.stack.roles import Role
 from betting.stack.services import ROOT
 
 SHARD = 0
@@ -83,14 +80,14 @@ STEP_S, QUICK_STEP_S = 6.0, 2.0
 WARM_UP_RATE, WARM_UP_S, QUICK_WARM_UP_S = 25, 4.0, 2.0
 CONNECTIONS = http.CONNECTIONS  # as for /ping
 SETTLE_BETS = 100_000
-PROFILE_RATE, PROFILE_S = 15, 10.0  # the load on the profiled web process
 ID_CHUNK = 4_000  # platform_next_id() gives 4,096 ids per millisecond: one chunk per millisecond
 HOST = BRAND["domain"]
 _SELF = [sys.executable, "-c", "import sys, bench.scenarios.bets as b; sys.exit(b.main(sys.argv[1:]))"]  # fmt: skip  # noqa: E501
 
 METHOD = (
-    "one daphne process (roles.web); baseline: the http scenario's /ping ladder, then on the same "
-    "process POST /api/v1/bets open loop at fixed arrival rates (wrk2 method, latency from each "
+    "the web role (roles.web: granian, Django's WSGI application, one worker process per core); "
+    "baseline: the http scenario's /ping ladder, then on the same server POST /api/v1/bets "
+    "open loop at fixed arrival rates (wrk2 method, latency from each "
     f"request's scheduled time, {CONNECTIONS} keep-alive connections, the generator on the same "
     "machine), {step:g} s a step after a warm-up; a single of one leg, stake "
     f"{STAKE} minor units, odds as offered, over {LINES} prematch 1x2 lines, {PLAYERS} funded "
@@ -191,16 +188,23 @@ def _bets_step(
     cpu = Cpu()
     redis0 = _redis_connections()
     cpu.start()
+    by_pid, t0 = web.cpu_by_pid(), time.monotonic()
     result, step = http._step(
         web, port, rate, seconds, make, connections=CONNECTIONS, ok_statuses=(201,)
     )
     step |= cpu.stop(result.ok)
+    spent = time.monotonic() - t0
+    step["web_process_cores"] = sorted(
+        (round((v - by_pid.get(pid, 0.0)) / spent, 2) for pid, v in web.cpu_by_pid().items()),
+        reverse=True,
+    )
     connects = _redis_connections() - redis0 - 1
     step["redis_connects_per_request"] = round(connects / max(result.scheduled, 1), 2)
     log(
         f"  CPU per bet: web {step['server_ms']} ms, PostgreSQL {step['pg_ms']} ms, "
         f"machine {step['machine_ms']} ms; machine busy {step['machine_busy_cores']} cores; "
-        f"new Redis connections per request {step['redis_connects_per_request']}"
+        f"new Redis connections per request {step['redis_connects_per_request']}; web "
+        f"processes {step['web_process_cores']} cores"
     )
     return result, step
 
@@ -251,24 +255,9 @@ def _bets_ladder(web: Process, port: int, world: dict, run_id: str, quick: bool)
 def _brief(step: dict) -> dict:
     keys = ("offered_rps", "achieved_rps", "p50_ms", "p99_ms", "p999_ms", "max_ms", "errors")
     more = ("server_cpu", "server_ms", "pg_cores", "pg_ms", "redis_cores", "machine_busy_cores")
-    rest = ("machine_ms", "redis_connects_per_request", "client_cpu", "statuses")
+    rest = ("machine_ms", "redis_connects_per_request", "web_process_cores", "client_cpu",
+            "statuses")  # fmt: skip
     return {k: step[k] for k in (*keys, *more, *rest)}
-
-
-def _web_profile(env: dict[str, str], world: dict, run_id: str) -> dict:
-    """A fixed load of bets on a web process whose every thread runs under cProfile."""
-    port = free_port()
-    out = RESULTS / "bets-web.prof"
-    role = Role("web-profile", [*_SELF, "web-profile", str(out), str(port)])
-    with processes("bets", [role], env) as (web,):
-        wait_healthy(port, web)
-        token = http._csrf_token(port)
-        log(f"POST /api/v1/bets on daphne under cProfile: {PROFILE_RATE}/s for {PROFILE_S:g} s")
-        _bets_step(web, port, 10, 2, _bet_factory(world, token, f"{run_id}-wpw", 0))
-        make = _bet_factory(world, token, f"{run_id}-wp", 1000)
-        _, step = _bets_step(web, port, PROFILE_RATE, PROFILE_S, make)
-    log(f"  profile in var/bench/{out.name}, summary in {out.with_suffix('.txt').name}")
-    return _brief(step)
 
 
 # --- the harness -------------------------------------------------------------------------------
@@ -309,7 +298,7 @@ def run(*, quick: bool = False) -> dict:
     port = free_port()
     with processes("bets", [roles.web(port=port)], env) as (web,):
         wait_healthy(port, web)
-        log(f"web (daphne) up on 127.0.0.1:{port}")
+        log(f"web (granian, WSGI) up on 127.0.0.1:{port}")
         baseline = http._ladder(web, port, quick)
         figures = _bets_ladder(web, port, world, run_id, quick)
     empty = baseline["empty_view_rps"]
@@ -319,7 +308,6 @@ def run(*, quick: bool = False) -> dict:
         log("in-process placement, and under cProfile (Django test client)")
         _program(env, "profile-place", str(world_file), "1000", str(RESULTS / "bets-place"))
         figures["in_process"] = json.loads((RESULTS / "bets-place.json").read_text())
-        figures["web_profile"] = _web_profile(env, world, run_id)
     log(f"settlement: inserting {SETTLE_BETS:,} open bets on one line of shard {SHARD}")
     _program(env, "settle-prepare", str(world_file))
     out = RESULTS / "bets-settle.json"
@@ -781,9 +769,8 @@ def _dump(
 def _profile_place_main(world_file: Path, count: int, out: str) -> None:
     """In one Django process, requests back to back: CPU per ``GET /ping`` and per bet through
     Django's test client (the full middleware chain, the same sessions and CSRF as the HTTP
-    clients; no server, no ASGI), then through the ASGI application daphne serves, called
-    in-process (no HTTP); then ``count`` bets through the test client under cProfile, with
-    their SQL statements counted."""
+    clients; no server), then ``count`` bets through the test client under cProfile (CPU
+    time), with their SQL statements counted."""
     _django()
     import cProfile
     from collections import Counter
@@ -826,62 +813,10 @@ def _profile_place_main(world_file: Path, count: int, out: str) -> None:
     ping_ms = cpu_ms(ping, 0, count)
     bet_ms = cpu_ms(bet, 0, count)
 
-    # The same through the ASGI application daphne serves (``betting.asgi``: the ASGI handler and
-    # its thread hops to the sync middleware and view), called in-process: no HTTP, no Twisted.
-    import asyncio
-
-    from betting.asgi import application
-
-    async def asgi(raw: bytes) -> int:
-        head, _, body = raw.partition(b"\r\n\r\n")
-        lines = head.decode().split("\r\n")
-        method, path, _ = lines[0].split(" ")
-        headers = [
-            (name.strip().lower().encode(), value.strip().encode())
-            for name, _, value in (line.partition(":") for line in lines[1:])
-        ]
-        scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-            "method": method, "scheme": "http", "path": path, "raw_path": path.encode(),
-            "query_string": b"", "root_path": "", "headers": headers,
-            "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 80),
-        }  # fmt: skip
-        messages = [{"type": "http.request", "body": body, "more_body": False}]
-        status = 0
-
-        async def receive() -> dict:
-            if messages:
-                return messages.pop()
-            await asyncio.sleep(3600)  # no disconnect
-            return {"type": "http.disconnect"}
-
-        async def send(message: dict) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-
-        await application(scope, receive, send)
-        return status
-
-    ping_raw = loadgen.http_request("GET", "/ping", host=HOST)
-
-    async def asgi_cpu_ms(kind: str, first: int, n: int) -> float:
-        def raw(index: int) -> bytes:
-            return ping_raw if kind == "ping" else make(index)
-
-        statuses = Counter([await asgi(raw(first + i)) for i in range(50)])
-        cpu0 = time.process_time()
-        statuses.update([await asgi(raw(first + 50 + i)) for i in range(n)])
-        if set(statuses) - {200, 201}:
-            raise RuntimeError(f"ASGI {kind}: {dict(statuses)}")
-        return (time.process_time() - cpu0) * 1000 / n
-
-    asgi_ping_ms = asyncio.run(asgi_cpu_ms("ping", 0, count))
-    asgi_bet_ms = asyncio.run(asgi_cpu_ms("bet", 5 * count, count))
     statuses: Counter[int] = Counter()
     for alias in connections:
         connections[alias].execute_wrappers.append(counting)
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(time.process_time)
     profiler.enable()
     for i in range(count):
         statuses[bet(10 * count + i)] += 1
@@ -889,8 +824,7 @@ def _profile_place_main(world_file: Path, count: int, out: str) -> None:
     _dump(profiler, f"{out}.prof")
     summary = (
         f"in-process (Django test client, no server), CPU per request: GET /ping {ping_ms:.2f} "
-        f"ms, POST /api/v1/bets {bet_ms:.2f} ms; through betting.asgi's application in-process: "
-        f"{asgi_ping_ms:.2f} ms and {asgi_bet_ms:.2f} ms; under cProfile {count} bets "
+        f"ms, POST /api/v1/bets {bet_ms:.2f} ms; under cProfile (CPU time) {count} bets "
         f"{dict(statuses)}, SQL statements per bet: "
         + ", ".join(f"{a} {n / count:.1f}" for a, n in sorted(statements.items()))
     )
@@ -900,45 +834,9 @@ def _profile_place_main(world_file: Path, count: int, out: str) -> None:
     Path(f"{out}.json").write_text(
         json.dumps({
             "ping_cpu_ms": round(ping_ms, 2), "bet_cpu_ms": round(bet_ms, 2),
-            "asgi_ping_cpu_ms": round(asgi_ping_ms, 2), "asgi_bet_cpu_ms": round(asgi_bet_ms, 2),
             "sql_per_bet": {a: round(n / count, 1) for a, n in statements.items()},
         })
     )  # fmt: skip
-
-
-def _web_profile_main(out: str, port: str) -> None:
-    """daphne (as ``roles.web`` runs it) with every thread under cProfile, timed by each thread's
-    own CPU clock: the main thread (Twisted and asyncio) and the threads that run each request's
-    synchronous code. Stats to ``out`` (and a summary beside) when it stops."""
-    import cProfile
-    import threading
-
-    profiles: list[cProfile.Profile] = []
-    lock = threading.Lock()
-
-    def start(_frame: Any, _event: str, _arg: Any) -> None:
-        profiler = cProfile.Profile(time.thread_time)
-        with lock:
-            profiles.append(profiler)
-        profiler.enable()  # replaces this function as the thread's profiler
-
-    main_thread = cProfile.Profile(time.thread_time)
-    threading.setprofile(start)
-    main_thread.enable()
-    try:
-        from daphne.cli import CommandLineInterface
-
-        CommandLineInterface().run(["-b", "127.0.0.1", "-p", port, "betting.asgi:application"])
-    finally:
-        main_thread.disable()
-        threading.setprofile(None)
-        note = (
-            "Every thread's CPU clock. Threads still running when the server stopped (the pool's "
-            "workers, idle executor threads) have their unfinished calls closed with another "
-            "thread's clock: read the per-request functions, not those threads' loops.\n\n"
-        )
-        with lock:
-            _dump(main_thread, out, more=profiles, note=note)
 
 
 def main(argv: list[str]) -> int:
@@ -949,8 +847,6 @@ def main(argv: list[str]) -> int:
     elif argv[:1] == ["settle"]:
         profile = argv[argv.index("--profile") + 1] if "--profile" in argv else None
         _settle_main(Path(argv[1]), Path(argv[2]), profile)
-    elif argv[:1] == ["web-profile"]:
-        _web_profile_main(argv[1], argv[2])
     elif argv[:1] == ["profile-place"]:
         _profile_place_main(Path(argv[1]), int(argv[2]), argv[3])
     else:

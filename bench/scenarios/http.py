@@ -20,14 +20,15 @@ QUICK_LADDER = [100, 200, 300, 400, 600, 1000, 1600, 2500]
 MIN_RATIO = 0.95  # a step holds when at least 95% of the offered rate completes OK ...
 MAX_P99_MS = 100.0  # ... and its p99 latency is at most 100 ms
 CONNECTIONS = 16
-REGISTER_RATE = 3.0  # per second: below one daphne process's hashing ceiling (~1 / hash time)
+REGISTER_RATE = 3.0  # per second: below the web role's hashing ceiling (~1 / hash time)
 PASSWORD = "a long enough passphrase"
 HOST = BRAND["domain"]
 
 METHOD = (
     "open loop at fixed arrival rates (wrk2 method), latency from each request's scheduled "
     f"time; /ping ladder stops at the first step below {MIN_RATIO:.0%} of offered or p99 > "
-    f"{MAX_P99_MS:g} ms; 1 daphne process, {CONNECTIONS} keep-alive connections, the generator "
+    f"{MAX_P99_MS:g} ms; the web role (granian, WSGI, a worker per core), {CONNECTIONS} keep-alive "
+    "connections, the generator "
     "on the same machine"
 )
 
@@ -147,7 +148,7 @@ def run(*, quick: bool = False) -> dict:
     port = free_port()
     with processes("http", [roles.web(port=port)], env) as (web,):
         wait_healthy(port, web)
-        log(f"web (daphne) up on 127.0.0.1:{port}")
+        log(f"web (granian, WSGI) up on 127.0.0.1:{port}")
         figures = _ladder(web, port, quick)
         figures |= _registration(web, port, quick)
     return {"method": METHOD, **figures}
