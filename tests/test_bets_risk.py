@@ -6,9 +6,10 @@ from decimal import Decimal
 
 import pytest
 
+from apps.bets import risk
 from apps.bets.models import BetSettings, Liability, LineLiability, PlayerRisk
 from apps.bets.placement import BetRefused, place
-from apps.catalog.models import Market, ReplicaDesk
+from apps.catalog.models import Market, ReplicaDesk, ReplicaMarket
 from apps.outbox.events import Event as OutboxEvent
 from apps.outbox.models import ShardOutbox
 from apps.outbox.services import event_apply_once
@@ -26,8 +27,10 @@ def book(clean):
 
 
 def _deliver_to_global() -> None:
-    """Apply the shards' outbox events in the global tier, as the global worker would."""
+    """Announce each shard's liability (as its pool does every few seconds), then apply the
+    shards' outbox events in the global tier, as the global worker would."""
     for alias in shard_map.aliases():
+        risk.announce(alias)
         rows = list(ShardOutbox.objects.using(alias).order_by("id"))
         for row in rows:
             event_apply_once(
@@ -70,6 +73,9 @@ def test_each_shard_takes_its_quota_of_a_lines_limit_without_asking_the_others(b
 def test_settlement_releases_the_liability_everywhere(book, alpha):
     player = new_player(alpha, funds=5_000)
     _place(alpha, player, "a", 1_000)
+    _deliver_to_global()
+    exposed = Liability.objects.get(market=line(M), outcome_id="1")
+    assert (exposed.liability, exposed.bets) == (2_100, 1)
     book.process(
         [b'<bet_settlement product="1" event_id="sr:match:4000" timestamp="5000" certainty="2">'
          b'<outcomes><market id="1"><outcome id="1" result="1"/><outcome id="2" result="0"/>'
@@ -162,3 +168,25 @@ def test_concurrent_slips_never_pass_a_wager_limit_together(book, alpha):
     with ThreadPoolExecutor(max_workers=10) as pool:
         answers = list(pool.map(go, range(10)))
     assert sorted(map(str, answers)) == ["1000"] * 3 + ["wager_limit"] * 7
+
+
+def test_a_shard_announces_its_liability_as_deltas_once(book, alpha):
+    """Bets raise the shard's rows only; the pool's announcement sends what changed since the
+    last one as one outbox event, and marks it sent in the same transaction."""
+    players = [new_player(alpha, funds=10_000) for _ in range(8)]
+    alias = max(shard_map.aliases(),
+                key=lambda a: sum(shard_map.alias_for(p.id) == a for p in players))  # fmt: skip
+    mine = [p for p in players if shard_map.alias_for(p.id) == alias][:2]
+    for n, player in enumerate(mine):
+        _place(alpha, player, f"d{n}", 1_000)
+    liability = ShardOutbox.objects.using(alias).filter(topic=risk.TOPIC)
+    assert not liability.exists()  # nothing per bet
+    assert risk.announce(alias) == 1
+    (event,) = liability.all()
+    event_id = ReplicaMarket.objects.using(alias).get(pk=line(M)).event_id
+    assert event.payload["lines"] == [[line(M), event_id, 1, "", "1", 2_000, 4_200, 2]]
+    assert risk.announce(alias) == 0  # already sent
+    assert liability.count() == 1
+    _deliver_to_global()
+    total = Liability.objects.get(market=line(M), outcome_id="1")
+    assert (total.stakes, total.liability, total.bets) == (2_000, 4_200, 2)

@@ -108,6 +108,12 @@ def pending_sweep(*, shard: int, batch: int = 200) -> int:
     return len(stale)
 
 
+@shard_task(name="bets.announce_liability")
+def announce_liability(*, shard: int) -> int:
+    """What changed on the shard's liability since the last time, to the global risk view."""
+    return risk.announce(shard_map.alias(shard))
+
+
 @shard_task(name="bets.sweep_pending")
 def sweep_pending(*, shard: int) -> int:
     return pending_sweep(shard=shard)

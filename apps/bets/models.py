@@ -170,12 +170,19 @@ class BetSettings(GlobalModel):
 class LineLiability(ShardModel):
     """This shard's liability on an outcome of a market line: what it pays if that outcome wins
     (for multiples, the whole potential payout counts on each leg: the worst case). Checked
-    against this shard's quota of the line's limit in the placement's transaction."""
+    against this shard's quota of the line's limit in the placement's transaction; the ``sent_``
+    figures are what the global tier has been told (``risk.announce``)."""
 
     market = models.BigIntegerField(help_text="the catalog's market line id")
     outcome_id = models.CharField(max_length=60)
     stakes = models.BigIntegerField(default=0)
     liability = models.BigIntegerField(default=0)
+    bets = models.IntegerField(default=0, db_default=0)
+    sent_stakes = models.BigIntegerField(
+        default=0, db_default=0, help_text="as last announced to the global tier"
+    )
+    sent_liability = models.BigIntegerField(default=0, db_default=0)
+    sent_bets = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         constraints = [

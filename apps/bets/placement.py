@@ -27,7 +27,6 @@ from apps.wallet import api as wallet
 from apps.wallet import prepared
 from apps.wallet.errors import InsufficientFunds
 from shards import map as shard_map
-from shards import queues
 from shards.prepared import prepared_cursor
 
 MAX_LEGS = 20
@@ -355,9 +354,8 @@ def _create(
                         for i, (leg, line, odds) in enumerate(zip(slip.legs, lines_of, taken,
                                                                   strict=True))
                     ]),
-                    settings.max_line_liability // shard_map.shard_count(), risk.TOPIC,
-                    queues.GLOBAL, debit.request_print, debit.debits[0], debit.credits[0],
-                    debit.player_accounts,
+                    settings.max_line_liability // shard_map.shard_count(), debit.request_print,
+                    debit.debits[0], debit.credits[0], debit.player_accounts,
                 ],
             )  # fmt: skip
         except DatabaseError as exc:
@@ -390,7 +388,7 @@ def _create(
 _PLACE = """
 SELECT out_bet, out_placed_at, out_operation, out_balances FROM bets_place(
     %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb,
-    %s, %s, %s, %s, %s, %s, %s::bigint[])
+    %s, %s, %s, %s, %s::bigint[])
 """
 
 

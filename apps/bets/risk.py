@@ -2,8 +2,13 @@
 
 A line's liability limit is shared between the shards by quotas (limit / number of shards), so a
 placement checks only its own shard: the liability row is raised in the bet's transaction by a
-guarded ``UPDATE`` that fails beyond the quota, and concurrent placements cannot both pass. The
-changes are also sent to the global tier through the outbox, where the risk view sums them.
+guarded ``UPDATE`` that fails beyond the quota, and concurrent placements cannot both pass.
+
+The global tier learns of the changes through the outbox, but not one event per bet: each
+shard's pool announces, every few seconds (``bets.announce_liability``), what changed on its
+rows since the last announcement, as one event of deltas (each row remembers what it has
+announced, in the same transaction as the event). The risk view is that much behind the shards;
+the limits themselves are enforced on the shards, at placement.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db import connections
+from django.db import connections, transaction
 
 from apps.bets.models import Bet, BetLeg, Liability
 from apps.outbox.events import Event
@@ -28,7 +33,8 @@ ON CONFLICT (market, outcome_id) DO NOTHING
 """
 
 _RAISE = """
-UPDATE bets_lineliability SET stakes = stakes + %(stake)s, liability = liability + %(amount)s
+UPDATE bets_lineliability
+SET stakes = stakes + %(stake)s, liability = liability + %(amount)s, bets = bets + 1
 WHERE market = %(market)s AND outcome_id = %(outcome)s
   AND (%(amount)s <= 0 OR liability + %(amount)s <= %(quota)s)
 RETURNING liability
@@ -103,7 +109,6 @@ def take(bet: Bet, legs: list[BetLeg], *, limit: int = UNLIMITED, using: str) ->
             cursor.execute(_RAISE, line)
             if cursor.fetchone() is None:
                 raise OverLimit(leg.position)
-    _announce(bet, legs, sign=1, using=using)
 
 
 def release(bet: Bet, legs: list[BetLeg], *, using: str) -> None:
@@ -112,17 +117,19 @@ def release(bet: Bet, legs: list[BetLeg], *, using: str) -> None:
 
 
 _SHIFT = """
-INSERT INTO bets_lineliability (market, outcome_id, stakes, liability)
-SELECT m, o, s, a FROM unnest(%s::bigint[], %s::text[], %s::bigint[], %s::bigint[]) AS x(m, o, s, a)
+INSERT INTO bets_lineliability (market, outcome_id, stakes, liability, bets)
+SELECT m, o, s, a, n
+FROM unnest(%s::bigint[], %s::text[], %s::bigint[], %s::bigint[], %s::int[]) AS x(m, o, s, a, n)
 ON CONFLICT (market, outcome_id) DO UPDATE SET
     stakes = bets_lineliability.stakes + excluded.stakes,
-    liability = bets_lineliability.liability + excluded.liability
+    liability = bets_lineliability.liability + excluded.liability,
+    bets = bets_lineliability.bets + excluded.bets
 """
 
 
 def shift(bets: list[tuple[Bet, list[BetLeg]]], *, sign: int, using: str) -> None:
     """Add (``sign`` 1) or remove (-1) many bets' liability with no limit (a settlement, a
-    rollback): one statement and one outbox event for them all."""
+    rollback): one statement for them all."""
     totals: dict[tuple, list] = {}
     for bet, legs in bets:
         for leg, stake, amount in _exposures(bet, legs):
@@ -144,18 +151,45 @@ def shift(bets: list[tuple[Bet, list[BetLeg]]], *, sign: int, using: str) -> Non
                 [r[4] for r in rows],
                 [r[5] for r in rows],
                 [r[6] for r in rows],
+                [r[7] for r in rows],
             ],
         )
-    outbox_emit(using=using, topic=TOPIC, payload={"lines": rows})
 
 
-def _announce(bet: Bet, legs: list[BetLeg], *, sign: int, using: str) -> None:
-    rows = [
-        [leg.market, leg.event_id, leg.market_id, leg.specifiers, leg.outcome_id, sign * stake,
-         sign * amount, sign]
-        for leg, stake, amount in _exposures(bet, legs)
-    ]  # fmt: skip
-    outbox_emit(using=using, topic=TOPIC, payload={"lines": rows})
+_UNANNOUNCED = """
+WITH changed AS (
+    SELECT l.id, l.market, l.stakes, l.liability, l.bets,
+           l.stakes - l.sent_stakes AS d_stakes, l.liability - l.sent_liability AS d_liability,
+           l.bets - l.sent_bets AS d_bets
+    FROM bets_lineliability l
+    WHERE (l.stakes, l.liability, l.bets)
+          IS DISTINCT FROM (l.sent_stakes, l.sent_liability, l.sent_bets)
+    ORDER BY l.id
+    LIMIT %s
+    FOR UPDATE
+)
+UPDATE bets_lineliability l
+SET sent_stakes = c.stakes, sent_liability = c.liability, sent_bets = c.bets
+FROM changed c LEFT JOIN catalog_replicamarket m ON m.id = c.market
+WHERE l.id = c.id
+RETURNING l.market, COALESCE(m.event_id, 0), COALESCE(m.market_id, 0),
+          COALESCE(m.specifiers, ''), l.outcome_id, c.d_stakes, c.d_liability, c.d_bets
+"""
+
+ANNOUNCE_BATCH = 5_000
+
+
+def announce(using: str) -> int:
+    """Send the global tier what changed on this shard's liability rows since the last time, as
+    one outbox event of deltas (at most ``ANNOUNCE_BATCH`` rows; the rest next time); the number
+    of rows announced. The rows are marked announced in the event's transaction: a delta is
+    sent exactly once."""
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        cursor.execute(_UNANNOUNCED, [ANNOUNCE_BATCH])
+        rows = [list(r) for r in cursor.fetchall()]
+        if rows:
+            outbox_emit(using=using, topic=TOPIC, payload={"lines": rows})
+    return len(rows)
 
 
 @handles(TOPIC, tier="global")
@@ -184,5 +218,5 @@ def apply_liability(event: Event, using: str) -> None:
             )
 
 
-__all__ = ["Liability", "LimitReached", "OverLimit", "check_limits", "max_stake_for", "release",
-           "shift", "take"]  # fmt: skip
+__all__ = ["Liability", "LimitReached", "OverLimit", "announce", "check_limits", "max_stake_for",
+           "release", "shift", "take"]  # fmt: skip

@@ -53,10 +53,33 @@ def _pooled(entry: dict) -> dict:
     return {**entry, "CONN_MAX_AGE": 0, "OPTIONS": {**entry["OPTIONS"], "pool": dict(_POOL)}}
 
 
+# Statements that run through a server-binding cursor (``shards.prepared``: placing a bet) are
+# prepared on a connection once they have run this many times on it; Django's own cursors bind
+# on the client and never prepare. Prepared statements (and PL/pgSQL's) then use generic plans:
+# they are key lookups whose plan does not depend on the values, and planning them again for
+# each bet cost PostgreSQL more than running them. 0 turns both off, for a transaction-pooling
+# PgBouncer older than 1.21 (which keeps neither prepared statements nor startup options).
+_PREPARE_AFTER = env_int("DB_PREPARE_THRESHOLD", 5)
+
+
+def _prepared(entry: dict) -> dict:
+    if _PREPARE_AFTER <= 0:
+        return {**entry, "OPTIONS": {**entry["OPTIONS"], "prepare_threshold": None}}
+    options = f"{entry['OPTIONS'].get('options', '')} -c plan_cache_mode=force_generic_plan"
+    return {
+        **entry,
+        "OPTIONS": {
+            **entry["OPTIONS"], "prepare_threshold": _PREPARE_AFTER, "options": options.strip()
+        },
+    }  # fmt: skip
+
+
 DATABASES = {
     "default": _pooled(_global),
     **{
-        f"shard_{k}": _pooled(database_from_url(url, engine="django.db.backends.postgresql"))
+        f"shard_{k}": _prepared(
+            _pooled(database_from_url(url, engine="django.db.backends.postgresql"))
+        )
         for k, url in enumerate(_shard_urls)
     },
 }

@@ -32,12 +32,24 @@ CELERY_TASK_DEFAULT_EXCHANGE = queues.TASKS.name
 CELERY_TASK_DEFAULT_ROUTING_KEY = queues.GLOBAL
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = False
+LIABILITY_ANNOUNCE_S = float(env_int("LIABILITY_ANNOUNCE_MS", 2000)) / 1000
+
 CELERY_BEAT_SCHEDULE = {
     "directory-repair": {"task": "players.directory_repair", "schedule": 3600.0},
     **{
         f"expire-reservations-shard-{shard}": {
             "task": "wallet.expire_reservations",
             "schedule": 15.0,
+            "kwargs": {"shard": shard},
+        }
+        for shard in range(SHARD_COUNT)
+    },
+    **{
+        # Each shard tells the global risk view what changed on its liability (one event of
+        # deltas, not one per bet).
+        f"liability-announce-shard-{shard}": {
+            "task": "bets.announce_liability",
+            "schedule": LIABILITY_ANNOUNCE_S,
             "kwargs": {"shard": shard},
         }
         for shard in range(SHARD_COUNT)

@@ -1,24 +1,24 @@
-"""``bets_place``: write a validated bet in one statement (the placement's only write).
+"""``bets_place``: write a validated bet in one statement (the placement's only write); and
+the liability rows' count of bets and what was last announced to the global tier.
 
 Placement validates in Python against what it read under its locks (the player's row, the
 lines); this function then writes, in the caller's transaction: the bet, its legs, this shard's
 liability on each leg's outcome (refused beyond the shard's quota, rows taken in (market,
-outcome) order so that two multiples on the same lines cannot deadlock), the liability's outbox
-event for the global risk view, and, for a bet accepted at once, the stake's debit through
+outcome) order so that two multiples on the same lines cannot deadlock), and, for a bet accepted
+at once, the stake's debit through
 ``wallet_post`` with the wallet's prepared arguments (key ``bet:<id>:stake``). A refusal raises:
 ``BL001`` (liability; DETAIL is the leg's position), the wallet's balance CHECK, or the slip's
 unique constraint (the same slip placed concurrently).
 """
 
-from django.db import migrations
+from django.db import migrations, models
 
 SQL = """
 CREATE OR REPLACE FUNCTION bets_place(
     p_player bigint, p_brand integer, p_currency text, p_slip_key text, p_slip_print text,
     p_kind text, p_system text, p_lines integer, p_unit_stake bigint, p_stake bigint,
     p_potential bigint, p_policy text, p_live boolean, p_status text,
-    p_legs jsonb, p_quota bigint, p_liability_topic text, p_liability_audience text,
-    p_wallet_print text, p_debit bigint, p_credit bigint, p_player_accounts bigint[]
+    p_legs jsonb, p_quota bigint, p_wallet_print text, p_debit bigint, p_credit bigint, p_player_accounts bigint[]
 ) RETURNS TABLE (out_bet bigint, out_placed_at timestamptz, out_operation bigint,
                  out_balances bigint[])
 LANGUAGE plpgsql AS $$
@@ -50,22 +50,16 @@ BEGIN
         IF p_potential > p_quota THEN
             RAISE EXCEPTION 'liability limit' USING ERRCODE = 'BL001', DETAIL = v_line.pos::text;
         END IF;
-        INSERT INTO bets_lineliability AS l (market, outcome_id, stakes, liability)
-        VALUES (v_line.m, v_line.o, p_stake, p_potential)
+        INSERT INTO bets_lineliability AS l (market, outcome_id, stakes, liability, bets)
+        VALUES (v_line.m, v_line.o, p_stake, p_potential, 1)
         ON CONFLICT (market, outcome_id) DO UPDATE
-            SET stakes = l.stakes + excluded.stakes, liability = l.liability + excluded.liability
+            SET stakes = l.stakes + excluded.stakes, liability = l.liability + excluded.liability,
+                bets = l.bets + 1
             WHERE l.liability + excluded.liability <= p_quota;
         IF NOT FOUND THEN
             RAISE EXCEPTION 'liability limit' USING ERRCODE = 'BL001', DETAIL = v_line.pos::text;
         END IF;
     END LOOP;
-
-    INSERT INTO outbox_shardoutbox (event_id, topic, audience, brand_id, payload, created_at)
-    SELECT gen_random_uuid(), p_liability_topic, p_liability_audience, NULL,
-           jsonb_build_object('lines', jsonb_agg(
-               jsonb_build_array(t.m, t.e, t.mi, t.s, t.o, p_stake, p_potential, 1) ORDER BY t.p)),
-           out_placed_at
-    FROM jsonb_to_recordset(p_legs) AS t(p smallint, e bigint, m bigint, mi integer, s text, o text);
 
     IF p_status = 'open' THEN
         SELECT w.out_operation, w.out_balances INTO out_operation, out_balances
@@ -79,8 +73,7 @@ END $$;
 
 REVERSE = (
     "DROP FUNCTION IF EXISTS bets_place(bigint, integer, text, text, text, text, text, integer,"
-    " bigint, bigint, bigint, text, boolean, text, jsonb, bigint, text, text, text, bigint, bigint,"
-    " bigint[]);"
+    " bigint, bigint, bigint, text, boolean, text, jsonb, bigint, text, bigint, bigint, bigint[]);"
 )
 
 
@@ -88,6 +81,29 @@ class Migration(migrations.Migration):
     dependencies = [
         ("bets", "0003_settlement_postings"),
         ("wallet", "0004_wallet_post_function"),
-        ("outbox", "0001_initial"),
     ]
-    operations = [migrations.RunSQL(SQL, REVERSE, hints={"home": "shard"})]
+    operations = [
+        migrations.AddField(
+            model_name="lineliability",
+            name="bets",
+            field=models.IntegerField(default=0, db_default=0),
+        ),
+        migrations.AddField(
+            model_name="lineliability",
+            name="sent_stakes",
+            field=models.BigIntegerField(
+                default=0, db_default=0, help_text="as last announced to the global tier"
+            ),
+        ),
+        migrations.AddField(
+            model_name="lineliability",
+            name="sent_liability",
+            field=models.BigIntegerField(default=0, db_default=0),
+        ),
+        migrations.AddField(
+            model_name="lineliability",
+            name="sent_bets",
+            field=models.IntegerField(default=0, db_default=0),
+        ),
+        migrations.RunSQL(SQL, REVERSE, hints={"home": "shard"}),
+    ]
