@@ -33,6 +33,7 @@ The module is also the set-up program (a Django process) when run with ``main(ar
     settle-prepare <world.json>      the 100,000 open bets on the settlement line
     settle <world.json> <out.json> [--profile <file>]   apply the result, check, figures to out
     profile-place <world.json> <count> <out>            in-process CPU per bet, and cProfile
+    commit-probe <out.json>          one-row commits on shard 0: the disk's flush latency
 """
 
 from __future__ import annotations
@@ -74,12 +75,13 @@ FUNDS = 10**9  # minor units per player, topped up when below half
 STAKE = 100  # minor units, one line
 LINES = 10  # prematch 1x2 lines the bets spread over (30 outcomes: 30 liability rows)
 ODDS = {"1": "2.10", "2": "3.40", "3": "3.20"}
-LADDER = [25, 50, 75, 100, 125, 150, 200, 250, 300, 400, 500, 600, 800]
+LADDER = [25, 50, 75, 100, 125, 150, 200, 250, 300, 350, 400, 500, 600, 800]
 QUICK_LADDER = [25, 50, 100, 200, 300, 500]
 STEP_S, QUICK_STEP_S = 6.0, 2.0
 WARM_UP_RATE, WARM_UP_S, QUICK_WARM_UP_S = 25, 4.0, 2.0
 CONNECTIONS = http.CONNECTIONS  # as for /ping
 SETTLE_BETS = 100_000
+PROBE_COMMITS = 300
 ID_CHUNK = 4_000  # platform_next_id() gives 4,096 ids per millisecond: one chunk per millisecond
 HOST = BRAND["domain"]
 _SELF = [sys.executable, "-c", "import sys, bench.scenarios.bets as b; sys.exit(b.main(sys.argv[1:]))"]  # fmt: skip  # noqa: E501
@@ -93,8 +95,11 @@ METHOD = (
     f"{STAKE} minor units, odds as offered, over {LINES} prematch 1x2 lines, {PLAYERS} funded "
     "players of shard 0 round robin (sessions made in the session store, not by login), a unique "
     f"idempotency key each; a step holds if >= {http.MIN_RATIO:.0%} of the offered rate gets 201 "
-    f"and p99 <= {http.MAX_P99_MS:g} ms, bets_per_s = the highest step held, ratio = bets_per_s "
-    f"/ empty_view_rps. Settlement: {SETTLE_BETS:,} open singles on one line of shard 0 "
+    f"and p99 <= {http.MAX_P99_MS:g} ms (a failed step runs once more; the ladder ends at the "
+    "first step that cannot keep up with its rate), bets_per_s = the highest step held, "
+    "bets_kept_up_per_s = the highest step with >= 95% of its rate accepted whatever its p99, "
+    "ratio = bets_per_s / empty_view_rps. "
+    f"Settlement: {SETTLE_BETS:,} open singles on one line of shard 0 "
     "inserted with SQL (stakes not debited: a payout is a balanced transfer from the house, so "
     "the books hold), then one apply_results call with the line's result inside "
     "transaction.atomic on the shard, in a fresh process, timed to its commit"
@@ -224,21 +229,28 @@ def _bets_ladder(web: Process, port: int, world: dict, run_id: str, quick: bool)
     offset += result.scheduled
     steps: list[dict] = []
     held: dict | None = None
+    sustained: dict | None = None
     failed: dict | None = None
     for rate in QUICK_LADDER if quick else LADDER:
-        log(f"POST /api/v1/bets at {rate}/s")
-        result, step = _bets_step(
-            web, port, rate, QUICK_STEP_S if quick else STEP_S, factory(str(rate))
-        )
-        offset += result.scheduled
-        steps.append(step)
+        for attempt in range(1 + http.STEP_RETRIES):
+            log(f"POST /api/v1/bets at {rate}/s" + (" (again)" if attempt else ""))
+            result, step = _bets_step(
+                web, port, rate, QUICK_STEP_S if quick else STEP_S, factory(f"{rate}-{attempt}")
+            )
+            offset += result.scheduled
+            steps.append(step)
+            if result.held(min_ratio=http.MIN_RATIO, max_p99_ms=http.MAX_P99_MS):
+                break
+        if http.kept_up(result):
+            sustained = step
         if result.held(min_ratio=http.MIN_RATIO, max_p99_ms=http.MAX_P99_MS):
             held = step
-        else:
+        elif not http.kept_up(result):
             failed = step
             break
     return {
         "bets_per_s": held["offered_rps"] if held else 0,
+        "bets_kept_up_per_s": sustained["offered_rps"] if sustained else 0,
         "p50_ms": held["p50_ms"] if held else None,
         "p99_ms": held["p99_ms"] if held else None,
         "p999_ms": held["p999_ms"] if held else None,
@@ -301,6 +313,9 @@ def run(*, quick: bool = False) -> dict:
         log(f"web (granian, WSGI) up on 127.0.0.1:{port}")
         baseline = http._ladder(web, port, quick)
         figures = _bets_ladder(web, port, world, run_id, quick)
+    log(f"commit probe: {PROBE_COMMITS} one-row commits on shard {SHARD}, one every 20 ms")
+    _program(env, "commit-probe", str(RESULTS / "bets-commits.json"))
+    figures["commit_probe"] = json.loads((RESULTS / "bets-commits.json").read_text())
     empty = baseline["empty_view_rps"]
     ratio = round(figures["bets_per_s"] / empty, 3) if empty else None
     log(f"bets: {figures['bets_per_s']}/s held, empty view {empty}/s: ratio {ratio}")
@@ -516,6 +531,21 @@ def _setup_main(world_file: Path, run_id: str) -> None:
         "lines": lines, "settle_line": settle_line,
     }  # fmt: skip
     world_file.write_text(json.dumps(world))
+    _checkpoint()
+
+
+def _checkpoint() -> None:
+    """Flush what earlier scenarios and runs left dirty (a settlement writes 100,000 bets) before
+    the load: otherwise the end of that checkpoint, fsyncing the data files, stalls every commit
+    for up to a second in the middle of a step."""
+    from django.db import DatabaseError, connections
+
+    for alias in connections:
+        try:
+            with connections[alias].cursor() as cursor:
+                cursor.execute("CHECKPOINT")
+        except DatabaseError as exc:  # not a superuser: measure anyway, and say so
+            print(f"no CHECKPOINT on {alias}: {exc}", file=sys.stderr)
 
 
 # The bets' and legs' columns, as SQL over ``g`` (the bet's number, 0 to SETTLE_BETS - 1) and
@@ -605,6 +635,33 @@ ON CONFLICT (market, outcome_id) DO UPDATE SET
 
 def _settle_prefix(world: dict) -> str:
     return f"bs-{world['run_id']}-"
+
+
+def _commit_probe_main(out: Path) -> None:
+    """The disk's part in a bet's latency: ``PROBE_COMMITS`` one-row transactions on shard 0,
+    one every 20 ms (each commit waits for its WAL flush, as a bet's does); their latencies."""
+    _django()
+    from django.db import connections, transaction
+
+    with connections[USING].cursor() as cursor:  # a logged table: each commit flushes WAL
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_commit_probe (n int)")
+    times = []
+    for n in range(PROBE_COMMITS):
+        started = time.perf_counter()
+        with transaction.atomic(using=USING), connections[USING].cursor() as cursor:
+            cursor.execute("INSERT INTO bench_commit_probe VALUES (%s)", [n])
+        times.append((time.perf_counter() - started) * 1000)
+        time.sleep(0.02)
+    with connections[USING].cursor() as cursor:
+        cursor.execute("DROP TABLE bench_commit_probe")
+    times.sort()
+    figures = {
+        "commits": len(times), "p50_ms": round(loadgen.percentile(times, 0.5), 2),
+        "p99_ms": round(loadgen.percentile(times, 0.99), 2), "max_ms": round(times[-1], 2),
+        "over_50_ms": sum(t > 50 for t in times),
+    }  # fmt: skip
+    out.write_text(json.dumps(figures))
+    print(f"commit probe: {figures}", file=sys.stderr)
 
 
 def _settle_prepare_main(world_file: Path) -> None:
@@ -849,6 +906,8 @@ def main(argv: list[str]) -> int:
         _settle_main(Path(argv[1]), Path(argv[2]), profile)
     elif argv[:1] == ["profile-place"]:
         _profile_place_main(Path(argv[1]), int(argv[2]), argv[3])
+    elif argv[:1] == ["commit-probe"]:
+        _commit_probe_main(Path(argv[1]))
     else:
         print(__doc__, file=sys.stderr)
         return 2
