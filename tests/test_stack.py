@@ -30,6 +30,14 @@ def test_the_stack_serves_the_demo_brand_and_stops_on_ctrl_c(clean):
         processes.wait_until(
             lambda: stack.output().count(" ready.") >= 3, timeout=120, message="pools ready"
         )
+
+        def web_up() -> bool:  # granian's workers import Django after the pools may be ready
+            try:
+                return live.http_get(port, "/healthz", timeout=1)[0] == 200
+            except OSError:
+                return False
+
+        processes.wait_until(web_up, timeout=60, message="web answering")
         status, body = live.http_get(port, "/readyz")
         assert status == 200, body
         checks = json.loads(body)["checks"]
