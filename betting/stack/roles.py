@@ -40,7 +40,7 @@ def web(
         "web",
         [
             _python(), "-m", "granian", "--interface", "wsgi", "--host", host, "--port", str(port),
-            "--workers", str(workers), "--blocking-threads", str(threads),
+            "--workers", str(workers), "--blocking-threads", str(threads), "--no-ws",
             "betting.wsgi:application",
         ],
     )  # fmt: skip
