@@ -405,3 +405,46 @@ def test_a_live_bet_whose_decision_was_lost_is_decided_by_the_sweep(book, alpha)
     bet.refresh_from_db()
     assert bet.status == "open"
     books_balance()
+
+
+def test_a_bet_is_taken_at_its_brands_price_and_not_on_what_the_brand_closes(book, alpha, beta):
+    """The lines as the brand's pages show them: odds after its margin and overrides, and no
+    bets on what its rules hide or suspend; another brand's rules change nothing for it."""
+    from apps.catalog.models import BrandPricing, OfferingRule
+    from apps.catalog.offering import forget_offers
+
+    player = new_player(alpha, funds=10_000)
+    home = line(M)
+    BrandPricing.objects.create(brand_id=alpha.id, margin_pct=Decimal("5"))
+    OfferingRule.objects.create(brand_id=alpha.id, level="outcome", target=M, market_id=1,
+                                outcome_id="3", action="odds", odds=Decimal("4.00"))  # fmt: skip
+    OfferingRule.objects.create(brand_id=beta.id, level="event", target=M, action="hide")
+    forget_offers()
+
+    def bet(key, legs, **kw):
+        return place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+                     slip=slip(key, legs, **kw))  # fmt: skip
+
+    with pytest.raises(BetRefused) as refused:  # the feed's price is not the brand's
+        bet("raw", [(home, "1", "2.10")])
+    assert (refused.value.code, refused.value.detail) == ("odds_changed", {"odds": "2.00"})
+    taken = bet("brand", [(home, "1", "2.00")]).bet  # 2.10 / 1.05, rounded down
+    assert taken.potential_payout == 2_000
+    overridden = bet("override", [(home, "3", "4.00")]).bet
+    assert overridden.potential_payout == 4_000
+    # "any" takes the brand's price, never the feed's better one
+    assert bet("any", [(home, "2", "1.01")], policy="any").bet.potential_payout == 3_140
+
+    OfferingRule.objects.create(brand_id=alpha.id, level="market", target=M, market_id=1,
+                                action="suspend")  # fmt: skip
+    forget_offers()
+    with pytest.raises(BetRefused) as refused:
+        bet("suspended", [(home, "1", "2.00")])
+    assert refused.value.code == "market_suspended"
+    OfferingRule.objects.create(brand_id=None, level="sport", target="sr:sport:1", action="hide")
+    forget_offers()
+    with pytest.raises(BetRefused) as refused:
+        bet("hidden", [(home, "1", "2.00")])
+    assert refused.value.code == "not_offered"
+    assert _bets() == 3 and _cash(player, alpha) == 7_000
+    books_balance()

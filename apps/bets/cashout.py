@@ -36,7 +36,9 @@ def quote(bet: Bet, legs: list[BetLeg], using: str, now: dict | None = None) -> 
     if bet.status != "open":
         raise BetRefused("not_open", "only an open bet can be cashed out")
     if now is None:
-        now = lines_now(using, [leg.market for leg in legs if leg.status == "open"])
+        now = lines_now(
+            using, [leg.market for leg in legs if leg.status == "open"], brand_id=bet.brand_id
+        )
     current = []
     for leg in legs:
         if leg.status != "open":
@@ -54,9 +56,13 @@ def quote(bet: Bet, legs: list[BetLeg], using: str, now: dict | None = None) -> 
 
 
 def offers(bets: list[tuple[Bet, list[BetLeg]]], using: str) -> dict[int, int | None]:
-    """Each open bet's cash-out offer (None: none now), reading the lines once for all."""
+    """Each open bet's cash-out offer (None: none now), reading the lines once for all (the
+    bets are one player's, so of one brand)."""
     markets = {leg.market for bet, legs in bets if bet.status == "open" for leg in legs}
-    now = lines_now(using, list(markets)) if markets else {}
+    brands = {bet.brand_id for bet, _legs in bets}
+    if len(brands) > 1:
+        raise ValueError("offers are quoted for one brand's bets at a time")
+    now = lines_now(using, list(markets), brand_id=brands.pop()) if markets else {}
     out: dict[int, int | None] = {}
     for bet, legs in bets:
         try:

@@ -40,7 +40,7 @@ def decide(*, player_id: int, bet_id: int) -> str:
         if bet is None or bet.status != "pending":
             return bet.status if bet else "unknown"
         legs = list(bet.legs.all().order_by("position"))
-        now = lines_now(using, [leg.market for leg in legs])
+        now = lines_now(using, [leg.market for leg in legs], brand_id=bet.brand_id)
         refusal = ""
         try:
             moved = []

@@ -21,7 +21,8 @@ from django.db import DatabaseError, IntegrityError, transaction
 
 from apps.bets import arithmetic, risk
 from apps.bets.models import Bet, BetSettings
-from apps.catalog.models import Sport
+from apps.catalog.models import Event, Sport
+from apps.catalog.offering import Offer, offer_for
 from apps.realtime.notify import player_notify
 from apps.wallet import api as wallet
 from apps.wallet import prepared
@@ -131,7 +132,7 @@ def forget_settings() -> None:
 
 _LINES = """
 SELECT m.id, m.event_id, m.market_id, m.specifiers, m.status, m.outcomes, e.status, e.live,
-       e.sport_id,
+       e.sport_id, e.urn,
        EXISTS (SELECT 1 FROM catalog_replicaproducer p WHERE p.producer = m.producer AND p.down),
        EXISTS (SELECT 1 FROM catalog_replicadesk d
                WHERE d.suspended AND ((d.kind = 'market' AND d.target_id = m.id)
@@ -158,14 +159,18 @@ class LineNow:
     sport_id: int
 
 
-def lines_now(using: str, markets: list[int]) -> dict[int, LineNow]:
-    """The current state of these market lines on this shard's replica."""
+def lines_now(using: str, markets: list[int], *, brand_id: int) -> dict[int, LineNow]:
+    """These market lines as the brand's players see them now: the shard's replica (status,
+    producer, desk, results), then the brand's offer (``apps.catalog.offering``, cached per
+    process for ``OFFER_CACHE_S``): content the brand hides or suspends is closed, and the odds
+    are the brand's, after its margin and overrides, as its pages show them."""
     with prepared_cursor(using) as cursor:
         cursor.execute(_LINES, [markets])
         rows = cursor.fetchall()
+    offer = offer_for(brand_id)
     out = {}
     for (pk, event_id, market_id, specifiers, status, outcomes, event_status, live, sport_id,
-         producer_down, desk, resulted) in rows:  # fmt: skip
+         urn, producer_down, desk, resulted) in rows:  # fmt: skip
         if isinstance(outcomes, str):
             outcomes = json.loads(outcomes)
         why = (
@@ -173,16 +178,49 @@ def lines_now(using: str, markets: list[int]) -> dict[int, LineNow]:
             "market_suspended" if status != 1 else
             "producer_down" if producer_down else
             "market_suspended" if desk else
-            "event_closed" if event_status not in OPEN_EVENT_STATUSES else ""
+            "event_closed" if event_status not in OPEN_EVENT_STATUSES else
+            _brand_closes(offer, event_id, urn, market_id, specifiers)
         )  # fmt: skip
+        odds = {}
+        for o in outcomes:
+            if o.get("active"):
+                price = offer.price(urn, market_id, specifiers, o["id"], o.get("odds"))
+                if price is not None:
+                    odds[o["id"]] = Decimal(price)
         out[pk] = LineNow(
             market=pk, event_id=event_id, market_id=market_id, specifiers=specifiers,
-            open=not why, why_closed=why,
-            odds={o["id"]: Decimal(o["odds"]) for o in outcomes
-                  if o.get("active") and o.get("odds")},
-            live=bool(live) or event_status == 1, sport_id=sport_id,
+            open=not why, why_closed=why, odds=odds, live=bool(live) or event_status == 1,
+            sport_id=sport_id,
         )  # fmt: skip
     return out
+
+
+def _brand_closes(offer: Offer, event_id: int, urn: str, market_id: int, specifiers: str) -> str:
+    """Why the brand's offer closes this line ("" when it does not)."""
+    sport, tournament = _event_path(event_id)
+    if not offer.event_offered(sport=sport, tournament=tournament, event=urn):
+        return "not_offered"
+    if offer.event_suspended(sport=sport, tournament=tournament, event=urn):
+        return "market_suspended"
+    state = offer.line_state(urn, market_id, specifiers)
+    return {"hidden": "not_offered", "suspended": "market_suspended"}.get(state or "", "")
+
+
+_paths: dict[int, tuple[str, str | None]] = {}
+PATHS_KEPT = 50_000
+
+
+def _event_path(event_id: int) -> tuple[str, str | None]:
+    """The event's sport and tournament URNs (from the global catalog, once per process: they
+    never change), which a brand's rules name."""
+    hit = _paths.get(event_id)
+    if hit is None:
+        row = Event.objects.filter(pk=event_id).values_list("sport__urn", "tournament__urn").first()
+        hit = (row[0], row[1]) if row else ("", None)
+        if len(_paths) >= PATHS_KEPT:
+            _paths.clear()
+        _paths[event_id] = hit
+    return hit
 
 
 def check_leg(position: int, leg: LegRequest, now: LineNow | None, policy: str) -> Decimal:
@@ -317,7 +355,7 @@ def _create(
         raise BetRefused("external_wallet_not_supported", "bets need the platform's wallet here")
     if has_limits:
         risk.check_limits(using, player_id, stake)
-    now = lines_now(using, [leg.market for leg in slip.legs])
+    now = lines_now(using, [leg.market for leg in slip.legs], brand_id=brand_id)
     taken = [check_leg(i, leg, now.get(leg.market), slip.odds_policy)
              for i, leg in enumerate(slip.legs)]  # fmt: skip
     events = [now[leg.market].event_id for leg in slip.legs]
