@@ -287,10 +287,12 @@ CROSS JOIN LATERAL (
 def place(*, brand_id: int, player_id: int, currency: str, slip: Slip) -> Placed:
     """Place the slip for the player (whose row this checks: a closed account is refused).
 
-    One transaction on the player's shard, four statements: the player's row locked (one
-    placement at a time per player) with their risk group and an earlier bet of this slip key;
-    the lines share-locked (a result for them waits for this bet, then settles it too); then
-    ``bets_place`` writes the bet, its legs and its liability and debits the stake; ``COMMIT``.
+    One transaction on the player's shard, three statements: the player's row locked (one
+    placement at a time per player) with their risk group and an earlier bet of this slip key,
+    then the lines' advisory locks taken (a result for them waits for this bet, then settles it
+    too); the lines read as the brand offers them; then ``bets_place`` writes the bet, its legs
+    and its liability and debits the stake. (A player with responsible-gambling limits adds one
+    statement, summing what they have staked.)
     """
     using = shard_map.alias_for(player_id)
     printed = slip.fingerprint()
