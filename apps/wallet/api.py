@@ -12,7 +12,7 @@ import contextlib
 import datetime as dt
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.db import DatabaseError, DataError, IntegrityError, connections, transaction
@@ -161,6 +161,59 @@ def _apply_in_steps(
         return claimed, ledger.balances(cursor, player_id=player_id, currency=currency)
 
 
+def request_print(
+    *, kind: str, player_id: int, currency: str, amount: int, product: str,
+    reservation_id: int | None = None, extra: dict | None = None,
+) -> str:  # fmt: skip
+    """The fingerprint an operation's key is stored with: a key sent again with other data is
+    refused. One definition for every way a posting is made (alone, in bulk, prepared)."""
+    return ledger.fingerprint(
+        {
+            "kind": kind, "player": player_id, "currency": currency, "amount": amount,
+            "product": product, "reservation": reservation_id, **(extra or {}),
+        }
+    )  # fmt: skip
+
+
+@contextlib.contextmanager
+def posting_errors() -> Iterator[None]:
+    """Around a statement that posts: the database's refusals as the wallet's errors (a negative
+    player balance is ``InsufficientFunds``, a balance out of range ``AmountOverflow``, a key
+    reused with other data ``IdempotencyKeyReused``). Other errors pass through unchanged."""
+    try:
+        yield
+    except IntegrityError as exc:
+        if "wallet_player_balance_not_negative" in str(exc):
+            raise InsufficientFunds("not enough funds") from None
+        raise
+    except DataError as exc:
+        if "out of range" in str(exc):
+            raise AmountOverflow("the balance would leave the representable range") from None
+        raise
+    except DatabaseError as exc:
+        sqlstate = getattr(exc.__cause__, "sqlstate", None)
+        if sqlstate == "WK001":
+            raise IdempotencyKeyReused("idempotency key was used with other data") from None
+        if sqlstate == "WK002":  # an account the cache knew is gone (a test database reset)
+            ledger.forget_cached_accounts()
+        raise
+
+
+def push_balance(
+    *, using: str, brand_id: int, player_id: int, balance: Balance, kind: str,
+    operation_id: int | None = None,
+) -> None:  # fmt: skip
+    """The player's new balance to their sockets, once the posting's transaction commits."""
+    message = {
+        "type": "balance", "currency": balance.currency, "cash": balance.cash,
+        "bonus": balance.bonus, "reserved": balance.reserved, "available": balance.available,
+        "kind": kind,
+    }  # fmt: skip
+    if operation_id is not None:
+        message["operation"] = str(operation_id)
+    player_notify(using=using, brand_id=brand_id, player_id=player_id, message=message)
+
+
 def _apply(
     *,
     brand_id: int,
@@ -176,14 +229,12 @@ def _apply(
     fingerprint_extra: dict | None = None,
 ) -> WalletResult:
     using = _shard_of_player(player_id)
-    request_print = ledger.fingerprint(
-        {
-            "kind": kind, "player": player_id, "currency": currency, "amount": amount,
-            "product": product, "reservation": reservation_id, **(fingerprint_extra or {}),
-        }
+    printed = request_print(
+        kind=kind, player_id=player_id, currency=currency, amount=amount, product=product,
+        reservation_id=reservation_id, extra=fingerprint_extra,
     )  # fmt: skip
     connection = connections[using]
-    try:
+    with posting_errors():
         if kind in SINGLE_STATEMENT_KINDS:
             # One statement claims and posts: on its own it is its own transaction (one round
             # trip); inside a caller's transaction it runs in a savepoint.
@@ -199,7 +250,7 @@ def _apply(
                 moves = [m for m in build(cursor, accounts, None) if m.amount > 0]
                 posted = ledger.post_once(
                     cursor, brand_id=brand_id, player_id=player_id, kind=kind, key=key,
-                    request_print=request_print, currency=currency, amount=amount,
+                    request_print=printed, currency=currency, amount=amount,
                     product=product, details=details, moves=moves, accounts=accounts,
                 )  # fmt: skip
             claimed = Claimed(posted.operation_id, posted.replayed, reservation_id)
@@ -208,28 +259,13 @@ def _apply(
             claimed, now = _apply_in_steps(
                 using, brand_id=brand_id, player_id=player_id, currency=currency, kind=kind,
                 key=key, amount=amount, product=product, build=build,
-                reservation_id=reservation_id, details=details, request_print=request_print,
+                reservation_id=reservation_id, details=details, request_print=printed,
             )  # fmt: skip
-    except IntegrityError as exc:
-        if "wallet_player_balance_not_negative" in str(exc):
-            raise InsufficientFunds("not enough funds") from None
-        raise
-    except DataError as exc:
-        if "out of range" in str(exc):
-            raise AmountOverflow("the balance would leave the representable range") from None
-        raise
     balance = Balance(currency=currency, **now)
     if not claimed.replayed:
-        player_notify(
-            using=using,
-            brand_id=brand_id,
-            player_id=player_id,
-            message={
-                "type": "balance", "currency": currency, "cash": balance.cash,
-                "bonus": balance.bonus, "reserved": balance.reserved,
-                "available": balance.available,
-                "operation": str(claimed.operation_id), "kind": kind,
-            },
+        push_balance(
+            using=using, brand_id=brand_id, player_id=player_id, balance=balance, kind=kind,
+            operation_id=claimed.operation_id,
         )  # fmt: skip
     return WalletResult(
         operation_id=claimed.operation_id,
@@ -539,11 +575,11 @@ def wallet_credit_many(
                     houses_by_stripe[stripe] = _house(cursor, product, a, currency, c.player_id)
                 houses.append(houses_by_stripe[stripe])
             prints = [
-                ledger.fingerprint({"kind": "credit", "player": c.player_id, "currency": currency,
-                                    "amount": c.amount, "product": product, "reservation": None})
+                request_print(kind="credit", player_id=c.player_id, currency=currency,
+                              amount=c.amount, product=product)
                 for c in chunk
             ]  # fmt: skip
-            try:
+            with posting_errors():
                 cursor.execute(
                     _CREDIT_MANY,
                     [
@@ -555,23 +591,13 @@ def wallet_credit_many(
                         brand_id, currency, product,
                     ],
                 )  # fmt: skip
-            except DataError as exc:
-                if "out of range" in str(exc):
-                    raise AmountOverflow("a balance would leave the representable range") from None
-                raise
-            except DatabaseError as exc:
-                if getattr(exc.__cause__, "sqlstate", None) == "WK001":
-                    raise IdempotencyKeyReused("a credit's key was used with other data") from None
-                raise
             for player_id, replayed, balances in cursor.fetchall():
                 if replayed:
                     continue
                 applied += 1
                 cash, bonus, reserved = balances
-                player_notify(
-                    using=using, brand_id=brand_id, player_id=player_id,
-                    message={"type": "balance", "currency": currency, "cash": cash,
-                             "bonus": bonus, "reserved": reserved, "available": cash,
-                             "kind": "credit"},
+                push_balance(
+                    using=using, brand_id=brand_id, player_id=player_id, kind="credit",
+                    balance=Balance(currency=currency, cash=cash, bonus=bonus, reserved=reserved),
                 )  # fmt: skip
     return applied
