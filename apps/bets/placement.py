@@ -376,9 +376,12 @@ def _create(
     live = any(now[leg.market].live for leg in slip.legs)
     delay = max((in_play_delay(now[leg.market].sport_id) for leg in slip.legs), default=0)
     status = "pending" if live and delay else "open"
-    debit = prepared.wallet_prepare_debit(
-        using=using, brand_id=brand_id, player_id=player_id, currency=currency, amount=stake,
-        product="sportsbook",
+    debit = (  # a live bet's stake is reserved after the write instead (_reserve_stake)
+        prepared.wallet_prepare_debit(
+            using=using, brand_id=brand_id, player_id=player_id, currency=currency,
+            amount=stake, product="sportsbook",
+        )
+        if status == "open" else None
     )  # fmt: skip
     lines_of = [now[leg.market] for leg in slip.legs]
     with prepared_cursor(using) as cursor, prepared.wallet_posting_errors():
@@ -394,8 +397,9 @@ def _create(
                         for i, (leg, line, odds) in enumerate(zip(slip.legs, lines_of, taken,
                                                                   strict=True))
                     ]),
-                    settings.max_line_liability // shard_map.shard_count(), debit.request_print,
-                    debit.debits[0], debit.credits[0], debit.player_accounts,
+                    settings.max_line_liability // shard_map.shard_count(),
+                    *((debit.request_print, debit.debits[0], debit.credits[0],
+                       debit.player_accounts) if debit else (None, None, None, None)),
                 ],
             )  # fmt: skip
         except DatabaseError as exc:
@@ -418,7 +422,7 @@ def _create(
                   odds=odds)
         for i, (leg, line, odds) in enumerate(zip(slip.legs, lines_of, taken, strict=True))
     ]  # fmt: skip
-    if status == "open":
+    if debit is not None:
         prepared.wallet_debit_posted(debit, using=using, operation_id=operation, balances=balances)
     else:
         _reserve_stake(bet, delay)

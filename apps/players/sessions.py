@@ -29,10 +29,8 @@ def session_logout(request: HttpRequest) -> None:
 
 def player_from_session(session, brand_id: int | None) -> PlayerRef | None:
     """The logged-in player of this brand, or None. Used by HTTP and websocket alike."""
-    player_id = session.get(SESSION_PLAYER)
-    if player_id is None or brand_id is None or session.get(SESSION_BRAND) != brand_id:
-        return None
-    return player_get(brand_id=brand_id, player_id=int(player_id))
+    who = session_player(session, brand_id)
+    return player_get(brand_id=who.brand_id, player_id=who.id) if who is not None else None
 
 
 @dataclass(frozen=True)
@@ -45,6 +43,7 @@ class SessionPlayer:
 
 
 def session_player(session, brand_id: int | None) -> SessionPlayer | None:
+    """Who the session says is logged in on this brand (no database read), or None."""
     player_id = session.get(SESSION_PLAYER)
     if player_id is None or brand_id is None or session.get(SESSION_BRAND) != brand_id:
         return None
