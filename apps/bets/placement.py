@@ -403,11 +403,9 @@ def _create(
                 ],
             )  # fmt: skip
         except DatabaseError as exc:
-            if getattr(exc.__cause__, "sqlstate", None) == "BL001":
-                leg = int(exc.__cause__.diag.message_detail or 0)
-                raise BetRefused("liability_limit", "the book takes no more on this line",
-                                 leg=leg) from None  # fmt: skip
-            raise
+            refused = risk.over_limit(exc)
+            raise BetRefused("liability_limit", "the book takes no more on this line",
+                             leg=refused.leg) from None  # fmt: skip
         bet_id, placed_at, operation, balances = cursor.fetchone()
     bet = Bet(
         id=bet_id, player_id=player_id, brand_id=brand_id, currency=currency, slip_key=slip.key,

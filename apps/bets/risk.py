@@ -13,11 +13,12 @@ the limits themselves are enforced on the shards, at placement.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db import connections, transaction
+from django.db import DatabaseError, connections, transaction
 
 from apps.bets.models import Bet, BetLeg, Liability
 from apps.outbox.events import Event
@@ -25,20 +26,6 @@ from apps.outbox.services import handles, outbox_emit
 from shards import map as shard_map
 
 TOPIC = "bets.liability"
-
-_ENSURE = """
-INSERT INTO bets_lineliability (market, outcome_id, stakes, liability)
-VALUES (%(market)s, %(outcome)s, 0, 0)
-ON CONFLICT (market, outcome_id) DO NOTHING
-"""
-
-_RAISE = """
-UPDATE bets_lineliability
-SET stakes = stakes + %(stake)s, liability = liability + %(amount)s, bets = bets + 1
-WHERE market = %(market)s AND outcome_id = %(outcome)s
-  AND (%(amount)s <= 0 OR liability + %(amount)s <= %(quota)s)
-RETURNING liability
-"""
 
 
 class OverLimit(Exception):
@@ -97,18 +84,26 @@ UNLIMITED = 2**62
 
 
 def take(bet: Bet, legs: list[BetLeg], *, limit: int = UNLIMITED, using: str) -> None:
-    """Inside the bet's transaction: add the bet's liability, within this shard's quota."""
+    """Inside the bet's transaction: add the bet's liability, within this shard's quota
+    (``bets_take_liability``, as placement's ``bets_place`` does: rows in (market, outcome)
+    order, so two multiples of the same legs cannot deadlock)."""
     quota = limit // shard_map.shard_count()
+    lines = json.dumps([{"p": leg.position, "m": leg.market, "o": leg.outcome_id} for leg in legs])
     with connections[using].cursor() as cursor:
-        # Rows in one order for every placement: two multiples of the same legs cannot deadlock.
-        ordered = sorted(_exposures(bet, legs), key=lambda e: (e[0].market, e[0].outcome_id))
-        for leg, stake, amount in ordered:
-            line = {"market": leg.market, "outcome": leg.outcome_id, "stake": stake,
-                    "amount": amount, "quota": quota}  # fmt: skip
-            cursor.execute(_ENSURE, line)
-            cursor.execute(_RAISE, line)
-            if cursor.fetchone() is None:
-                raise OverLimit(leg.position)
+        try:
+            cursor.execute(
+                "SELECT bets_take_liability(%s::jsonb, %s, %s, %s)",
+                [lines, bet.stake, bet.potential_payout, quota],
+            )
+        except DatabaseError as exc:
+            raise over_limit(exc) from None
+
+
+def over_limit(exc: DatabaseError) -> OverLimit:
+    """``OverLimit`` for the leg ``bets_take_liability`` refused; any other error as it was."""
+    if getattr(exc.__cause__, "sqlstate", None) != "BL001":
+        raise exc
+    return OverLimit(int(exc.__cause__.diag.message_detail or 0))
 
 
 def release(bet: Bet, legs: list[BetLeg], *, using: str) -> None:

@@ -1,4 +1,5 @@
-"""``bets_place``: write a validated bet in one statement (the placement's only write); and
+"""``bets_place``: write a validated bet in one statement (the placement's only write);
+``bets_take_liability``, the guarded raise of a bet's liability it shares with ``risk.take``; and
 the liability rows' count of bets and what was last announced to the global tier.
 
 Placement validates in Python against what it read under its locks (the player's row, the
@@ -14,34 +15,13 @@ unique constraint (the same slip placed concurrently).
 from django.db import migrations, models
 
 SQL = """
-CREATE OR REPLACE FUNCTION bets_place(
-    p_player bigint, p_brand integer, p_currency text, p_slip_key text, p_slip_print text,
-    p_kind text, p_system text, p_lines integer, p_unit_stake bigint, p_stake bigint,
-    p_potential bigint, p_policy text, p_live boolean, p_status text,
-    p_legs jsonb, p_quota bigint, p_wallet_print text, p_debit bigint, p_credit bigint, p_player_accounts bigint[]
-) RETURNS TABLE (out_bet bigint, out_placed_at timestamptz, out_operation bigint,
-                 out_balances bigint[])
+CREATE OR REPLACE FUNCTION bets_take_liability(
+    p_legs jsonb, p_stake bigint, p_potential bigint, p_quota bigint
+) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    v_bet bigint;
     v_line record;
 BEGIN
-    out_placed_at := now();
-    INSERT INTO bets_bet (player_id, brand_id, currency, slip_key, slip_print, kind, system,
-                          lines, unit_stake, stake, staked, potential_payout, odds_policy, live,
-                          status, refusal, payout, owed, postings, placed_at)
-    VALUES (p_player, p_brand, p_currency, p_slip_key, p_slip_print, p_kind, p_system, p_lines,
-            p_unit_stake, p_stake, p_stake, p_potential, p_policy, p_live, p_status, '', 0, 0, 0,
-            out_placed_at)
-    RETURNING id INTO v_bet;
-    out_bet := v_bet;
-
-    INSERT INTO bets_betleg (bet_id, player_id, position, event_id, market, market_id,
-                             specifiers, outcome_id, odds, status, cancelled)
-    SELECT v_bet, p_player, t.p, t.e, t.m, t.mi, t.s, t.o, t.od, 'open', false
-    FROM jsonb_to_recordset(p_legs)
-         AS t(p smallint, e bigint, m bigint, mi integer, s text, o text, od numeric);
-
     FOR v_line IN
         SELECT t.m, t.o, t.p AS pos
         FROM jsonb_to_recordset(p_legs) AS t(p smallint, m bigint, o text)
@@ -60,6 +40,36 @@ BEGIN
             RAISE EXCEPTION 'liability limit' USING ERRCODE = 'BL001', DETAIL = v_line.pos::text;
         END IF;
     END LOOP;
+END $$;
+
+CREATE OR REPLACE FUNCTION bets_place(
+    p_player bigint, p_brand integer, p_currency text, p_slip_key text, p_slip_print text,
+    p_kind text, p_system text, p_lines integer, p_unit_stake bigint, p_stake bigint,
+    p_potential bigint, p_policy text, p_live boolean, p_status text,
+    p_legs jsonb, p_quota bigint, p_wallet_print text, p_debit bigint, p_credit bigint, p_player_accounts bigint[]
+) RETURNS TABLE (out_bet bigint, out_placed_at timestamptz, out_operation bigint,
+                 out_balances bigint[])
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_bet bigint;
+BEGIN
+    out_placed_at := now();
+    INSERT INTO bets_bet (player_id, brand_id, currency, slip_key, slip_print, kind, system,
+                          lines, unit_stake, stake, staked, potential_payout, odds_policy, live,
+                          status, refusal, payout, owed, postings, placed_at)
+    VALUES (p_player, p_brand, p_currency, p_slip_key, p_slip_print, p_kind, p_system, p_lines,
+            p_unit_stake, p_stake, p_stake, p_potential, p_policy, p_live, p_status, '', 0, 0, 0,
+            out_placed_at)
+    RETURNING id INTO v_bet;
+    out_bet := v_bet;
+
+    INSERT INTO bets_betleg (bet_id, player_id, position, event_id, market, market_id,
+                             specifiers, outcome_id, odds, status, cancelled)
+    SELECT v_bet, p_player, t.p, t.e, t.m, t.mi, t.s, t.o, t.od, 'open', false
+    FROM jsonb_to_recordset(p_legs)
+         AS t(p smallint, e bigint, m bigint, mi integer, s text, o text, od numeric);
+
+    PERFORM bets_take_liability(p_legs, p_stake, p_potential, p_quota);
 
     IF p_status = 'open' THEN
         SELECT w.out_operation, w.out_balances INTO out_operation, out_balances
@@ -72,6 +82,7 @@ END $$;
 """
 
 REVERSE = (
+    "DROP FUNCTION IF EXISTS bets_take_liability(jsonb, bigint, bigint, bigint);"
     "DROP FUNCTION IF EXISTS bets_place(bigint, integer, text, text, text, text, text, integer,"
     " bigint, bigint, bigint, text, boolean, text, jsonb, bigint, text, bigint, bigint, bigint[]);"
 )
