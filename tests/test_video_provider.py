@@ -435,6 +435,12 @@ def test_the_simulator_and_the_adapter_as_processes(clean):
             timeout=10,
             message=f"no videos:\n{adapter.output()[-2000:]}",
         )
+        # The poll's status is written just after its catalog change, in its own statement.
+        processes.wait_until(
+            lambda: Provider.objects.get(pk=row.pk).messages >= 3,
+            timeout=10,
+            message=f"no status recorded:\n{adapter.output()[-2000:]}",
+        )
         row.refresh_from_db()
         assert row.running and row.messages >= 3 and row.malformed == 0
     finally:
