@@ -223,11 +223,15 @@ def _session(port, host, username):
     return int(player["id"]), cookies["sessionid"], cookies.get("csrftoken", token)
 
 
-def _post_bet(port, host, session, token, slip):
+def _post_bet(port, host, session, token, slip, *, body=None, media="application/json",
+              csrf=True):  # fmt: skip
+    headers = {"Host": host, "Content-Type": media,
+               "Cookie": f"sessionid={session}; csrftoken={token}"}  # fmt: skip
+    if csrf:
+        headers["X-CSRFToken"] = token
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/api/v1/bets", data=json.dumps(slip).encode(),
-        headers={"Host": host, "Content-Type": "application/json", "X-CSRFToken": token,
-                 "Cookie": f"sessionid={session}; csrftoken={token}"},
+        f"http://127.0.0.1:{port}/api/v1/bets",
+        data=body if body is not None else json.dumps(slip).encode(), headers=headers,
     )  # fmt: skip
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
@@ -292,6 +296,16 @@ def test_the_api_explains_a_badslip(book, alpha):
                 "legs": [{"market": line(M), "outcome": "1", "odds": "2.10"}]}  # fmt: skip
         status, body = _post_bet(port, "alpha.localhost", "no-such-session", token, good)
         assert status == 401 and body["error"]["code"] == "not_authenticated"
+        # Without the CSRF token, with a body that is not JSON, or not sent as JSON: refused.
+        status, body = _post_bet(port, "alpha.localhost", session, token, good, csrf=False)
+        assert status == 403 and body["error"]["code"] == "permission_denied"
+        assert "CSRF" in body["error"]["message"]
+        status, body = _post_bet(port, "alpha.localhost", session, token, None, body=b"{stake")
+        assert status == 400 and body["error"]["code"] == "malformed_request"
+        status, body = _post_bet(port, "alpha.localhost", session, token, good,
+                                 media="application/x-www-form-urlencoded")  # fmt: skip
+        assert status == 415 and body["error"]["code"] == "unsupported_media_type"
+        assert _bets() == 0
         # A session outliving its account: the bet's own lock on the player's row refuses it.
         Player.objects.using(shard_map.alias_for(player_id)).filter(pk=player_id).update(
             is_active=False

@@ -1,16 +1,19 @@
-"""The bets API for the logged-in player: place a slip, list my bets."""
+"""The bets API for the logged-in player: place a slip, list my bets, cash out."""
 
 from __future__ import annotations
 
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.api.errors import ApiError
+from apps.api.plain import PlainError, check_csrf, json_body, json_response
 from apps.bets import cashout, placement, selectors
 from apps.bets.models import Bet
-from apps.players.auth import SessionIdentityAuthentication
+from apps.players.sessions import session_player
 from apps.wallet.rest import logged_in_player
 from shards import map as shard_map
 
@@ -25,8 +28,13 @@ POLICIES = ("any", "higher", "none")
 MAX_STAKE = 10**12
 
 
+class SlipInvalid(PlainError):
+    def __init__(self, fields: dict) -> None:
+        super().__init__("invalid_request", "the request is not valid", 400, fields)
+
+
 def parse_slip(data: object) -> placement.Slip:
-    """The slip of ``POST /api/v1/bets`` (JSON), or ValidationError naming each bad field (the
+    """The slip of ``POST /api/v1/bets`` (JSON), or SlipInvalid naming each bad field (the
     API's ``invalid_request``). The hottest request of the platform, so parsed by hand rather
     than by a serializer (which deep-copies its fields on every request):
 
@@ -39,7 +47,7 @@ def parse_slip(data: object) -> placement.Slip:
       odds the player saw.
     """
     if not isinstance(data, dict):
-        raise serializers.ValidationError({"non_field_errors": ["send a JSON object"]})
+        raise SlipInvalid({"non_field_errors": ["send a JSON object"]})
     errors: dict[str, object] = {}
     key = _text(data, "idempotency_key", 100, errors)
     kind = _choice(data, "kind", KINDS, None, errors)
@@ -65,7 +73,7 @@ def parse_slip(data: object) -> placement.Slip:
         if any(leg_errors):
             errors["legs"] = leg_errors
     if errors:
-        raise serializers.ValidationError(errors)
+        raise SlipInvalid(errors)
     return placement.Slip(
         key=key, kind=kind, system=system, unit_stake=stake, odds_policy=policy,
         legs=tuple(
@@ -149,13 +157,17 @@ class CashOutIn(serializers.Serializer):
     amount = serializers.IntegerField(min_value=1, required=False, help_text="partial: this much")
 
 
-def _refusal(exc: placement.BetRefused) -> Response:
+def _refusal_body(exc: placement.BetRefused) -> dict:
     body = {"error": {"code": exc.code, "message": str(exc)}}
     if exc.leg is not None:
         body["error"]["leg"] = exc.leg
     if exc.detail:
         body["error"]["detail"] = exc.detail
-    return Response(body, status=REFUSAL_STATUS.get(exc.code, 422))
+    return body
+
+
+def _refusal(exc: placement.BetRefused) -> Response:
+    return Response(_refusal_body(exc), status=REFUSAL_STATUS.get(exc.code, 422))
 
 
 class CashOutView(APIView):
@@ -185,11 +197,7 @@ class CashOutView(APIView):
 
 
 class BetsView(APIView):
-    def get_authenticators(self):
-        if self.request.method == "POST":
-            # Placing locks and checks the player's row in the bet's transaction: no read here.
-            return [SessionIdentityAuthentication()]
-        return super().get_authenticators()
+    """``GET /api/v1/bets``: my bets (``POST`` is ``place_bet``, a plain view)."""
 
     def get(self, request: Request) -> Response:
         player = logged_in_player(request)
@@ -200,16 +208,40 @@ class BetsView(APIView):
         offers = cashout.offers(bets, shard_map.alias_for(player.id)) if which == "open" else {}
         return Response({"bets": [bet_json(bet, legs, offers.get(bet.id)) for bet, legs in bets]})
 
-    def post(self, request: Request) -> Response:
-        player = logged_in_player(request)
-        try:
-            slip = parse_slip(request.data)
-            placed = placement.place(
-                brand_id=player.brand_id,
-                player_id=player.id,
-                currency=request.tenant.currency,
-                slip=slip,
-            )
-        except placement.BetRefused as exc:
-            return _refusal(exc)
-        return Response(bet_json(placed.bet, placed.legs), status=200 if placed.replayed else 201)
+
+_list_bets = BetsView.as_view()
+
+
+@csrf_exempt  # check_csrf applies Django's CSRF check itself, answering in the API's error shape
+def bets(request: HttpRequest) -> HttpResponse:
+    """``/api/v1/bets``: ``POST`` places a slip (``place_bet``), anything else is ``BetsView``."""
+    if request.method == "POST":
+        return place_bet(request)
+    return _list_bets(request)
+
+
+def place_bet(request: HttpRequest) -> HttpResponse:
+    """``POST /api/v1/bets``: the platform's hottest request, a plain Django view (see
+    ``apps.api.plain``) with the DRF views' contract: 201 and the bet; 200 and the earlier bet
+    for a slip sent again under its key; 400 ``invalid_request`` naming each bad field; 401
+    without a session; 403 without a CSRF token; a refusal's own status and code otherwise.
+
+    The player is who the session says (no database read): placing locks and checks their row
+    in the bet's own transaction, so a closed account is refused there (``account_closed``)."""
+    tenant = getattr(request, "tenant", None)
+    if tenant is None or tenant.is_platform:
+        raise Http404("bets are placed on brand domains")
+    try:
+        check_csrf(request)
+        player = session_player(request.session, tenant.pk)
+        if player is None:
+            raise PlainError("not_authenticated", "log in first", 401)
+        slip = parse_slip(json_body(request))
+        placed = placement.place(
+            brand_id=player.brand_id, player_id=player.id, currency=tenant.currency, slip=slip
+        )
+    except PlainError as exc:
+        return exc.response()
+    except placement.BetRefused as exc:
+        return json_response(_refusal_body(exc), REFUSAL_STATUS.get(exc.code, 422))
+    return json_response(bet_json(placed.bet, placed.legs), 200 if placed.replayed else 201)

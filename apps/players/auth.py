@@ -5,17 +5,14 @@ cross-site form could log a visitor into an attacker's account (login CSRF). ``G
 /api/v1/session`` hands a client its CSRF cookie; the API also accepts JSON bodies only.
 """
 
-from rest_framework.authentication import CSRFCheck
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 
-from apps.players.sessions import session_player
+from apps.api.plain import csrf_failure
 
 
 def enforce_csrf(request) -> None:
-    check = CSRFCheck(lambda req: None)
-    check.process_request(request)
-    reason = check.process_view(request, None, (), {})
+    reason = csrf_failure(request)
     if reason:
         raise PermissionDenied(f"CSRF Failed: {reason}")
 
@@ -27,21 +24,6 @@ class PlayerSessionAuthentication:
         if player is None:
             return None
         return (player, None)
-
-    def authenticate_header(self, request):
-        return "Session"
-
-
-class SessionIdentityAuthentication:
-    """The session's player without a database read (``SessionPlayer``): only for views whose
-    service checks the player's row in its own transaction."""
-
-    def authenticate(self, request):
-        tenant = getattr(request._request, "tenant", None)
-        if tenant is None or tenant.is_platform:
-            return None
-        player = session_player(request._request.session, tenant.pk)
-        return (player, None) if player is not None else None
 
     def authenticate_header(self, request):
         return "Session"

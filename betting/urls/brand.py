@@ -13,7 +13,7 @@ api = [
     path("me", players_api.MeView.as_view(), name="me"),
     path("wallet", wallet_api.WalletView.as_view(), name="wallet"),
     path("wallet/transactions", wallet_api.TransactionsView.as_view(), name="wallet-transactions"),
-    path("bets", bets_api.BetsView.as_view(), name="bets"),
+    path("bets", bets_api.bets, name="bets"),
     path("bets/<int:bet_id>/cashout", bets_api.CashOutView.as_view(), name="bet-cashout"),
 ]
 
