@@ -130,20 +130,9 @@ def forget_settings() -> None:
 
 # -- the replica's view of the legs ----------------------------------------------------------
 
-_LINES = """
-SELECT m.id, m.event_id, m.market_id, m.specifiers, m.status, m.outcomes, e.status, e.live,
-       e.sport_id, e.urn,
-       EXISTS (SELECT 1 FROM catalog_replicaproducer p WHERE p.producer = m.producer AND p.down),
-       EXISTS (SELECT 1 FROM catalog_replicadesk d
-               WHERE d.suspended AND ((d.kind = 'market' AND d.target_id = m.id)
-                                      OR (d.kind = 'event' AND d.target_id = m.event_id))),
-       EXISTS (SELECT 1 FROM catalog_replicaresult r
-               WHERE r.event_id = m.event_id AND r.market_id = m.market_id
-                 AND r.specifiers = m.specifiers AND r.kind IN ('settle', 'cancel'))
-FROM catalog_replicamarket m JOIN catalog_replicaevent e ON e.id = m.event_id
-WHERE m.id = ANY(%s)
-ORDER BY m.id
-"""
+# The replica's lines (migration bets/0005): status, producer, desk, results, each line's
+# event, in 13 columns that ``_lines_seen`` reads.
+_LINES = "SELECT * FROM bets_lines(%s)"
 
 
 @dataclass(frozen=True)
@@ -167,6 +156,11 @@ def lines_now(using: str, markets: list[int], *, brand_id: int) -> dict[int, Lin
     with prepared_cursor(using) as cursor:
         cursor.execute(_LINES, [markets])
         rows = cursor.fetchall()
+    return _lines_seen(rows, brand_id)
+
+
+def _lines_seen(rows: list[tuple], brand_id: int) -> dict[int, LineNow]:
+    """Rows of ``bets_lines`` as the brand's players see them (see ``lines_now``)."""
     offer = offer_for(brand_id)
     out = {}
     for (pk, event_id, market_id, specifiers, status, outcomes, event_status, live, sport_id,
@@ -262,37 +256,27 @@ def _system(slip: Slip) -> str:
     return slip.kind if slip.kind in ("single", "multiple") else slip.system
 
 
-# The player's row locked first; then (the lateral join runs once that row is locked) a shared
-# advisory lock on each line, in id order, keyed by the line's id: a settlement of one of them
-# takes it exclusively, so it waits for this bet (and settles it too), or this bet waits for it
-# (and its next statement, a new snapshot, sees the result and refuses). Advisory locks live in
-# the lock manager's memory: unlike share-locking the line's row, many bets on one line create
-# no multixacts and write nothing. Taken only with the player's lock held, so a placement never
-# waits for a player while holding a line.
-_PLAYER = """
-SELECT p.is_active AND p.brand_id = %s, r.stake_factor, r.max_stake,
-       EXISTS (SELECT 1 FROM bets_playerlimit l WHERE l.player_id = p.id),
-       (SELECT b.id FROM bets_bet b WHERE b.player_id = p.id AND b.slip_key = %s),
-       a.locked
-FROM (SELECT id, is_active, brand_id FROM players_player WHERE id = %s FOR UPDATE) p
-LEFT JOIN bets_playerrisk r ON r.player_id = p.id
-CROSS JOIN LATERAL (
-    SELECT count(pg_advisory_xact_lock_shared(x.m)) AS locked
-    FROM (SELECT DISTINCT m FROM unnest(%s::bigint[]) AS m ORDER BY m) x
-    WHERE p.id IS NOT NULL
-) a
-"""
+# The player's row locked (one placement at a time per player) with their risk group and an
+# earlier bet of this slip key; then, that lock held, a shared advisory lock on each line, in id
+# order, keyed by the line's id: a settlement of one of them takes it exclusively, so it waits
+# for this bet (and settles it too), or this bet waits for it; then the lines read in a new
+# snapshot, which sees the result committed while the lock was awaited (and refuses). Advisory
+# locks live in the lock manager's memory: unlike share-locking the line's row, many bets on one
+# line create no multixacts and write nothing. One round trip (``bets_open_slip``, migration
+# bets/0005): a row for each line found, the player's columns on each (one row with no line
+# when none is found, or the player is refused, or the slip was placed before).
+_OPEN_SLIP = "SELECT * FROM bets_open_slip(%s, %s, %s, %s)"
 
 
 def place(*, brand_id: int, player_id: int, currency: str, slip: Slip) -> Placed:
     """Place the slip for the player (whose row this checks: a closed account is refused).
 
-    One transaction on the player's shard, three statements: the player's row locked (one
-    placement at a time per player) with their risk group and an earlier bet of this slip key,
-    then the lines' advisory locks taken (a result for them waits for this bet, then settles it
-    too); the lines read as the brand offers them; then ``bets_place`` writes the bet, its legs
-    and its liability and debits the stake. (A player with responsible-gambling limits adds one
-    statement, summing what they have staked.)
+    One transaction on the player's shard, two statements: ``bets_open_slip`` locks the
+    player's row (one placement at a time per player) and reads their risk group and an earlier
+    bet of this slip key, takes the lines' advisory locks (a result for them waits for this bet,
+    then settles it too) and reads the lines, which are then seen as the brand offers them;
+    ``bets_place`` writes the bet, its legs and its liability and debits the stake. (A player
+    with responsible-gambling limits adds one statement, summing what they have staked.)
     """
     using = shard_map.alias_for(player_id)
     printed = slip.fingerprint()
@@ -337,11 +321,12 @@ def _create(
     """Inside the bet's transaction: lock the player and (shared) the lines, validate against
     the replica, then write."""
     with prepared_cursor(using) as cursor:
-        cursor.execute(_PLAYER, [brand_id, slip.key, player_id, [leg.market for leg in slip.legs]])
-        row = cursor.fetchone()
-    if row is None or not row[0]:
+        cursor.execute(_OPEN_SLIP, [brand_id, slip.key, player_id,
+                                    [leg.market for leg in slip.legs]])  # fmt: skip
+        rows = cursor.fetchall()
+    player_ok, stake_factor, operator_max, has_limits, earlier = rows[0][:5]
+    if not player_ok:
         raise BetRefused("account_closed", "this account takes no bets")
-    _, stake_factor, operator_max, has_limits, earlier, _locked = row
     if earlier is not None:
         return _Earlier(earlier), [], 0
     settings = settings_for(brand_id, currency)
@@ -357,7 +342,7 @@ def _create(
         raise BetRefused("external_wallet_not_supported", "bets need the platform's wallet here")
     if has_limits:
         risk.check_limits(using, player_id, stake)
-    now = lines_now(using, [leg.market for leg in slip.legs], brand_id=brand_id)
+    now = _lines_seen([row[5:] for row in rows if row[5] is not None], brand_id)
     taken = [check_leg(i, leg, now.get(leg.market), slip.odds_policy)
              for i, leg in enumerate(slip.legs)]  # fmt: skip
     events = [now[leg.market].event_id for leg in slip.legs]

@@ -137,7 +137,7 @@ def apply_results(results: list[dict[str, Any]], using: str) -> None:
         return
     with connections[using].cursor() as cursor:
         # Lock the results' lines first, in id order, and take each one's advisory lock
-        # exclusively: a placement on them (which holds it shared, see placement._PLAYER)
+        # exclusively: a placement on them (which holds it shared, see placement._OPEN_SLIP)
         # either committed before (its bet is settled here) or waits and then sees the result
         # and refuses.
         cursor.execute(
