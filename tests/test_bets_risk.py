@@ -82,11 +82,16 @@ def test_settlement_releases_the_liability_everywhere(book, alpha):
          b'<outcome id="3" result="0"/></market></outcomes></bet_settlement>']
     )  # fmt: skip
     replicate()
+    alias = shard_map.alias_for(player.id)
+    row = LineLiability.objects.using(alias).get(market=line(M))
+    assert (row.liability, row.stakes, row.bets) == (0, 0, 0)
     _deliver_to_global()
-    row = LineLiability.objects.using(shard_map.alias_for(player.id)).get(market=line(M))
-    assert (row.liability, row.stakes) == (0, 0)
     total = Liability.objects.get(market=line(M), outcome_id="1")
     assert (total.liability, total.bets) == (0, 0)
+    # Once the release was announced, the shard keeps no row for the line: the announcements
+    # scan the open book, not every outcome ever bet on.
+    assert not LineLiability.objects.using(alias).filter(market=line(M)).exists()
+    assert risk.announce(alias) == 0
 
 
 def test_a_risk_group_scales_the_players_maximum_stake(book, alpha):
