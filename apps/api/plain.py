@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 
@@ -66,13 +67,17 @@ def check_csrf(request: HttpRequest) -> None:
 
 def json_body(request: HttpRequest) -> object:
     """The request's JSON body, or PlainError: 415 ``unsupported_media_type`` for another
-    content type, 400 ``malformed_request`` for a body that is not JSON."""
+    content type, 413 ``request_too_large`` beyond ``DATA_UPLOAD_MAX_MEMORY_SIZE``, 400
+    ``malformed_request`` for a body that is not JSON."""
     media = request.content_type or ""
     if media != JSON:
         raise PlainError("unsupported_media_type",
                          f'Unsupported media type "{media}" in request.', 415)  # fmt: skip
     try:
-        return json.loads(request.body.decode(request.encoding or "utf-8"),
-                          parse_constant=_no_constants)  # fmt: skip
+        raw = request.body
+    except RequestDataTooBig:
+        raise PlainError("request_too_large", "the request body is too large", 413) from None
+    try:
+        return json.loads(raw.decode(request.encoding or "utf-8"), parse_constant=_no_constants)
     except (ValueError, UnicodeDecodeError) as exc:
         raise PlainError("malformed_request", f"JSON parse error - {exc}", 400) from None
