@@ -29,6 +29,7 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from django.db import connections
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from apps.bets import arithmetic, risk
@@ -253,15 +254,17 @@ def settle_bets(using: str, bet_ids: Iterable[int]) -> None:
 def _settle_chunk(using: str, ids: list[int]) -> None:
     # Lock the bets first (in id order: no deadlock between two settlements), then read their
     # legs: a result applied by another transaction meanwhile, or a cash-out, is seen.
+    # The chunk's ids go as one array parameter: an IN list of 5,000 placeholders cost more to
+    # compile and send (in the ORM and in psycopg) than the query took to run.
     bets = {
         b.id: b
         for b in Bet.objects.using(using)
         .select_for_update()
-        .filter(id__in=ids, status__in=("open", "settled"))
+        .filter(id__in=_any(ids), status__in=("open", "settled"))
         .order_by("id")
     }
     legs: dict[int, list[BetLeg]] = {}
-    for leg in BetLeg.objects.using(using).filter(bet_id__in=list(bets)).order_by("position"):
+    for leg in BetLeg.objects.using(using).filter(bet_id__in=_any(list(bets))).order_by("position"):
         legs.setdefault(leg.bet_id, []).append(leg)
     now = timezone.now()
     changed: list[Bet] = []
@@ -310,6 +313,11 @@ def _settle_chunk(using: str, ids: list[int]) -> None:
             message={"type": "bets", "bets": [{"bet": str(b.id), "status": b.status,
                                                "payout": b.payout} for b in mine]},
         )  # fmt: skip
+
+
+def _any(ids: list[int]) -> RawSQL:
+    """``ids`` as the right-hand side of an ``__in`` lookup, sent as one ``bigint[]``."""
+    return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
 
 
 def _common(bet: Bet) -> dict[str, Any]:
