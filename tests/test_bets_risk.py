@@ -94,6 +94,17 @@ def test_settlement_releases_the_liability_everywhere(book, alpha):
     assert risk.announce(alias) == 0
 
 
+def test_a_liability_row_that_came_and_went_between_announcements_is_deleted_unsent(book, alpha):
+    """Raised and released before the next announcement (a live bet refused in its delay, a
+    quick cash-out): nothing to tell the global tier, and no row left behind."""
+    alias = shard_map.aliases()[0]
+    LineLiability.objects.using(alias).create(market=line(M), outcome_id="2")  # all at zero
+    outbox = ShardOutbox.objects.using(alias).filter(topic=risk.TOPIC)
+    assert risk.announce(alias) == 0
+    assert not outbox.exists()
+    assert not LineLiability.objects.using(alias).filter(market=line(M)).exists()
+
+
 def test_a_risk_group_scales_the_players_maximum_stake(book, alpha):
     BetSettings.objects.create(brand_id=alpha.id, currency=alpha.currency, max_stake=1_000)
     player = new_player(alpha, funds=5_000)

@@ -111,10 +111,13 @@ def release(bet: Bet, legs: list[BetLeg], *, using: str) -> None:
     shift([(bet, legs)], sign=-1, using=using)
 
 
+# Rows taken in (market, outcome) order, as placement (bets_take_liability) and the
+# announcement take them: two of them never wait for each other in opposite orders.
 _SHIFT = """
 INSERT INTO bets_lineliability (market, outcome_id, stakes, liability, bets)
 SELECT m, o, s, a, n
 FROM unnest(%s::bigint[], %s::text[], %s::bigint[], %s::bigint[], %s::int[]) AS x(m, o, s, a, n)
+ORDER BY m, o
 ON CONFLICT (market, outcome_id) DO UPDATE SET
     stakes = bets_lineliability.stakes + excluded.stakes,
     liability = bets_lineliability.liability + excluded.liability,
@@ -137,7 +140,7 @@ def shift(bets: list[tuple[Bet, list[BetLeg]]], *, sign: int, using: str) -> Non
             row[7] += sign
     if not totals:
         return
-    rows = list(totals.values())
+    rows = [totals[key] for key in sorted(totals)]
     with connections[using].cursor() as cursor:
         cursor.execute(
             _SHIFT,
@@ -151,11 +154,13 @@ def shift(bets: list[tuple[Bet, list[BetLeg]]], *, sign: int, using: str) -> Non
         )
 
 
-# The rows changed since the last announcement, locked; those back at nothing (every bet on the
-# outcome settled, refused or cashed out) are deleted, the others marked as sent; the deltas
-# returned. A placement raising a row being deleted waits for its lock, then (the row gone)
-# inserts it anew. So the table holds the outcomes with open bets, not every outcome ever bet
-# on, and this scan every few seconds stays as small as the open book.
+# The rows changed since the last announcement, locked (in (market, outcome) order, as
+# placement and settlements take them); those back at nothing (every bet on the outcome settled,
+# refused or cashed out) are deleted, the others marked as sent; the deltas returned, but none
+# of a row that came and went between two announcements (deleted, nothing to send). A
+# placement raising a row being deleted waits for its lock, then (the row gone) inserts it anew.
+# So the table holds the outcomes with open bets, not every outcome ever bet on, and this scan
+# every few seconds stays as small as the open book.
 _UNANNOUNCED = """
 WITH changed AS (
     SELECT l.id, l.market, l.outcome_id, l.stakes, l.liability, l.bets,
@@ -165,7 +170,9 @@ WITH changed AS (
     FROM bets_lineliability l
     WHERE (l.stakes, l.liability, l.bets)
           IS DISTINCT FROM (l.sent_stakes, l.sent_liability, l.sent_bets)
-    ORDER BY l.id
+       OR (l.stakes, l.liability, l.bets, l.sent_stakes, l.sent_liability, l.sent_bets)
+          = (0, 0, 0, 0, 0, 0)
+    ORDER BY l.market, l.outcome_id
     LIMIT %s
     FOR UPDATE
 ), emptied AS (
@@ -179,7 +186,8 @@ WITH changed AS (
 SELECT c.market, COALESCE(m.event_id, 0), COALESCE(m.market_id, 0), COALESCE(m.specifiers, ''),
        c.outcome_id, c.d_stakes, c.d_liability, c.d_bets
 FROM changed c LEFT JOIN catalog_replicamarket m ON m.id = c.market
-ORDER BY c.id
+WHERE (c.d_stakes, c.d_liability, c.d_bets) <> (0, 0, 0)
+ORDER BY c.market, c.outcome_id
 """
 
 ANNOUNCE_BATCH = 5_000
