@@ -20,6 +20,12 @@ def test_a_json_body_is_read():
     assert json_body(_post(b'{"stake": 100, "legs": []}')) == {"stake": 100, "legs": []}
 
 
+def test_no_body_is_an_empty_object_whatever_its_content_type():
+    # As DRF reads it: the view's validation then names every missing field.
+    assert json_body(_post(b"")) == {}
+    assert json_body(_post(b"", media="text/plain")) == {}
+
+
 @override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1_000)
 def test_a_body_beyond_the_limit_is_refused_unread():
     request = _post(json.dumps({"padding": "x" * 2_000}).encode())

@@ -305,6 +305,9 @@ def test_the_api_explains_a_badslip(book, alpha):
         status, body = _post_bet(port, "alpha.localhost", session, token, good,
                                  media="application/x-www-form-urlencoded")  # fmt: skip
         assert status == 415 and body["error"]["code"] == "unsupported_media_type"
+        status, body = _post_bet(port, "alpha.localhost", session, token, None, body=b"")
+        assert status == 400 and body["error"]["code"] == "invalid_request"
+        assert {"idempotency_key", "kind", "stake", "legs"} <= set(body["error"]["fields"])
         assert _bets() == 0
         # A session outliving its account: the bet's own lock on the player's row refuses it.
         Player.objects.using(shard_map.alias_for(player_id)).filter(pk=player_id).update(

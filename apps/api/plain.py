@@ -68,7 +68,10 @@ def check_csrf(request: HttpRequest) -> None:
 def json_body(request: HttpRequest) -> object:
     """The request's JSON body, or PlainError: 415 ``unsupported_media_type`` for another
     content type, 413 ``request_too_large`` beyond ``DATA_UPLOAD_MAX_MEMORY_SIZE``, 400
-    ``malformed_request`` for a body that is not JSON."""
+    ``malformed_request`` for a body that is not JSON. No body at all is an empty object, as
+    for the DRF views (whose validation then names the missing fields)."""
+    if not request.META.get("CONTENT_LENGTH") or request.META["CONTENT_LENGTH"] == "0":
+        return {}
     media = request.content_type or ""
     if media != JSON:
         raise PlainError("unsupported_media_type",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -229,9 +229,9 @@ def place_bet(request: HttpRequest) -> HttpResponse:
     The player is who the session says (no database read): placing locks and checks their row
     in the bet's own transaction, so a closed account is refused there (``account_closed``)."""
     tenant = getattr(request, "tenant", None)
-    if tenant is None or tenant.is_platform:
-        raise Http404("bets are placed on brand domains")
     try:
+        if tenant is None or tenant.is_platform:
+            raise PlainError("not_found", "bets are placed on brand domains", 404)
         check_csrf(request)
         player = session_player(request.session, tenant.pk)
         if player is None:
