@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-from django.db import transaction
+import threading
 
-from apps.wallet import api
+import pytest
+from django.db import connections, transaction
+
+from apps.wallet import api, ledger
 from apps.wallet.errors import InvalidRequest
 from shards import map as shard_map
 from tests.wallet_helpers import books_balance, history_counts, new_player
@@ -53,3 +55,54 @@ def test_a_player_of_another_shard_is_refused_and_nothing_is_posted(alpha):
     with pytest.raises(InvalidRequest), transaction.atomic(using="shard_0"):
         api.wallet_credit_many(**_many(alpha, "shard_0"), credits=[api.Credit(other.id, 100, "x")])
     assert history_counts() == before
+
+
+def test_a_settlements_open_transaction_does_not_hold_up_a_stake(alpha):
+    """A market's payouts go through the house's bulk stripes: while a settlement's transaction
+    is open, a bet's stake from a player of the same house stripe (a single posting, which
+    credits the house) goes through at once instead of waiting for the settlement's commit."""
+    by_key: dict[tuple[str, int], list] = {}
+    while True:  # two players of one shard on one house stripe
+        player = new_player(alpha)
+        key = (shard_map.alias_for(player.id), player.id % ledger.HOUSE_STRIPES)
+        by_key.setdefault(key, []).append(player)
+        if len(by_key[key]) == 2:
+            break
+    using = key[0]
+    winner, punter = by_key[key]
+    api.wallet_credit(brand_id=alpha.id, player_id=punter.id, currency=alpha.currency,
+                      amount=1_000, product="payments", idempotency_key="fund")  # fmt: skip
+    paying, release = threading.Event(), threading.Event()
+    failed: list[BaseException] = []
+
+    def settle():
+        try:
+            with transaction.atomic(using=using):
+                api.wallet_credit_many(**_many(alpha, using),
+                                       credits=[api.Credit(winner.id, 700, "won")])  # fmt: skip
+                paying.set()
+                release.wait(30)
+        except BaseException as exc:  # reported by the test's thread
+            failed.append(exc)
+            paying.set()
+        finally:
+            connections.close_all()
+
+    settlement = threading.Thread(target=settle)
+    settlement.start()
+    try:
+        assert paying.wait(30) and not failed
+        with transaction.atomic(using=using):
+            with connections[using].cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")  # waiting would fail here
+            api.wallet_debit(brand_id=alpha.id, player_id=punter.id, currency=alpha.currency,
+                             amount=300, product="sportsbook", idempotency_key="stake")  # fmt: skip
+    finally:
+        release.set()
+        settlement.join(30)
+    assert not failed
+    for player in (winner, punter):
+        balance = api.wallet_balance(brand_id=alpha.id, player_id=player.id,
+                                     currency=alpha.currency)  # fmt: skip
+        assert balance.cash == 700
+    books_balance()

@@ -278,11 +278,12 @@ def _apply(
     )
 
 
-def _house(cursor, product: str, accounts: PlayerAccounts, currency: str, player_id: int) -> int:
+def _house(cursor, product: str, accounts: PlayerAccounts, currency: str, player_id: int,
+           *, bulk: bool = False) -> int:  # fmt: skip
     using = cursor.db.alias
     return ledger.house_account(
         cursor, using, brand_id=accounts.brand_id, currency=currency, product=product,
-        player_id=player_id,
+        player_id=player_id, bulk=bulk,
     )  # fmt: skip
 
 
@@ -536,8 +537,10 @@ def wallet_credit_many(
 ) -> int:
     """Pay many players of one brand on one shard (settling a market): each credit exactly as
     :func:`wallet_credit` would post it (same key, same fingerprint, applied once), in one
-    statement per chunk of credits. Runs inside the caller's transaction on ``using``; the
-    number of credits newly applied. External-wallet brands get one credit at a time."""
+    statement per chunk of credits, from the house's bulk stripes (``ledger.house_account``:
+    single postings, such as bets' stakes, never wait for this transaction's house rows). Runs
+    inside the caller's transaction on ``using``; the number of credits newly applied.
+    External-wallet brands get one credit at a time."""
     currency, product = _check_currency(brand_id, currency), _check_product(product)
     if not credits:
         return 0
@@ -568,11 +571,12 @@ def wallet_credit_many(
             ]  # fmt: skip
             if any(a.brand_id != brand_id for a in accounts):
                 raise UnknownPlayer("a player of another brand")
-            houses = []
+            houses = []  # the house's bulk stripes: single postings do not wait for these
             for a, c in zip(accounts, chunk, strict=True):
                 stripe = c.player_id % ledger.HOUSE_STRIPES
                 if stripe not in houses_by_stripe:
-                    houses_by_stripe[stripe] = _house(cursor, product, a, currency, c.player_id)
+                    houses_by_stripe[stripe] = _house(cursor, product, a, currency, c.player_id,
+                                                      bulk=True)  # fmt: skip
                 houses.append(houses_by_stripe[stripe])
             prints = [
                 request_print(kind="credit", player_id=c.player_id, currency=currency,

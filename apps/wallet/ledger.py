@@ -141,10 +141,17 @@ def players_accounts(
 
 
 def house_account(
-    cursor: CursorWrapper, using: str, *, brand_id: int, currency: str, product: str, player_id: int
-) -> int:
-    """The house account of a brand's product, striped so that players do not queue on one row."""
-    stripe = player_id % HOUSE_STRIPES
+    cursor: CursorWrapper, using: str, *, brand_id: int, currency: str, product: str,
+    player_id: int, bulk: bool = False,
+) -> int:  # fmt: skip
+    """The house account of a brand's product, striped so that players do not queue on one row.
+
+    ``bulk`` postings (a market's settlement paying thousands of players in one transaction) go
+    through a second set of stripes, ``HOUSE_STRIPES`` to ``2 * HOUSE_STRIPES - 1``: a
+    settlement holds its stripes until it commits, and on the same rows every bet placed on the
+    shard meanwhile (its stake credits the house) would wait for it. The house's balance is the
+    sum of all its stripes, as before."""
+    stripe = (HOUSE_STRIPES if bulk else 0) + player_id % HOUSE_STRIPES
     key = (using, brand_id, currency, product, stripe)
     account_id = _house_accounts.get(key)
     if account_id is not None:
