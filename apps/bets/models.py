@@ -88,7 +88,9 @@ class BetLeg(ShardModel):
     shard_key = "player_id"
 
     id = models.BigAutoField(primary_key=True)
-    bet = models.ForeignKey(Bet, on_delete=models.CASCADE, related_name="legs")
+    # No index of its own: the unique (bet, position) index below serves every lookup by bet,
+    # and one index fewer is one insert fewer per leg placed.
+    bet = models.ForeignKey(Bet, on_delete=models.CASCADE, related_name="legs", db_index=False)
     player_id = models.BigIntegerField()
     position = models.SmallIntegerField()
     event_id = models.BigIntegerField()
