@@ -21,6 +21,13 @@ market line holding 100,000 open bets.
    ``transaction.atomic(using="shard_0")`` as the shard pool runs it, timed to its commit; every
    bet's status and payout and the wallet's payout operations are checked after, and
    ``manage.py ledger_check --shard 0`` runs.
+5. **Bets during a settlement** (not with ``--quick``): 100,000 more open bets on a second
+   line, of the first half of the players, a fresh web process warmed up, then the second
+   line's settlement in a fresh process while the other half of the players bet at
+   ``DURING_RATE`` a second on the placement lines for ``DURING_S`` seconds, from the moment
+   the settlement begins: their latency, against the ladder's step at that rate. (A
+   settlement used to hold the house rows every stake credits until it committed; bets on the
+   shard then waited for it. A winner's own bets still wait: it holds their cash account.)
 
 ``BENCH_BETS_PROFILE=1`` adds diagnostics after the ladder: in a Django process, the CPU of
 ``GET /ping`` and of a bet through Django's test client (no server), then bets under cProfile
@@ -30,8 +37,10 @@ under cProfile (``bets-settle.txt``), whose time is then not comparable.
 The module is also the set-up program (a Django process) when run with ``main(argv)``:
 
     setup <world.json> <run-id>      players, sessions, funds, the lines; their ids to world.json
-    settle-prepare <world.json>      the 100,000 open bets on the settlement line
-    settle <world.json> <out.json> [--profile <file>]   apply the result, check, figures to out
+    settle-prepare <world.json> [--loaded]   the 100,000 open bets on the settlement line (or
+                                     on the second one, for the settlement under load)
+    settle <world.json> <out.json> [--profile <file>] [--loaded]   apply the result, check,
+                                     figures to out (<out>.started is written as it begins)
     profile-place <world.json> <count> <out>            in-process CPU per bet, and cProfile
     commit-probe <out.json>          one-row commits on shard 0: the disk's flush latency
 """
@@ -82,6 +91,7 @@ WARM_UP_RATE, WARM_UP_S, QUICK_WARM_UP_S = 25, 4.0, 2.0
 CONNECTIONS = http.CONNECTIONS  # as for /ping
 SETTLE_BETS = 100_000
 PROBE_COMMITS = 300
+DURING_RATE, DURING_S = 100, 8.0  # bets a second, and for how long, during a settlement
 ID_CHUNK = 4_000  # platform_next_id() gives 4,096 ids per millisecond: one chunk per millisecond
 HOST = BRAND["domain"]
 _SELF = [sys.executable, "-c", "import sys, bench.scenarios.bets as b; sys.exit(b.main(sys.argv[1:]))"]  # fmt: skip  # noqa: E501
@@ -102,7 +112,10 @@ METHOD = (
     f"Settlement: {SETTLE_BETS:,} open singles on one line of shard 0 "
     "inserted with SQL (stakes not debited: a payout is a balanced transfer from the house, so "
     "the books hold), then one apply_results call with the line's result inside "
-    "transaction.atomic on the shard, in a fresh process, timed to its commit"
+    "transaction.atomic on the shard, in a fresh process, timed to its commit. "
+    f"During a settlement: {SETTLE_BETS:,} more open bets on a second line settled the same "
+    f"way while bets arrive at {DURING_RATE}/s for {DURING_S:g} s from the moment it begins, "
+    "on a fresh web process"
 )
 
 
@@ -330,6 +343,7 @@ def run(*, quick: bool = False) -> dict:
     log("settlement: apply_results in a fresh process")
     _program(env, "settle", str(world_file), str(out), *extra)
     settle = json.loads(out.read_text())
+    during = None if quick else _bets_during_settlement(env, world_file, world, run_id)
     ledger = _ledger_check(env)
     return {
         "bets_per_s": figures["bets_per_s"],
@@ -345,11 +359,59 @@ def run(*, quick: bool = False) -> dict:
         **{k: v for k, v in figures.items() if k not in ("p50_ms", "p99_ms", "p999_ms")},
         **{k: v for k, v in baseline.items() if k != "empty_view_rps"},
         "settle": settle,
+        "during_settlement": during,
         "players": PLAYERS,
         "lines": LINES,
         "shard": SHARD,
         "profiled": _profiling(),
     }
+
+
+def _bets_during_settlement(
+    env: dict[str, str], world_file: Path, world: dict, run_id: str
+) -> dict:
+    """Bets at ``DURING_RATE`` a second while a second line's 100,000 bets settle."""
+    log(f"settlement under load: inserting {SETTLE_BETS:,} open bets on a second line")
+    _program(env, "settle-prepare", str(world_file), "--loaded")
+    out = RESULTS / "bets-settle-loaded.json"
+    started = Path(f"{out}.started")
+    started.unlink(missing_ok=True)
+    port = free_port()
+    with processes("bets-during", [roles.web(port=port)], env) as (web,):
+        wait_healthy(port, web)
+        token = http._csrf_token(port)
+        log(f"POST /api/v1/bets: warm-up at {WARM_UP_RATE}/s")
+        _bets_step(web, port, WARM_UP_RATE, WARM_UP_S,
+                   _bet_factory(world, token, f"{run_id}-during-warm", 0))  # fmt: skip
+        settling = subprocess.Popen(
+            [*_SELF, "settle", str(world_file), str(out), "--loaded"], cwd=ROOT,
+            env={**env, "DJANGO_SETTINGS_MODULE": "betting.settings"}, stdout=sys.stderr,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 120
+            while not started.exists():
+                if settling.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the settlement under load did not begin")
+                time.sleep(0.02)
+            log(f"POST /api/v1/bets at {DURING_RATE}/s while the second line settles")
+            # Bettors with no bet in this settlement: a winner's own cash account is held by
+            # the settlement until it commits, so their bets wait for it (docs/bets.md).
+            bettors = _halves(world)[1]
+            _, step = _bets_step(web, port, DURING_RATE, DURING_S,
+                                 _bet_factory(bettors, token, f"{run_id}-during", 0))  # fmt: skip
+        finally:
+            code = settling.wait(timeout=600)
+    if code:
+        raise RuntimeError(f"the settlement under load failed ({code})")
+    settle = json.loads(out.read_text())
+    log(
+        f"bets during the settlement ({settle['seconds']} s): p50 {step['p50_ms']}, p99 "
+        f"{step['p99_ms']}, max {step['max_ms']} ms, {step['achieved_rps']}/s accepted"
+    )
+    return {
+        **_brief(step), "seconds": DURING_S, "settle_s": settle["seconds"],
+        "settle_check": settle["check"], "within_settlement": settle["seconds"] >= DURING_S,
+    }  # fmt: skip
 
 
 # --- the Django programs -----------------------------------------------------------------------
@@ -525,10 +587,10 @@ def _setup_main(world_file: Path, run_id: str) -> None:
     _fund(brand_id, players, run_id)
     sessions = _sessions(brand_id, players)
     lines = _events(LINES, run_id, tag="placement", first=0)
-    (settle_line,) = _events(1, run_id, tag="settlement", first=LINES)
+    settle_line, loaded_line = _events(2, run_id, tag="settlement", first=LINES)
     world = {
         "run_id": run_id, "brand_id": brand_id, "players": players, "sessions": sessions,
-        "lines": lines, "settle_line": settle_line,
+        "lines": lines, "settle_line": settle_line, "settle_line_loaded": loaded_line,
     }  # fmt: skip
     world_file.write_text(json.dumps(world))
     _checkpoint()
@@ -633,8 +695,20 @@ ON CONFLICT (market, outcome_id) DO UPDATE SET
 """
 
 
-def _settle_prefix(world: dict) -> str:
-    return f"bs-{world['run_id']}-"
+def _halves(world: dict) -> tuple[list[int], dict]:
+    """For the settlement under load: the players whose bets it settles (the first half), and
+    the world of the players who bet meanwhile (the other half, with their sessions)."""
+    half = len(world["players"]) // 2
+    others = {**world, "players": world["players"][half:], "sessions": world["sessions"][half:]}
+    return world["players"][:half], others
+
+
+def _settlement_of(world: dict, loaded: bool) -> tuple[dict, str]:
+    """The settlement's line and its bets' slip-key prefix (the timed one, or the one settled
+    while bets arrive)."""
+    if loaded:
+        return world["settle_line_loaded"], f"bl-{world['run_id']}-"
+    return world["settle_line"], f"bs-{world['run_id']}-"
 
 
 def _commit_probe_main(out: Path) -> None:
@@ -664,7 +738,7 @@ def _commit_probe_main(out: Path) -> None:
     print(f"commit probe: {figures}", file=sys.stderr)
 
 
-def _settle_prepare_main(world_file: Path) -> None:
+def _settle_prepare_main(world_file: Path, loaded: bool = False) -> None:
     """SETTLE_BETS open singles on the settlement line, spread over the players, a third on each
     outcome (outcome 1 wins), stakes 1.00-20.00; and the shard's liability for them."""
     _django()
@@ -673,9 +747,10 @@ def _settle_prepare_main(world_file: Path) -> None:
     from apps.bets.models import Bet, BetLeg
 
     world = json.loads(world_file.read_text())
-    line, prefix = world["settle_line"], _settle_prefix(world)
+    line, prefix = _settlement_of(world, loaded)
+    players = _halves(world)[0] if loaded else world["players"]
     params = {
-        "players": world["players"], "n": len(world["players"]), "brand": world["brand_id"],
+        "players": players, "n": len(players), "brand": world["brand_id"],
         "currency": CURRENCY, "prefix": prefix, "odds": [ODDS[o] for o in ("1", "2", "3")],
         "event": line["event_id"], "market": line["market"],
     }  # fmt: skip
@@ -719,15 +794,16 @@ WHERE o.kind = 'credit' AND o.product = 'sportsbook'
 """
 
 
-def _settle_main(world_file: Path, out: Path, profile: str | None) -> None:
-    """One apply_results call for the settlement line's result, timed; then the checks."""
+def _settle_main(world_file: Path, out: Path, profile: str | None, loaded: bool = False) -> None:
+    """One apply_results call for the settlement line's result, timed; then the checks.
+    ``<out>.started`` is written just before the call."""
     _django()
     from django.db import connections, transaction
 
     from apps.bets.settlement import apply_results
 
     world = json.loads(world_file.read_text())
-    line, prefix = world["settle_line"], _settle_prefix(world)
+    line, prefix = _settlement_of(world, loaded)
     ts = _now_ms()
     outcomes = [
         {"id": o, "result": 1 if o == "1" else 0, "void_factor": "0", "dead_heat_factor": None}
@@ -757,6 +833,7 @@ def _settle_main(world_file: Path, out: Path, profile: str | None) -> None:
         import cProfile
 
         profiler = cProfile.Profile()
+    Path(f"{out}.started").write_text("")
     cpu0, started = time.process_time(), time.perf_counter()
     if profiler:
         profiler.enable()
@@ -900,10 +977,10 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["setup"]:
         _setup_main(Path(argv[1]), argv[2])
     elif argv[:1] == ["settle-prepare"]:
-        _settle_prepare_main(Path(argv[1]))
+        _settle_prepare_main(Path(argv[1]), loaded="--loaded" in argv)
     elif argv[:1] == ["settle"]:
         profile = argv[argv.index("--profile") + 1] if "--profile" in argv else None
-        _settle_main(Path(argv[1]), Path(argv[2]), profile)
+        _settle_main(Path(argv[1]), Path(argv[2]), profile, loaded="--loaded" in argv)
     elif argv[:1] == ["profile-place"]:
         _profile_place_main(Path(argv[1]), int(argv[2]), argv[3])
     elif argv[:1] == ["commit-probe"]:
