@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -9,7 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connections, transaction
 
-from apps.bets.models import Bet, BetLeg
+from apps.bets import settlement
+from apps.bets.models import Bet, BetLeg, SettlementRun
 from apps.bets.placement import BetRefused, place
 from apps.wallet import api as wallet
 from shards import map as shard_map
@@ -347,4 +349,103 @@ def test_a_bet_placed_while_its_line_settles_waits_then_is_refused(book, alpha):
     assert refused.value.code == "market_settled"
     assert not Bet.objects.using(alias).filter(player_id=player.id).exists()
     assert _cash(player, alpha) == 1_000
+    books_balance()
+
+
+# -- paying in chunks, after the result's transaction ---------------------------------------
+
+
+def _winners_on_one_shard(brand, count, stake=1_000):
+    """``count`` players of one shard, each with a winning bet on M's home win (if it wins)."""
+    players: dict[str, list] = {}
+    while True:
+        player = new_player(brand, funds=stake)
+        players.setdefault(shard_map.alias_for(player.id), []).append(player)
+        mine = next((ps for ps in players.values() if len(ps) == count), None)
+        if mine:
+            break
+    bets = [_place(brand, p, f"w{i}", [(line(M), "1", "2.10")], stake=stake)
+            for i, p in enumerate(mine)]  # fmt: skip
+    return mine, bets
+
+
+def test_a_result_pays_its_bets_a_chunk_at_a_time_and_a_winner_can_bet_between(
+    book, alpha, monkeypatch
+):
+    """Each chunk of bets is paid in its own transaction: a winner whose bet was in a chunk
+    already paid bets again at once, while the rest of the market is still being paid (before,
+    the whole market's payouts held every winner's cash account until one commit)."""
+    monkeypatch.setattr(settlement, "CHUNK", 1)
+    (first, second), bets = _winners_on_one_shard(alpha, 2)
+    using = shard_map.alias_for(first.id)
+    early = min(bets, key=lambda b: b.id)  # chunks go in bet id order
+    early_player = first if early.player_id == first.id else second
+    paying, resume = threading.Event(), threading.Event()
+    original = settlement._settle_chunk
+    calls = []
+
+    def chunk(alias, ids):
+        calls.append(ids)
+        if len(calls) == 2:  # the first chunk has committed
+            paying.set()
+            resume.wait(30)
+        return original(alias, ids)
+
+    monkeypatch.setattr(settlement, "_settle_chunk", chunk)
+    failed: list[BaseException] = []
+
+    def feed_result():
+        try:
+            book.process([_settle(M, 5000, HOME_WINS)])
+            replicate()
+        except BaseException as exc:  # reported below
+            failed.append(exc)
+            paying.set()
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=feed_result)
+    worker.start()
+    try:
+        assert paying.wait(30) and not failed
+        assert _cash(early_player, alpha) == 2_100  # paid, committed
+        with transaction.atomic(using=using):
+            with connections[using].cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")  # waiting would fail here
+            wallet.wallet_debit(brand_id=alpha.id, player_id=early_player.id,
+                                currency=alpha.currency, amount=500, product="sportsbook",
+                                idempotency_key="next-bet")  # fmt: skip
+    finally:
+        resume.set()
+        worker.join(30)
+    assert not failed and len(calls) == 2
+    assert {_bet(p, b).status for p, b in zip((first, second), bets, strict=True)} == {"settled"}
+    assert not SettlementRun.objects.using(using).exists()
+    books_balance()
+
+
+def test_a_settlement_run_left_behind_is_finished_by_the_sweep_and_pays_once(
+    book, alpha, monkeypatch
+):
+    (winner, other), bets = _winners_on_one_shard(alpha, 2)
+    using = shard_map.alias_for(winner.id)
+    # The result's transaction commits; its worker dies before paying.
+    monkeypatch.setattr(settlement, "settle_run", lambda alias, run_id: None)
+    book.process([_settle(M, 5000, HOME_WINS)])
+    replicate()
+    monkeypatch.undo()
+    (run,) = SettlementRun.objects.using(using).all()
+    assert sorted(run.bet_ids) == sorted(b.id for b in bets)
+    assert {_bet(winner, b).status for b in bets} == {"open"}  # legs resolved, not yet paid
+    shard = shard_map.aliases().index(using)
+    assert settlement.settlement_sweep(shard=shard) == 0  # too recent: its worker may be busy
+    SettlementRun.objects.using(using).update(created_at=run.created_at - dt.timedelta(hours=1))
+    assert settlement.settlement_sweep(shard=shard) == 1
+    assert not SettlementRun.objects.using(using).exists()
+    assert _cash(winner, alpha) == 2_100 and _cash(other, alpha) == 2_100
+    # The same bets paid again (a second worker with the same run): nothing more is paid.
+    settlement.settle_run(using, run.id)
+    with transaction.atomic(using=using):
+        settlement._settle_chunk(using, [b.id for b in bets])
+    assert _cash(winner, alpha) == 2_100 and _cash(other, alpha) == 2_100
     books_balance()

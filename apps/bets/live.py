@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from apps.bets import arithmetic, risk
 from apps.bets.models import Bet, BetLeg
-from apps.bets.settlement import bet_shape
+from apps.bets.settlement import bet_shape, settlement_sweep
 from apps.realtime.notify import player_notify
 from apps.wallet import api as wallet
 from apps.wallet.errors import ReservationClosed
@@ -112,6 +112,12 @@ def pending_sweep(*, shard: int, batch: int = 200) -> int:
 def announce_liability(*, shard: int) -> int:
     """What changed on the shard's liability since the last time, to the global risk view."""
     return risk.announce(shard_map.alias(shard))
+
+
+@shard_task(name="bets.sweep_settlements")
+def sweep_settlements(*, shard: int) -> int:
+    """Settlement runs whose worker died before it paid every bet, finished."""
+    return settlement_sweep(shard=shard)
 
 
 @shard_task(name="bets.sweep_pending")

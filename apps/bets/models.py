@@ -7,6 +7,7 @@ in the transaction that creates the bet. Bet settings (limits per brand and curr
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Func, Q
 
@@ -229,6 +230,15 @@ class PlayerLimit(ShardModel):
             ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="player_limit_not_negative"),
         ]
+
+
+class SettlementRun(ShardModel):
+    """Bets a result touched, to be paid in short transactions after the result's own commits:
+    written in that transaction (with the legs' update), deleted once every bet is paid. One
+    left behind (its worker died) is taken up by the sweep (``bets.sweep_settlements``)."""
+
+    bet_ids = ArrayField(models.BigIntegerField())
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
 
 class Liability(GlobalModel):

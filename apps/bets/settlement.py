@@ -1,14 +1,20 @@
 """Settling bets on each shard from the feed's results, as the shard's replica receives them.
 
 The catalog's replication calls :func:`apply_results` with the results this shard receives for
-the first time, inside the transaction that records them; so each result settles each shard's
-bets exactly once, and a crash rolls both back together.
+the first time, inside the transaction that records them. In that transaction the legs are
+updated, set-based, one statement per result: every leg on the result's market line at once,
+however many bets hold it. Each leg keeps the timestamp of the result applied to it, so an older
+result never overwrites a newer one. The same transaction records the bets it touched (a
+``SettlementRun``); so each result reaches each shard's legs exactly once, and a crash rolls
+both back together.
 
-Legs are updated set-based, one statement per result: every leg on the result's market line at
-once, however many bets hold it. Each leg keeps the timestamp of the result applied to it, so an
-older result never overwrites a newer one. Then every bet whose legs are all resolved is paid
+Then, as soon as that transaction commits, the touched bets are paid in transactions of
+``CHUNK`` bets (:func:`settle_run`): every bet whose legs are all resolved is paid
 (:mod:`apps.bets.arithmetic`; payouts rounded down per line), and a bet a rollback reopened has
-its payout taken back.
+its payout taken back. A chunk holds its winners' cash accounts only until it commits, not for
+the whole market: a winner who bets again meanwhile waits for one chunk at most. Paying is
+idempotent per bet (a paid bet is skipped, a re-settled one pays the difference), so a run
+interrupted by a crash is simply run again by the sweep (``bets.sweep_settlements``).
 
 - ``settle``: won, lost, void (void factor 1), half-won and half-lost (0.5), dead heat. A
   live-scouted then a confirmed settlement of the same line settle each leg once.
@@ -24,19 +30,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Iterable
 from decimal import ROUND_FLOOR, Decimal
+from functools import partial
 from typing import Any
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from apps.bets import arithmetic, risk
-from apps.bets.models import Bet, BetLeg
+from apps.bets.models import Bet, BetLeg, SettlementRun
 from apps.realtime.notify import player_notify
 from apps.wallet import api as wallet
 from apps.wallet.errors import InsufficientFunds
+from shards import map as shard_map
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +181,41 @@ def apply_results(results: list[dict[str, Any]], using: str) -> None:
                 continue
             touched.update(row[0] for row in cursor.fetchall())
     if touched:
-        settle_bets(using, touched)
+        run = SettlementRun.objects.using(using).create(bet_ids=sorted(touched))
+        transaction.on_commit(partial(settle_run, using, run.id), using=using, robust=True)
+
+
+def settle_run(using: str, run_id: int) -> bool:
+    """Pay a run's bets, a chunk per transaction, then delete the run; False if it was gone
+    (another worker finished it)."""
+    ids = (
+        SettlementRun.objects.using(using).filter(pk=run_id).values_list("bet_ids", flat=True)
+    ).first()
+    if ids is None:
+        return False
+    for start in range(0, len(ids), CHUNK):
+        with transaction.atomic(using=using):
+            _settle_chunk(using, ids[start : start + CHUNK])
+    SettlementRun.objects.using(using).filter(pk=run_id).delete()
+    return True
+
+
+LEFT_BEHIND_AFTER = dt.timedelta(minutes=1)  # a run still there this long after: its worker died
+
+
+def settlement_sweep(*, shard: int) -> int:
+    """Finish the shard's settlement runs whose worker died; how many were finished."""
+    using = shard_map.alias(shard)
+    stale = list(
+        SettlementRun.objects.using(using)
+        .filter(created_at__lt=timezone.now() - LEFT_BEHIND_AFTER)
+        .order_by("id")
+        .values_list("id", flat=True)[:20]
+    )
+    done = sum(settle_run(using, run_id) for run_id in stale)
+    if done:
+        log.warning("left-behind settlement runs finished", extra={"shard": shard, "runs": done})
+    return done
 
 
 def leg_settlement(leg: BetLeg) -> arithmetic.Settlement | None:
@@ -231,7 +272,7 @@ def bet_shape(bet: Bet, legs: list[BetLeg], *, settled: bool = True) -> arithmet
     )
 
 
-CHUNK = 5_000
+CHUNK = 2_000  # bets a transaction: how long a chunk holds its winners' accounts
 
 _UPDATE_BETS = """
 UPDATE bets_bet AS b SET status = x.status, payout = x.payout, owed = x.owed,
@@ -240,15 +281,6 @@ FROM unnest(%s::bigint[], %s::text[], %s::bigint[], %s::bigint[], %s::timestampt
             %s::int[]) AS x(id, status, payout, owed, settled_at, postings)
 WHERE b.id = x.id AND b.status IN ('open', 'settled')
 """
-
-
-def settle_bets(using: str, bet_ids: Iterable[int]) -> None:
-    """Pay every bet of ``bet_ids`` whose legs are all resolved, and take back the payout of a
-    paid bet that has an open leg again; each once. Set-based: per chunk of bets, one query for
-    the bets, one for their legs, one update, one posting statement per chunk of payouts."""
-    ids = sorted(set(bet_ids))
-    for start in range(0, len(ids), CHUNK):
-        _settle_chunk(using, ids[start : start + CHUNK])
 
 
 def _settle_chunk(using: str, ids: list[int]) -> None:

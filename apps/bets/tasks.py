@@ -1,5 +1,5 @@
 """The bets' tasks, where Celery looks for them."""
 
-from apps.bets.live import announce_liability, decide_live_bet, sweep_pending
+from apps.bets.live import announce_liability, decide_live_bet, sweep_pending, sweep_settlements
 
-__all__ = ["announce_liability", "decide_live_bet", "sweep_pending"]
+__all__ = ["announce_liability", "decide_live_bet", "sweep_pending", "sweep_settlements"]

@@ -23,11 +23,11 @@ market line holding 100,000 open bets.
    ``manage.py ledger_check --shard 0`` runs.
 5. **Bets during a settlement** (not with ``--quick``): 100,000 more open bets on a second
    line, of the first half of the players, a fresh web process warmed up, then the second
-   line's settlement in a fresh process while the other half of the players bet at
-   ``DURING_RATE`` a second on the placement lines for ``DURING_S`` seconds, from the moment
-   the settlement begins: their latency, against the ladder's step at that rate. (A
-   settlement used to hold the house rows every stake credits until it committed; bets on the
-   shard then waited for it. A winner's own bets still wait: it holds their cash account.)
+   line's settlement in a fresh process while all the players bet at ``DURING_RATE`` a second
+   on the placement lines for ``DURING_S`` seconds, from the moment the settlement begins:
+   their latency, against the ladder's step at that rate. (A settlement used to pay the whole
+   market in one transaction, holding the house rows every stake credits and every winner's
+   cash account until it committed: bets on the shard waited for it.)
 
 ``BENCH_BETS_PROFILE=1`` adds diagnostics after the ladder: in a Django process, the CPU of
 ``GET /ping`` and of a bet through Django's test client (no server), then bets under cProfile
@@ -394,11 +394,11 @@ def _bets_during_settlement(
                     raise RuntimeError("the settlement under load did not begin")
                 time.sleep(0.02)
             log(f"POST /api/v1/bets at {DURING_RATE}/s while the second line settles")
-            # Bettors with no bet in this settlement: a winner's own cash account is held by
-            # the settlement until it commits, so their bets wait for it (docs/bets.md).
-            bettors = _halves(world)[1]
+            # Every player bets, half of them with bets in this settlement (a third of those
+            # win it): a chunk of the settlement holds its winners' cash accounts until it
+            # commits.
             _, step = _bets_step(web, port, DURING_RATE, DURING_S,
-                                 _bet_factory(bettors, token, f"{run_id}-during", 0))  # fmt: skip
+                                 _bet_factory(world, token, f"{run_id}-during", 0))  # fmt: skip
         finally:
             code = settling.wait(timeout=600)
     if code:
@@ -695,12 +695,9 @@ ON CONFLICT (market, outcome_id) DO UPDATE SET
 """
 
 
-def _halves(world: dict) -> tuple[list[int], dict]:
-    """For the settlement under load: the players whose bets it settles (the first half), and
-    the world of the players who bet meanwhile (the other half, with their sessions)."""
-    half = len(world["players"]) // 2
-    others = {**world, "players": world["players"][half:], "sessions": world["sessions"][half:]}
-    return world["players"][:half], others
+def _half(world: dict) -> list[int]:
+    """The players whose bets the settlement under load settles: the first half."""
+    return world["players"][: len(world["players"]) // 2]
 
 
 def _settlement_of(world: dict, loaded: bool) -> tuple[dict, str]:
@@ -748,7 +745,7 @@ def _settle_prepare_main(world_file: Path, loaded: bool = False) -> None:
 
     world = json.loads(world_file.read_text())
     line, prefix = _settlement_of(world, loaded)
-    players = _halves(world)[0] if loaded else world["players"]
+    players = _half(world) if loaded else world["players"]
     params = {
         "players": players, "n": len(players), "brand": world["brand_id"],
         "currency": CURRENCY, "prefix": prefix, "odds": [ODDS[o] for o in ("1", "2", "3")],

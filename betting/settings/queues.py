@@ -55,6 +55,15 @@ CELERY_BEAT_SCHEDULE = {
         for shard in range(SHARD_COUNT)
     },
     **{
+        # Settlement runs whose worker died before paying every bet (settlement.settle_run).
+        f"settlement-sweep-shard-{shard}": {
+            "task": "bets.sweep_settlements",
+            "schedule": 30.0,
+            "kwargs": {"shard": shard},
+        }
+        for shard in range(SHARD_COUNT)
+    },
+    **{
         f"pending-bets-sweep-shard-{shard}": {
             "task": "bets.sweep_pending",
             "schedule": 30.0,
