@@ -57,10 +57,23 @@ def test_a_player_of_another_shard_is_refused_and_nothing_is_posted(alpha):
     assert history_counts() == before
 
 
-def test_a_settlements_open_transaction_does_not_hold_up_a_stake(alpha):
-    """A market's payouts go through the house's bulk stripes: while a settlement's transaction
-    is open, a bet's stake from a player of the same house stripe (a single posting, which
-    credits the house) goes through at once instead of waiting for the settlement's commit."""
+def _pay(brand, using, winner):
+    api.wallet_credit_many(**_many(brand, using), credits=[api.Credit(winner.id, 700, "won")])
+
+
+def _take_back(brand, using, winner):
+    api.wallet_credit(brand_id=brand.id, player_id=winner.id, currency=brand.currency,
+                      amount=1_400, product="payments", idempotency_key="funds")  # fmt: skip
+    api.wallet_debit(brand_id=brand.id, player_id=winner.id, currency=brand.currency, amount=700,
+                     product="sportsbook", idempotency_key="unpay", bulk=True)  # fmt: skip
+
+
+@pytest.mark.parametrize("posting", [_pay, _take_back], ids=["payouts", "reversals"])
+def test_a_settlements_open_transaction_does_not_hold_up_a_stake(alpha, posting):
+    """A market's payouts (and a rollback's reversals of them) go through the house's bulk
+    stripes: while a settlement's transaction is open, a bet's stake from a player of the same
+    house stripe (a single posting, which credits the house) goes through at once instead of
+    waiting for the settlement's commit."""
     by_key: dict[tuple[str, int], list] = {}
     while True:  # two players of one shard on one house stripe
         player = new_player(alpha)
@@ -78,8 +91,7 @@ def test_a_settlements_open_transaction_does_not_hold_up_a_stake(alpha):
     def settle():
         try:
             with transaction.atomic(using=using):
-                api.wallet_credit_many(**_many(alpha, using),
-                                       credits=[api.Credit(winner.id, 700, "won")])  # fmt: skip
+                posting(alpha, using, winner)
                 paying.set()
                 release.wait(30)
         except BaseException as exc:  # reported by the test's thread

@@ -377,14 +377,16 @@ def _pay(bet: Bet, amount: int, credits: dict[tuple[int, str], list[wallet.Credi
 
 
 def _unpay(bet: Bet) -> None:
-    """Take the current payout back; what the cash cannot cover is owed."""
+    """Take the current payout back; what the cash cannot cover is owed. Through the house's
+    bulk stripes: a rollback reverses a whole chunk of payouts in one transaction, and bets
+    placed meanwhile (their stakes credit the house's normal stripes) must not wait for it."""
     amount, bet.payout = bet.payout, 0
     bet.postings += 1
     if amount <= 0:
         return
     key = f"bet:{bet.id}:unpay:{bet.postings}"
     try:
-        wallet.wallet_debit(**_common(bet), amount=amount, idempotency_key=key)
+        wallet.wallet_debit(**_common(bet), amount=amount, idempotency_key=key, bulk=True)
         return
     except InsufficientFunds:
         pass
@@ -392,6 +394,6 @@ def _unpay(bet: Bet) -> None:
         brand_id=bet.brand_id, player_id=bet.player_id, currency=bet.currency
     ).cash
     if available > 0:
-        wallet.wallet_debit(**_common(bet), amount=available, idempotency_key=key)
+        wallet.wallet_debit(**_common(bet), amount=available, idempotency_key=key, bulk=True)
     bet.owed += amount - max(available, 0)
     log.warning("reversed payout not covered", extra={"bet": bet.id, "owed": bet.owed})

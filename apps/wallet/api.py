@@ -315,10 +315,12 @@ def wallet_credit(
 
 def wallet_debit(
     *, brand_id: int, player_id: int, currency: str, amount: int, product: str,
-    idempotency_key: str, details: dict | None = None,
+    idempotency_key: str, details: dict | None = None, bulk: bool = False,
 ) -> WalletResult:  # fmt: skip
     """Take ``amount`` from the player's cash into the product's house account (in external
-    wallet mode: from the player's wallet at the operator, which must approve it)."""
+    wallet mode: from the player's wallet at the operator, which must approve it). ``bulk``:
+    one of many postings in one long transaction (a market's settlement being reversed), made
+    through the house's bulk stripes, which single postings never wait for."""
     amount, currency = _check_amount(amount), _check_currency(brand_id, currency)
     product, key = _check_product(product), _check_key(idempotency_key)
     operator = _brand_wallet(brand_id).operator
@@ -330,7 +332,7 @@ def wallet_debit(
         )  # fmt: skip
 
     def build(cursor, accounts, claimed):
-        house = _house(cursor, product, accounts, currency, player_id)
+        house = _house(cursor, product, accounts, currency, player_id, bulk=bulk)
         return [Move(debit=accounts.cash, credit=house, amount=amount)]
 
     return _apply(
