@@ -139,15 +139,17 @@ def _when(ms: int | None) -> dt.datetime | None:
 
 
 def apply_results(results: list[dict[str, Any]], using: str) -> None:
-    """Apply a shard's new results to its bets (inside the caller's transaction)."""
+    """Apply a shard's new results to its bets' legs, inside the caller's transaction, and
+    record the bets they touched; those are paid once that transaction commits (``settle_run``,
+    a chunk of bets per transaction)."""
     touched: set[int] = set()
     if not results:
         return
     with connections[using].cursor() as cursor:
         # Lock the results' lines first, in id order, and take each one's advisory lock
         # exclusively: a placement on them (which holds it shared, see placement._OPEN_SLIP)
-        # either committed before (its bet is settled here) or waits and then sees the result
-        # and refuses.
+        # either committed before (its bet's legs are resolved here, and it is paid with the
+        # others) or waits and then sees the result and refuses.
         cursor.execute(
             "SELECT q.id, pg_advisory_xact_lock(q.id) FROM (SELECT m.id FROM "
             "catalog_replicamarket m JOIN unnest(%s::bigint[], %s::int[], %s::text[]) "
