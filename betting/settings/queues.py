@@ -34,49 +34,23 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = False
 LIABILITY_ANNOUNCE_S = float(env_int("LIABILITY_ANNOUNCE_MS", 2000)) / 1000
 
+
+def _each_shard(name: str, task: str, seconds: float) -> dict[str, dict]:
+    """A beat entry per shard: ``task`` every ``seconds`` with that shard's number."""
+    return {
+        f"{name}-shard-{shard}": {"task": task, "schedule": seconds, "kwargs": {"shard": shard}}
+        for shard in range(SHARD_COUNT)
+    }
+
+
 CELERY_BEAT_SCHEDULE = {
     "directory-repair": {"task": "players.directory_repair", "schedule": 3600.0},
-    **{
-        f"expire-reservations-shard-{shard}": {
-            "task": "wallet.expire_reservations",
-            "schedule": 15.0,
-            "kwargs": {"shard": shard},
-        }
-        for shard in range(SHARD_COUNT)
-    },
-    **{
-        # Each shard tells the global risk view what changed on its liability (one event of
-        # deltas, not one per bet).
-        f"liability-announce-shard-{shard}": {
-            "task": "bets.announce_liability",
-            "schedule": LIABILITY_ANNOUNCE_S,
-            "kwargs": {"shard": shard},
-        }
-        for shard in range(SHARD_COUNT)
-    },
-    **{
-        # Settlement runs whose worker died before paying every bet (settlement.settle_run).
-        f"settlement-sweep-shard-{shard}": {
-            "task": "bets.sweep_settlements",
-            "schedule": 30.0,
-            "kwargs": {"shard": shard},
-        }
-        for shard in range(SHARD_COUNT)
-    },
-    **{
-        f"pending-bets-sweep-shard-{shard}": {
-            "task": "bets.sweep_pending",
-            "schedule": 30.0,
-            "kwargs": {"shard": shard},
-        }
-        for shard in range(SHARD_COUNT)
-    },
-    **{
-        f"external-wallet-sweep-shard-{shard}": {
-            "task": "wallet.external_sweep",
-            "schedule": 15.0,
-            "kwargs": {"shard": shard},
-        }
-        for shard in range(SHARD_COUNT)
-    },
+    **_each_shard("expire-reservations", "wallet.expire_reservations", 15.0),
+    # Each shard tells the global risk view what changed on its liability (one event of deltas,
+    # not one per bet).
+    **_each_shard("liability-announce", "bets.announce_liability", LIABILITY_ANNOUNCE_S),
+    # Settlement runs whose worker died before paying every bet (settlement.settle_run).
+    **_each_shard("settlement-sweep", "bets.sweep_settlements", 30.0),
+    **_each_shard("pending-bets-sweep", "bets.sweep_pending", 30.0),
+    **_each_shard("external-wallet-sweep", "wallet.external_sweep", 15.0),
 }
