@@ -17,7 +17,7 @@ from apps.wallet import api as wallet
 from shards import map as shard_map
 from tests.bets_helpers import M2, M, line, open_book, slip
 from tests.feed_helpers import make_event, market, odds_change, replicate
-from tests.wallet_helpers import books_balance, new_player
+from tests.wallet_helpers import books_balance, new_player, stake_without_waiting
 
 
 def _settle(urn, ts, results, *, market_id=1, specifiers="", certainty=2, extra=""):
@@ -409,12 +409,7 @@ def test_a_result_pays_its_bets_a_chunk_at_a_time_and_a_winner_can_bet_between(
     try:
         assert paying.wait(30) and not failed
         assert _cash(early_player, alpha) == 2_100  # paid, committed
-        with transaction.atomic(using=using):
-            with connections[using].cursor() as cursor:
-                cursor.execute("SET LOCAL lock_timeout = '2s'")  # waiting would fail here
-            wallet.wallet_debit(brand_id=alpha.id, player_id=early_player.id,
-                                currency=alpha.currency, amount=500, product="sportsbook",
-                                idempotency_key="next-bet")  # fmt: skip
+        stake_without_waiting(alpha, early_player, 500, "next-bet")
     finally:
         resume.set()
         worker.join(30)

@@ -10,7 +10,7 @@ from django.db import connections, transaction
 from apps.wallet import api, ledger
 from apps.wallet.errors import InvalidRequest
 from shards import map as shard_map
-from tests.wallet_helpers import books_balance, history_counts, new_player
+from tests.wallet_helpers import books_balance, history_counts, new_player, stake_without_waiting
 
 
 def _many(brand, using):
@@ -104,11 +104,7 @@ def test_a_settlements_open_transaction_does_not_hold_up_a_stake(alpha, posting)
     settlement.start()
     try:
         assert paying.wait(30) and not failed
-        with transaction.atomic(using=using):
-            with connections[using].cursor() as cursor:
-                cursor.execute("SET LOCAL lock_timeout = '2s'")  # waiting would fail here
-            api.wallet_debit(brand_id=alpha.id, player_id=punter.id, currency=alpha.currency,
-                             amount=300, product="sportsbook", idempotency_key="stake")  # fmt: skip
+        stake_without_waiting(alpha, punter, 300, "stake")
     finally:
         release.set()
         settlement.join(30)
