@@ -432,7 +432,7 @@ def test_a_settlement_run_left_behind_is_finished_by_the_sweep_and_pays_once(
     (run,) = SettlementRun.objects.using(using).all()
     assert sorted(run.bet_ids) == sorted(b.id for b in bets)
     assert {_bet(winner, b).status for b in bets} == {"open"}  # legs resolved, not yet paid
-    shard = shard_map.aliases().index(using)
+    shard = shard_map.number_of(using)
     assert settlement.settlement_sweep(shard=shard) == 0  # too recent: its worker may be busy
     SettlementRun.objects.using(using).update(created_at=run.created_at - dt.timedelta(hours=1))
     assert settlement.settlement_sweep(shard=shard) == 1
