@@ -244,7 +244,7 @@ def _bets_ladder(web: Process, port: int, world: dict, run_id: str, quick: bool)
     held: dict | None = None
     sustained: dict | None = None
     failed: dict | None = None
-    for rate in QUICK_LADDER if quick else LADDER:
+    for rate in http.rates(QUICK_LADDER if quick else LADDER):
         for attempt in range(1 + http.STEP_RETRIES):
             log(f"POST /api/v1/bets at {rate}/s" + (" (again)" if attempt else ""))
             result, step = _bets_step(
