@@ -2,7 +2,7 @@
 
 HTTP goes to the web role (granian, ``betting.wsgi``); this process still answers HTTP through
 Django for its own probes (``/healthz``). Event pages' live-odds sockets are served by the
-live-odds gateway (``apps.catalog.gateway``).
+live-odds gateway (``apps.realtime.gateway``).
 """
 
 import os

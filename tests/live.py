@@ -66,14 +66,21 @@ def sockets_server() -> Iterator[int]:
 
 
 def websocket(
-    port: int, host: str, cookie: str | None = None, path: str = "/ws/player/"
+    port: int,
+    host: str,
+    cookie: str | None = None,
+    path: str = "/ws/player/",
+    origin: str | None = None,
 ) -> ClientConnection:
+    """A websocket to ``host`` (on loopback), as a browser's page would open it when ``origin``
+    is given (its Origin header)."""
     sock = socket.create_connection(("127.0.0.1", port), timeout=10)
     headers = {"Cookie": f"sessionid={cookie}"} if cookie else None
     return connect(
         f"ws://{host}:{port}{path}",
         sock=sock,
         additional_headers=headers,
+        origin=origin,
         proxy=None,
         open_timeout=10,
     )

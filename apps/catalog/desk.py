@@ -11,15 +11,16 @@ from typing import Any
 
 from django.db import transaction
 
-from apps.catalog import live, snapshot
+from apps.catalog import snapshot
 from apps.catalog.models import CatalogAudit, Event, Market, OfferingRule
 from apps.catalog.store import next_version, replicate_desk
+from apps.realtime.odds import publish_refresh
 from shards.map import GLOBAL_ALIAS
 
 
 def refresh_pages(event_ids: Iterable[int]) -> None:
     """Tell the open pages of these events to re-read them (after commit)."""
-    live.publish_refresh(event_ids)
+    publish_refresh(event_ids)
 
 
 def suspend(

@@ -1,32 +1,24 @@
-"""Live odds: the Redis cache pages render from, and coalesced pushes to the event's sockets.
+"""The odds cache: what event pages render from, kept in Redis as the catalog's changes commit.
 
-After a batch of feed changes commits, the adapter hands them here. The cache (one Redis hash per
-event: its status and one field per market line) is written at once, in one pipeline. Pushes are
-coalesced per event: the first change of an event goes out immediately, later ones within
-``interval`` are merged (the newest state of each line wins) and go out together when the
-interval ends, so a busy event costs its sockets at most one push per interval.
+One Redis hash per event: its status and one field per market line (``snapshot`` fills it from
+the catalog when cold), and one hash of the producers' flags (down or up, per provider). After a
+batch of feed changes commits (``store.FeedBatch``), its changed lines and statuses are written
+here at once, in one pipeline, and handed, as they were written, to the adapter's coalesced
+pushes (``realtime.odds``), which the live-odds gateway forwards to the pages' sockets.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
-import time
 from typing import Any
 
 import redis
 from django.conf import settings
 
+from apps.realtime.odds import Coalescer, LinePush, StatusPush
+
 log = logging.getLogger(__name__)
-
-PUSH_TYPE = "catalog.odds"
-DEFAULT_INTERVAL_S = 0.1
-
-
-def odds_channel(event_id: int) -> str:
-    """The Redis pub/sub channel an event's pushes are published on (the gateway listens)."""
-    return _key("odds", event_id)
 
 
 def _key(*parts: Any) -> str:
@@ -51,14 +43,6 @@ def client() -> redis.Redis:
             settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
         )
     return _client
-
-
-def publish_refresh(event_ids) -> None:
-    """Tell the open pages of these events to re-read them (the desk acted, a video changed)."""
-    for event_id in set(event_ids):
-        message = {"type": PUSH_TYPE, "event": event_id, "ts": 0, "status": None, "markets": [],
-                   "refresh": True}  # fmt: skip
-        client().publish(odds_channel(event_id), json.dumps(message))
 
 
 def market_field(market_id: int, specifiers: str) -> str:
@@ -94,18 +78,35 @@ def forget(event_ids: set[int]) -> None:
         client().delete(*(event_key(i) for i in event_ids))
 
 
-def touched_events(changes: Any) -> set[int]:
-    return {row[1] for row in changes.markets} | {row[0] for row in changes.events}
+def odds_committed(
+    markets: list[tuple], events: list[tuple], *, pushes: Coalescer | None = None
+) -> None:
+    """A committed batch's changed market rows and event status rows (``store``'s RETURNING
+    order): written to the cache in one round trip, then handed to ``pushes``."""
+    lines = [
+        LinePush(row[1], market_field(row[2], row[3]), row[6], market_list(row)) for row in markets
+    ]
+    statuses = [StatusPush(row[0], row[9], status_dict(row)) for row in events]
+    if not lines and not statuses:
+        return
+    try:
+        _write(lines, statuses)
+    except Exception as exc:
+        log.warning("odds cache not written", extra={"error": repr(exc)})
+        try:  # stale entries would be served as current: drop them
+            forget({x.event_id for x in lines} | {x.event_id for x in statuses})
+        except Exception as again:
+            log.error("stale odds cache entries kept", extra={"error": repr(again)})
+    if pushes is not None:
+        pushes.add(lines=lines, statuses=statuses)
 
 
-def write_cache(changes: Any) -> None:
-    """Write a committed batch's markets and statuses to the cache, in one round trip."""
+def _write(lines: list[LinePush], statuses: list[StatusPush]) -> None:
     fields: dict[int, dict[str, str]] = {}
-    for row in changes.markets:
-        item = market_list(row)
-        fields.setdefault(row[1], {})[market_field(item[1], item[2])] = json.dumps(item)
-    for row in changes.events:
-        fields.setdefault(row[0], {})["s"] = json.dumps(status_dict(row))
+    for line in lines:
+        fields.setdefault(line.event_id, {})[line.key] = json.dumps(line.item)
+    for status in statuses:
+        fields.setdefault(status.event_id, {})["s"] = json.dumps(status.item)
     pipe = client().pipeline(transaction=False)
     for event_id, mapping in fields.items():
         pipe.hset(event_key(event_id), mapping=mapping)
@@ -124,94 +125,3 @@ def down_in(raw: dict[bytes, bytes], provider: str) -> set[int]:
     """The provider's producers marked down, from the producers hash as read from Redis."""
     prefix = f"{provider}:".encode()
     return {int(k[len(prefix) :]) for k, v in raw.items() if k.startswith(prefix) and v == b"1"}
-
-
-class Coalescer:
-    """Per-event push throttle: leading edge at once, then at most one push per interval."""
-
-    def __init__(self, interval: float = DEFAULT_INTERVAL_S) -> None:
-        self.interval = interval
-        self._pending: dict[int, dict[str, Any]] = {}
-        self._last: dict[int, float] = {}
-        self._cond = threading.Condition()
-        self._stopped = False
-        self._thread = threading.Thread(target=self._run, name="live-odds", daemon=True)
-        self._thread.start()
-
-    def add(
-        self, changes: Any, *, provider: str | None = None, down: set[int] | None = None
-    ) -> None:
-        with self._cond:
-            for row in changes.markets:
-                item = market_list(row)
-                entry = self._entry(row[1])
-                key = (item[1], item[2])
-                old = entry["markets"].get(key)
-                if old is None or old[5] <= item[5]:
-                    entry["markets"][key] = item
-                entry["ts"] = max(entry["ts"], item[5])
-            for row in changes.events:
-                entry = self._entry(row[0])
-                status = status_dict(row)
-                if entry["status"] is None or entry["status"]["ts"] <= status["ts"]:
-                    entry["status"] = status
-                entry["ts"] = max(entry["ts"], status["ts"])
-            self._cond.notify()
-
-    def refresh(self, event_ids: list[int]) -> None:
-        """Tell the sockets of these events to re-read (a producer went down or came back)."""
-        with self._cond:
-            for event_id in event_ids:
-                self._entry(event_id)["refresh"] = True
-            self._cond.notify()
-
-    def _entry(self, event_id: int) -> dict[str, Any]:
-        entry = self._pending.get(event_id)
-        if entry is None:
-            entry = {"markets": {}, "status": None, "ts": 0, "refresh": False}
-            self._pending[event_id] = entry
-        return entry
-
-    def stop(self) -> None:
-        with self._cond:
-            self._stopped = True
-            self._cond.notify()
-        self._thread.join(timeout=2)
-
-    def _run(self) -> None:
-        while True:
-            due: list[tuple[int, dict[str, Any]]] = []
-            with self._cond:
-                if self._stopped:
-                    return
-                now = time.monotonic()
-                wait = None
-                for event_id in list(self._pending):
-                    ready_at = self._last.get(event_id, 0.0) + self.interval
-                    if ready_at <= now:
-                        due.append((event_id, self._pending.pop(event_id)))
-                        self._last[event_id] = now
-                    else:
-                        wait = ready_at - now if wait is None else min(wait, ready_at - now)
-                if not due:
-                    self._cond.wait(timeout=wait if wait is not None else 1.0)
-                    continue
-            for event_id, entry in due:
-                self._push(event_id, entry)
-            if len(self._last) > 50_000:  # forget events long quiet
-                cutoff = time.monotonic() - 60
-                self._last = {k: v for k, v in self._last.items() if v > cutoff}
-
-    def _push(self, event_id: int, entry: dict[str, Any]) -> None:
-        message = {
-            "type": PUSH_TYPE,
-            "event": event_id,
-            "ts": entry["ts"],
-            "status": entry["status"],
-            "markets": list(entry["markets"].values()),
-            "refresh": entry["refresh"],
-        }
-        try:
-            client().publish(odds_channel(event_id), json.dumps(message, separators=(",", ":")))
-        except redis.RedisError as exc:  # a push is a hint: pages re-read on their next refresh
-            log.warning("push not published", extra={"event": event_id, "error": repr(exc)})

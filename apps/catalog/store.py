@@ -7,7 +7,9 @@ message twice, or an older one after a newer one, changes nothing; the order in 
 statements run does not matter either, because each market line keeps the newest state.
 
 What changed (the rows the guarded statements returned) is replicated to every shard through the
-outbox in the same transaction, and handed to the live layer after commit.
+outbox in the same transaction. Once that commits (the caller's transaction, when the batch is
+written inside one), the batch does its own after-commit work: the changed lines and statuses go
+to the odds cache and to the batch's coalesced pushes (``live.odds_committed``).
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from typing import Any
 
 from django.db import connections, transaction
 
+from apps.catalog import live
 from apps.catalog.models import CANCELLED, HANDED_OVER, SETTLED, SUSPENDED
 from apps.outbox.services import outbox_emit
+from apps.realtime.odds import Coalescer
 from shards.map import GLOBAL_ALIAS
 
 MARKETS_TOPIC = "catalog.markets"
@@ -212,9 +216,11 @@ def _newest_lines(lines: list[Line], cursor: Any) -> list[Line]:
 
 
 class FeedBatch:
-    """The changes of many feed messages, written together by :meth:`commit`."""
+    """The changes of many feed messages, written together by :meth:`commit`; ``pushes``, the
+    adapter's coalesced pushes to the events' open pages (none: the odds cache only)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, pushes: Coalescer | None = None) -> None:
+        self.pushes = pushes
         self.lines: list[Line] = []
         self.stops: list[tuple[int, int, int, int, list[int] | None]] = []
         self.statuses: list[EventState] = []
@@ -260,13 +266,20 @@ class FeedBatch:
         )
 
     def commit(self) -> Changes:
-        """Write everything in one transaction on the global database; what changed."""
+        """Write everything in one transaction on the global database; what changed. After the
+        commit, what changed reaches the odds cache and the pushes."""
         changes = Changes()
         with transaction.atomic(using=GLOBAL_ALIAS):
             with connections[GLOBAL_ALIAS].cursor() as cursor:
                 self._write(cursor, changes)
             if changes:
                 _replicate(changes)
+                transaction.on_commit(
+                    lambda: live.odds_committed(
+                        changes.markets, changes.events, pushes=self.pushes
+                    ),
+                    using=GLOBAL_ALIAS,
+                )
         return changes
 
     def _write(self, cursor: Any, changes: Changes) -> None:

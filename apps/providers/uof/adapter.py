@@ -6,7 +6,9 @@ are applied in batches: up to ``batch_max`` messages or ``batch_wait`` seconds, 
 catalog changes and written in one transaction together with their replication to the shards and
 the producers' last processed timestamps; only then are they acknowledged. A crash before the
 acknowledgement redelivers the batch, and the timestamp guards and the results' unique keys make
-the second application change nothing, so no settlement is lost or applied twice.
+the second application change nothing, so no settlement is lost or applied twice. Once the
+transaction commits, the batch itself writes the changes to the odds cache and hands them to the
+adapter's coalesced pushes.
 
 System messages (alive, snapshot_complete, product_down) are handled in order after the messages
 before them are committed, so a ``snapshot_complete`` reopens markets only once the replay it
@@ -33,7 +35,6 @@ from django.db.models import F
 from django.utils import timezone
 from kombu import Connection, Consumer, Exchange, Queue, binding
 
-from apps.catalog import live
 from apps.catalog.fixtures import FixtureData, event_from_fixture
 from apps.catalog.models import Event, Market, MarketDescription
 from apps.catalog.store import FeedBatch
@@ -41,6 +42,7 @@ from apps.providers.models import Provider
 from apps.providers.uof import messages as m
 from apps.providers.uof.producers import ALIVE_TIMEOUT_S, Producers
 from apps.providers.uof.translate import Context, KnownEvent, Translator
+from apps.realtime.odds import DEFAULT_INTERVAL_S, Coalescer
 from shards import queues
 from shards.map import GLOBAL_ALIAS
 
@@ -143,7 +145,7 @@ class UofAdapter:
         batch_max: int = BATCH_MAX,
         batch_wait: float = BATCH_WAIT_S,
         alive_timeout: float = ALIVE_TIMEOUT_S,
-        push_interval: float = live.DEFAULT_INTERVAL_S,
+        push_interval: float = DEFAULT_INTERVAL_S,
         on_ready: Callable[[str], None] | None = None,
     ) -> None:
         self.provider = provider
@@ -153,7 +155,7 @@ class UofAdapter:
         self.batch_max = batch_max
         self.batch_wait = batch_wait
         self.events = EventDirectory(provider)
-        self.coalescer = live.Coalescer(interval=push_interval)
+        self.coalescer = Coalescer(interval=push_interval)
         self.producers = Producers(
             provider, alive_timeout=alive_timeout, on_change=self._producer_changed
         )
@@ -348,7 +350,7 @@ class UofAdapter:
             raise ConnectionError("stopping with an unapplied batch") from exc
 
     def _apply_once(self, parsed: list[m.Message]) -> None:
-        batch = FeedBatch()
+        batch = FeedBatch(pushes=self.coalescer)
         translator = Translator(self.context)
         newest: dict[int, int] = {}
         for message in parsed:
@@ -356,7 +358,7 @@ class UofAdapter:
             translator.add(message, batch)
             newest[message.product] = max(newest.get(message.product, 0), message.timestamp)
         with transaction.atomic(using=GLOBAL_ALIAS):
-            changes = batch.commit()
+            batch.commit()  # after this transaction commits: the odds cache and the pushes
             with connections[GLOBAL_ALIAS].cursor() as cursor:
                 for producer_id, ts in newest.items():
                     cursor.execute(
@@ -369,16 +371,6 @@ class UofAdapter:
             self.producers.processed(producer_id, ts)
         for key in COUNTERS:
             self.counts[key] += translator.counts[key]
-        if changes:
-            try:
-                live.write_cache(changes)
-            except Exception as exc:
-                log.warning("odds cache not written", extra={"error": repr(exc)})
-                try:  # stale entries would be served as current: drop them
-                    live.forget(live.touched_events(changes))
-                except Exception as again:
-                    log.error("stale odds cache entries kept", extra={"error": repr(again)})
-            self.coalescer.add(changes)
 
     def _system(self, message: m.Message) -> None:
         if isinstance(message, m.Alive):

@@ -32,7 +32,6 @@ from django.db import DatabaseError, close_old_connections, connections, transac
 from django.db.models import F, Q
 from django.utils import timezone
 
-from apps.catalog.live import publish_refresh
 from apps.catalog.models import Event
 from apps.providers.models import Provider
 from apps.providers.video.protocol import (
@@ -43,6 +42,7 @@ from apps.providers.video.protocol import (
     Stream,
     parse_listing,
 )
+from apps.realtime.odds import publish_refresh
 
 log = logging.getLogger(__name__)
 

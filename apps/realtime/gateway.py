@@ -3,14 +3,16 @@
 Pushes are broadcasts: one event's change goes to every page open on it. A general-purpose socket
 stack pays a dispatch, a handler and a framing per socket and per push; here each process keeps
 the sockets of an event grouped by brand, renders a push once per brand and writes the same frame
-to all of them (``websockets.broadcast``). The adapter publishes each coalesced push once on the
-event's Redis channel (``catalog.live``); a process subscribes to an event's channel while it has
-sockets on it.
+to all of them (``websockets.broadcast``). The adapter's coalescer publishes each push once on the
+event's Redis channel (``realtime.odds``); a process subscribes to an event's channel while it
+has sockets on it.
 
-A socket is accepted for ``/ws/events/<id>/`` on a brand's host when the brand offers the event
-(and, when the browser sends an Origin, it is that same host): otherwise the handshake gets 403.
-It receives the event's whole current state at once, then the changes, priced for its brand; a
-``refresh`` push (a producer's change, the desk, a video) sends the whole state again.
+A socket is accepted for ``/ws/events/<id>/`` on a brand's host (``realtime.brand``) when the
+brand offers the event and a browser's Origin is that same host (``realtime.origin``): otherwise
+the handshake gets 403. It receives the event's whole current state at once, then the changes,
+priced for its brand; a ``refresh`` push (a producer's change, the desk, a video) sends the whole
+state again. What a page shows comes from the ``EventPages`` the catalog registers
+(``realtime.pages``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import asyncio
 import json
 import logging
 import re
-import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -28,116 +29,103 @@ from urllib.parse import urlsplit
 import redis.asyncio as aioredis
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import close_old_connections
 from websockets.asyncio.server import ServerConnection, broadcast, serve
 
-from apps.brands.selectors import brand_for_host
-from apps.catalog import live, snapshot
-from apps.catalog.models import Event
-from apps.catalog.offering import Offer, cached_offer, offer_for
+from apps.realtime.brand import socket_brand
+from apps.realtime.odds import odds_channel
+from apps.realtime.origin import request_host, same_origin
+from apps.realtime.pages import EventPages, PageView, pages_registered
 
 log = logging.getLogger(__name__)
 
 PATH = re.compile(r"^/ws/events/(\d+)/$")
-PRODUCERS_CACHE_S = 1.0
 
 
 @dataclass
 class BrandRoom:
-    """The sockets of one brand on one event, and what the brand's last full view said."""
+    """The sockets of one brand on one event, and what the brand's last whole view said."""
 
     brand_id: int
     sockets: set[ServerConnection] = field(default_factory=set)
     # Sockets waiting for their first (whole) view: pushes skip them, and mark them stale.
     joining: dict[ServerConnection, bool] = field(default_factory=dict)
-    closed: bool = False
-    desk: frozenset[int] = frozenset()
+    state: Any = None  # the last whole view's (``PageView.state``)
 
 
 @dataclass
 class Room:
-    event: Event
+    page: Any  # the event, as ``EventPages.open`` gave it
     brands: dict[int, BrandRoom] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return any(room.sockets or room.joining for room in self.brands.values())
 
 
-def _resolve(host: str, event_id: int) -> tuple[int, Event] | None:
-    """(brand id, event) when the brand of ``host`` offers the event; runs in a thread."""
-    close_old_connections()
-    connection.set_schema_to_public()
-    brand = brand_for_host(host) if host else None
-    if brand is None or brand.is_platform:
-        return None
-    event = Event.objects.select_related("sport", "tournament").filter(pk=event_id).first()
-    if event is None:
-        return None
-    tournament = event.tournament.urn if event.tournament_id else None
-    offer = offer_for(brand.pk)
-    if not offer.event_offered(sport=event.sport.urn, tournament=tournament, event=event.urn):
-        return None
-    return brand.pk, event
-
-
-def _full_view(event: Event, brand_id: int, down: set[int]) -> dict[str, Any]:
-    close_old_connections()
-    return snapshot.view(event, offer_for(brand_id), producers_down=down)
-
-
 class Gateway:
-    def __init__(self) -> None:
+    def __init__(self, pages: EventPages) -> None:
+        self.pages = pages
         self.rooms: dict[int, Room] = {}
         self.redis = aioredis.Redis.from_url(
             settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5
         )
         self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-        self._producers: dict[str, tuple[float, set[int]]] = {}
         self._lock = asyncio.Lock()
 
     # -- handshake and sockets ---------------------------------------------------------------
 
     async def process_request(self, conn: ServerConnection, request: Any) -> Any:
         match = PATH.match(urlsplit(request.path).path)
-        host = (request.headers.get("Host") or "").split(":")[0].lower()
-        origin = request.headers.get("Origin")
+        host = request_host(request.headers.get("Host"))
         if match is None:
             return conn.respond(HTTPStatus.NOT_FOUND, "no such socket\n")
-        if origin is not None and (urlsplit(origin).hostname or "").lower() != host:
+        if not same_origin(request.headers.get("Origin"), host):
             return conn.respond(HTTPStatus.FORBIDDEN, "another site's page\n")
-        resolved = await sync_to_async(_resolve, thread_sensitive=False)(host, int(match[1]))
+        event_id = int(match[1])
+        resolved = await sync_to_async(self._open, thread_sensitive=False)(host, event_id)
         if resolved is None:
             return conn.respond(HTTPStatus.FORBIDDEN, "no such event on this site\n")
-        conn.resolved = resolved  # type: ignore[attr-defined]
+        conn.resolved = (event_id, *resolved)  # type: ignore[attr-defined]
         return None
 
+    def _open(self, host: str, event_id: int) -> tuple[int, Any] | None:
+        """(brand id, page) when the brand of ``host`` offers the event; runs in a thread."""
+        close_old_connections()
+        brand = socket_brand(host)
+        if brand is None:
+            return None
+        page = self.pages.open(brand_id=brand.pk, event_id=event_id)
+        return None if page is None else (brand.pk, page)
+
     async def handler(self, conn: ServerConnection) -> None:
-        brand_id, event = conn.resolved  # type: ignore[attr-defined]
-        brand_room = await self._join(event, brand_id, conn)
+        event_id, brand_id, page = conn.resolved  # type: ignore[attr-defined]
+        brand_room = await self._join(event_id, page, brand_id, conn)
         try:
             # The whole view goes first; a push that came meanwhile means it may be stale, so
             # it is read again (a few times at most) before the socket takes pushes.
             for _ in range(5):
                 brand_room.joining[conn] = False
-                view = await self._view(event, brand_id, fresh=False)
+                view = await self._view(page, brand_id, fresh=False)
                 if not brand_room.joining[conn]:
                     break
-            brand_room.closed, brand_room.desk = view["closed"], frozenset(view["desk_suspended"])
-            await conn.send(json.dumps(view, separators=(",", ":")))
+            brand_room.state = view.state
+            await conn.send(view.text)
             del brand_room.joining[conn]
             brand_room.sockets.add(conn)
             async for message in conn:
                 if message == '{"type":"ping"}' or _is_ping(message):
                     await conn.send('{"type":"pong"}')
         finally:
-            await self._leave(event.id, brand_id, conn)
+            await self._leave(event_id, brand_id, conn)
 
-    async def _join(self, event: Event, brand_id: int, conn: ServerConnection) -> BrandRoom:
+    async def _join(
+        self, event_id: int, page: Any, brand_id: int, conn: ServerConnection
+    ) -> BrandRoom:
         async with self._lock:
-            room = self.rooms.get(event.id)
+            room = self.rooms.get(event_id)
             if room is None:
-                room = self.rooms[event.id] = Room(event=event)
-                await self.pubsub.subscribe(live.odds_channel(event.id))
+                room = self.rooms[event_id] = Room(page=page)
+                await self.pubsub.subscribe(odds_channel(event_id))
             brand_room = room.brands.setdefault(brand_id, BrandRoom(brand_id=brand_id))
             brand_room.joining[conn] = False
             return brand_room
@@ -151,7 +139,7 @@ class Gateway:
             room.brands[brand_id].joining.pop(conn, None)
             if not room:
                 del self.rooms[event_id]
-                await self.pubsub.unsubscribe(live.odds_channel(event_id))
+                await self.pubsub.unsubscribe(odds_channel(event_id))
 
     # -- pushes ------------------------------------------------------------------------------
 
@@ -181,62 +169,40 @@ class Gateway:
         for brand_room in room.brands.values():
             for conn in brand_room.joining:
                 brand_room.joining[conn] = True  # its whole view may predate this push
-        event = room.event
+        page = room.page
         if push.get("refresh"):
-            down = await self._producers_down(event.provider, fresh=True)
+            context = await self.pages.context(page, self.redis, fresh=True)
             for brand_room in list(room.brands.values()):
                 if not brand_room.sockets:
                     continue
-                view = await sync_to_async(_full_view, thread_sensitive=False)(
-                    event, brand_room.brand_id, down
+                view = await sync_to_async(self._whole_view, thread_sensitive=False)(
+                    page, brand_room.brand_id, context
                 )
-                brand_room.closed = view["closed"]
-                brand_room.desk = frozenset(view["desk_suspended"])
-                broadcast(brand_room.sockets, json.dumps(view, separators=(",", ":")))
+                brand_room.state = view.state
+                broadcast(brand_room.sockets, view.text)
             return
-        down = await self._producers_down(event.provider)
+        context = await self.pages.context(page, self.redis, fresh=False)
         for brand_room in list(room.brands.values()):
             if not brand_room.sockets:
                 continue
-            offer = await self._offer(brand_room.brand_id)
-            text = json.dumps(
-                {
-                    "type": "odds",
-                    "event": event.id,
-                    "ts": push["ts"],
-                    "status": push["status"],
-                    "markets": offer.lines(
-                        event.urn,
-                        push["markets"],
-                        closed=brand_room.closed,
-                        producers_down=down,
-                        desk_suspended=brand_room.desk,
-                    ),
-                    "full": False,
-                },
-                separators=(",", ":"),
+            text = await self.pages.odds(
+                page,
+                brand_id=brand_room.brand_id,
+                push=push,
+                state=brand_room.state,
+                context=context,
             )
             broadcast(brand_room.sockets, text)
 
-    # -- what a rendering needs --------------------------------------------------------------
+    async def _view(self, page: Any, brand_id: int, *, fresh: bool) -> PageView:
+        context = await self.pages.context(page, self.redis, fresh=fresh)
+        return await sync_to_async(self._whole_view, thread_sensitive=False)(
+            page, brand_id, context
+        )
 
-    async def _view(self, event: Event, brand_id: int, *, fresh: bool) -> dict[str, Any]:
-        down = await self._producers_down(event.provider, fresh=fresh)
-        return await sync_to_async(_full_view, thread_sensitive=False)(event, brand_id, down)
-
-    async def _offer(self, brand_id: int) -> Offer:
-        offer = cached_offer(brand_id)
-        if offer is None:
-            offer = await sync_to_async(offer_for, thread_sensitive=False)(brand_id)
-        return offer
-
-    async def _producers_down(self, provider: str, *, fresh: bool = False) -> set[int]:
-        hit = self._producers.get(provider)
-        now = time.monotonic()
-        if fresh or hit is None or now - hit[0] > PRODUCERS_CACHE_S:
-            raw = await self.redis.hgetall(live.producers_key())
-            hit = self._producers[provider] = (now, live.down_in(raw, provider))
-        return hit[1]
+    def _whole_view(self, page: Any, brand_id: int, context: Any) -> PageView:
+        close_old_connections()
+        return self.pages.view(page, brand_id=brand_id, context=context)
 
 
 def _is_ping(message: Any) -> bool:
@@ -246,8 +212,10 @@ def _is_ping(message: Any) -> bool:
         return False
 
 
-async def run(*, host: str, port: int, stop: asyncio.Event, ready=None) -> None:
-    gateway = Gateway()
+async def run(
+    *, host: str, port: int, stop: asyncio.Event, ready=None, pages: EventPages | None = None
+) -> None:
+    gateway = Gateway(pages if pages is not None else pages_registered())
     async with serve(
         gateway.handler,
         host,

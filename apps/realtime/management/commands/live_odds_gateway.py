@@ -5,7 +5,7 @@ import signal
 
 from django.core.management.base import BaseCommand
 
-from apps.catalog import gateway
+from apps.realtime import gateway
 
 
 class Command(BaseCommand):
