@@ -47,7 +47,7 @@ def _status(open_on, server, host, origin=None) -> int:
             json.loads(sock.recv(timeout=10))  # hello, or the event's whole view
             return 101
     except InvalidStatus as refused:
-        return refused.value.response.status_code
+        return refused.response.status_code
 
 
 def test_both_servers_share_one_origin_check_and_one_brand_resolution():
