@@ -1,4 +1,5 @@
-"""ISO 4217 currencies the platform accepts, with their minor-unit exponent.
+"""ISO 4217 currencies the platform accepts, with their minor-unit exponent, and money shown in
+a currency's major unit.
 
 Money is always an integer count of minor units (cents for EUR, yen for JPY), never a float.
 """
@@ -62,3 +63,20 @@ def is_supported(code: str) -> bool:
 
 def minor_units(code: str) -> int:
     return MINOR_UNITS[code]
+
+
+def money(amount: int | None, currency: str) -> str:
+    """Minor units as a decimal figure in the currency's major unit: 1234 EUR -> "12.34"."""
+    if amount is None:
+        return ""
+    exponent = MINOR_UNITS.get(currency, 0)
+    sign = "-" if amount < 0 else ""
+    if not exponent:
+        return f"{sign}{abs(amount)}"
+    major, minor = divmod(abs(amount), 10**exponent)
+    return f"{sign}{major}.{minor:0{exponent}d}"
+
+
+def signed_money(amount: int, currency: str) -> str:
+    """A change, with its sign: "+1.50", "-0.20", "0.00"."""
+    return ("+" if amount > 0 else "") + money(amount, currency)

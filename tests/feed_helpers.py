@@ -7,9 +7,8 @@ import threading
 from pathlib import Path
 
 from apps.catalog.fixtures import FixtureData, event_from_fixture
-from apps.outbox.events import Event as OutboxEvent
 from apps.outbox.models import GlobalOutbox
-from apps.outbox.services import event_apply_once
+from apps.outbox.services import OutboxEvent, event_apply_once
 from apps.providers.models import Provider
 from apps.providers.uof.adapter import UofAdapter
 from shards import map as shard_map

@@ -10,9 +10,8 @@ from apps.bets import risk
 from apps.bets.models import BetSettings, Liability, LineLiability, PlayerRisk
 from apps.bets.placement import BetRefused, place
 from apps.catalog.models import Market, ReplicaDesk, ReplicaMarket
-from apps.outbox.events import Event as OutboxEvent
 from apps.outbox.models import ShardOutbox
-from apps.outbox.services import event_apply_once
+from apps.outbox.services import OutboxEvent, event_apply_once
 from shards import map as shard_map
 from tests.bets_helpers import M, line, open_book, slip
 from tests.feed_helpers import replicate

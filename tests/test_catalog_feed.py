@@ -446,8 +446,7 @@ def test_hand_over_holds_whatever_the_order_inside_a_batch(feed):
 def test_a_desk_action_reaching_a_shard_before_the_line_still_holds(feed):
     from apps.catalog import desk
     from apps.catalog.models import ReplicaDesk
-    from apps.outbox.events import Event as OutboxEvent
-    from apps.outbox.services import event_apply_once
+    from apps.outbox.services import OutboxEvent, event_apply_once
 
     event = make_event(M)
     feed.process([odds_change(M, 1000, market(1, ONE_X_TWO))])
@@ -473,8 +472,7 @@ START = 1900000000000
 
 
 def test_an_older_fixture_never_replaces_a_newer_start_on_a_shard(feed):
-    from apps.outbox.events import Event as OutboxEvent
-    from apps.outbox.services import event_apply_once
+    from apps.outbox.services import OutboxEvent, event_apply_once
 
     event = make_event(M)
     change = f'<fixture_change product="3" event_id="{M}" timestamp="5000" start_time="{START}"/>'

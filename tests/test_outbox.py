@@ -12,9 +12,8 @@ from django.db import transaction
 
 from apps.backoffice.models import BrandStats
 from apps.outbox import relay
-from apps.outbox.events import Event
 from apps.outbox.models import GlobalInbox, GlobalOutbox, ShardOutbox
-from apps.outbox.services import OutsideTransaction, event_apply_once, outbox_emit
+from apps.outbox.services import OutboxEvent, OutsideTransaction, event_apply_once, outbox_emit
 from apps.players.services import player_register
 from betting.celery import app
 from betting.stack import roles
@@ -54,7 +53,7 @@ def test_an_unknown_audience_is_refused(clean):
 
 
 def test_a_duplicate_event_is_applied_once(alpha):
-    event = Event(
+    event = OutboxEvent(
         event_id=uuid.uuid4(),
         topic="player.registered",
         audience="global",

@@ -3,7 +3,7 @@
 import pytest
 
 from apps.outbox import tasks as outbox_tasks
-from apps.outbox.events import Event
+from apps.outbox.services import OutboxEvent
 from betting.stack import roles
 from shards import queues
 from shards.tasks import WrongPool, check_pool_queues
@@ -44,7 +44,7 @@ def test_a_failed_event_is_retried_on_the_pool_that_failed_only(alpha, monkeypat
 
     monkeypatch.setattr(outbox_tasks, "event_apply_once", failing)
     monkeypatch.setattr(outbox_tasks.deliver, "retry", retry)
-    event = Event(
+    event = OutboxEvent(
         event_id=__import__("uuid").uuid4(), topic="catalog.changed", audience="shards",
         brand_id=None, origin="global", payload={},
     )  # fmt: skip

@@ -17,7 +17,7 @@ from apps.backoffice.wallet_admin import HouseBalanceAdmin, PlayerWalletMixin
 from apps.brands.models import Brand, Domain
 from apps.players.models import DirectoryEntry
 from apps.players.services import player_get
-from apps.wallet.models import Account
+from apps.wallet.api import Account
 
 for site in (platform_site, brand_site):
     site.register(User, UserAdmin)

@@ -3,12 +3,11 @@
 from django.db import connections
 
 from apps.backoffice.models import BrandStats
-from apps.outbox.events import Event
-from apps.outbox.services import handles
+from apps.outbox.services import OutboxEvent, handles
 
 
 @handles("player.registered", tier="global")
-def count_registration(event: Event, using: str) -> None:
+def count_registration(event: OutboxEvent, using: str) -> None:
     table = BrandStats._meta.db_table
     with connections[using].cursor() as cursor:
         cursor.execute(

@@ -23,9 +23,9 @@ from django.utils.html import format_html
 
 from apps.brands.models import Brand
 from apps.players.models import DirectoryEntry
-from apps.wallet import api, selectors
-from apps.wallet.errors import IdempotencyKeyReused, WalletError
-from apps.wallet.views import money
+from apps.wallet import api
+from apps.wallet.api import IdempotencyKeyReused, WalletError
+from betting.currencies import money
 
 VIEW_PERMISSION = "wallet.view_account"
 ADJUST_PERMISSION = "wallet.add_operation"
@@ -73,7 +73,7 @@ class PlayerWalletMixin:
 
     @admin.display(description="wallet")
     def wallet(self, entry: DirectoryEntry) -> str:
-        balance = selectors.player_balance(
+        balance = api.player_balance(
             brand_id=entry.brand_id, player_id=entry.player_id, currency=entry.brand.currency
         )
         return format_html(
@@ -126,10 +126,10 @@ class PlayerWalletMixin:
     def wallet_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         entry = self._entry(request, object_id)
         try:
-            before = selectors.parse_cursor(request.GET.get("before"))
-        except selectors.InvalidCursor:
+            before = api.parse_cursor(request.GET.get("before"))
+        except api.InvalidCursor:
             return HttpResponseBadRequest("before must be an operation id")
-        ledger = selectors.ledger_page(
+        ledger = api.ledger_page(
             brand_id=entry.brand_id, player_id=entry.player_id, before=before, limit=LEDGER_PAGE
         )
         context = self._context(request, entry, f"Wallet of {entry.login_name}")
@@ -188,7 +188,7 @@ class PlayerWalletMixin:
                     self._adjusted(request, entry, result, data)
                     return redirect(self._url("wallet", entry))
         context = self._context(request, entry, f"Adjust the wallet of {entry.login_name}")
-        balance = selectors.player_balance(
+        balance = api.player_balance(
             brand_id=entry.brand_id, player_id=entry.player_id, currency=currency
         )
         context.update(form=form, currency=currency, cash=balance.cash)
@@ -243,7 +243,7 @@ class HouseBalanceAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         brand_id = None if request.tenant.is_platform else request.tenant.pk
-        balances = selectors.house_balances(brand_id=brand_id)
+        balances = api.house_balances(brand_id=brand_id)
         names = dict(
             Brand.objects.filter(pk__in={b.brand_id for b in balances}).values_list("pk", "name")
         )

@@ -16,7 +16,7 @@ from apps.bets.models import Bet, BetLeg
 from apps.bets.settlement import bet_shape, settlement_sweep
 from apps.realtime.notify import player_notify
 from apps.wallet import api as wallet
-from apps.wallet.errors import ReservationClosed
+from apps.wallet.api import ReservationClosed
 from shards import map as shard_map
 from shards.tasks import shard_task
 

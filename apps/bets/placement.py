@@ -25,8 +25,7 @@ from apps.catalog.models import Event, Sport
 from apps.catalog.offering import Offer, offer_for
 from apps.realtime.notify import player_notify
 from apps.wallet import api as wallet
-from apps.wallet import prepared
-from apps.wallet.errors import InsufficientFunds
+from apps.wallet.api import InsufficientFunds
 from shards import map as shard_map
 from shards.prepared import prepared_cursor
 
@@ -362,14 +361,14 @@ def _create(
     delay = max((in_play_delay(now[leg.market].sport_id) for leg in slip.legs), default=0)
     status = "pending" if live and delay else "open"
     debit = (  # a live bet's stake is reserved after the write instead (_reserve_stake)
-        prepared.wallet_prepare_debit(
+        wallet.wallet_prepare_debit(
             using=using, brand_id=brand_id, player_id=player_id, currency=currency,
             amount=stake, product="sportsbook",
         )
         if status == "open" else None
     )  # fmt: skip
     lines_of = [now[leg.market] for leg in slip.legs]
-    with prepared_cursor(using) as cursor, prepared.wallet_posting_errors():
+    with prepared_cursor(using) as cursor, wallet.wallet_posting_errors():
         try:
             cursor.execute(
                 _PLACE,
@@ -406,7 +405,7 @@ def _create(
         for i, (leg, line, odds) in enumerate(zip(slip.legs, lines_of, taken, strict=True))
     ]  # fmt: skip
     if debit is not None:
-        prepared.wallet_debit_posted(debit, using=using, operation_id=operation, balances=balances)
+        wallet.wallet_debit_posted(debit, using=using, operation_id=operation, balances=balances)
     else:
         _reserve_stake(bet, delay)
     return bet, legs, delay

@@ -13,8 +13,8 @@ from apps.api.errors import ApiError
 from apps.api.plain import PlainError, check_csrf, json_body, json_response
 from apps.bets import cashout, placement, selectors
 from apps.bets.models import Bet
+from apps.players.rest import logged_in_player
 from apps.players.sessions import session_player
-from apps.wallet.rest import logged_in_player
 from shards import map as shard_map
 
 REFUSAL_STATUS = {

@@ -21,8 +21,7 @@ from decimal import Decimal
 from django.db import DatabaseError, connections, transaction
 
 from apps.bets.models import Bet, BetLeg, Liability
-from apps.outbox.events import Event
-from apps.outbox.services import handles, outbox_emit
+from apps.outbox.services import OutboxEvent, handles, outbox_emit
 from shards import map as shard_map
 
 TOPIC = "bets.liability"
@@ -207,7 +206,7 @@ def announce(using: str) -> int:
 
 
 @handles(TOPIC, tier="global")
-def apply_liability(event: Event, using: str) -> None:
+def apply_liability(event: OutboxEvent, using: str) -> None:
     totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
     info = {}
     for market, event_id, market_id, specifiers, outcome, stake, amount, count in event.payload[

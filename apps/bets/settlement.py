@@ -42,7 +42,7 @@ from apps.bets import arithmetic, risk
 from apps.bets.models import Bet, BetLeg, SettlementRun
 from apps.realtime.notify import player_notify
 from apps.wallet import api as wallet
-from apps.wallet.errors import InsufficientFunds
+from apps.wallet.api import InsufficientFunds
 from shards import map as shard_map
 
 log = logging.getLogger(__name__)

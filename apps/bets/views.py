@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from apps.bets import cashout, selectors
 from apps.bets.placement import BetRefused
 from apps.catalog.models import Event
-from apps.wallet.views import money
+from betting.currencies import money
 from shards import map as shard_map
 
 

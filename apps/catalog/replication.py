@@ -15,8 +15,7 @@ from typing import Any
 from django.db import connections
 
 from apps.catalog import store
-from apps.outbox.events import Event
-from apps.outbox.services import handles
+from apps.outbox.services import OutboxEvent, handles
 
 _UPSERT_MARKETS = """
 INSERT INTO catalog_replicamarket
@@ -78,7 +77,7 @@ def _columns(rows: list[list[Any]], count: int) -> list[list[Any]]:
 
 
 @handles(store.MARKETS_TOPIC, tier="shard")
-def apply_markets(event: Event, using: str) -> None:
+def apply_markets(event: OutboxEvent, using: str) -> None:
     payload = event.payload
     with connections[using].cursor() as cursor:
         for fixture in payload.get("fixtures", []):
@@ -97,7 +96,7 @@ def apply_markets(event: Event, using: str) -> None:
 
 
 @handles(store.RESULTS_TOPIC, tier="shard")
-def apply_results(event: Event, using: str) -> None:
+def apply_results(event: OutboxEvent, using: str) -> None:
     rows = event.payload.get("results") or []
     if not rows:
         return
@@ -117,7 +116,7 @@ def apply_results(event: Event, using: str) -> None:
 
 
 @handles(store.PRODUCER_TOPIC, tier="shard")
-def apply_producer(event: Event, using: str) -> None:
+def apply_producer(event: OutboxEvent, using: str) -> None:
     p = event.payload
     with connections[using].cursor() as cursor:
         cursor.execute(
@@ -130,7 +129,7 @@ def apply_producer(event: Event, using: str) -> None:
 
 
 @handles(store.DESK_TOPIC, tier="shard")
-def apply_desk(event: Event, using: str) -> None:
+def apply_desk(event: OutboxEvent, using: str) -> None:
     """Kept by target id, whether or not the event or line has reached this replica yet."""
     p = event.payload
     targets = [("event", i) for i in p.get("events", [])] + [

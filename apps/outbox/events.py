@@ -8,7 +8,7 @@ from typing import Any
 
 
 @dataclass(frozen=True)
-class Event:
+class OutboxEvent:
     event_id: uuid.UUID
     topic: str
     audience: str
@@ -27,7 +27,7 @@ class Event:
         }
 
     @classmethod
-    def from_envelope(cls, data: dict[str, Any]) -> Event:
+    def from_envelope(cls, data: dict[str, Any]) -> OutboxEvent:
         return cls(
             event_id=uuid.UUID(str(data["event_id"])),
             topic=str(data["topic"]),

@@ -15,7 +15,7 @@ import time
 from celery import Celery
 from django.db import close_old_connections, transaction
 
-from apps.outbox.events import Event
+from apps.outbox.events import OutboxEvent
 from apps.outbox.models import GlobalOutbox, ShardOutbox
 from apps.outbox.tasks import DELIVER
 from shards import map as shard_map
@@ -52,7 +52,7 @@ def relay_batch(app: Celery, using: str, *, batch: int = BATCH) -> int:
             return 0
         with app.producer_or_acquire() as producer:
             for row in rows:
-                event = Event(
+                event = OutboxEvent(
                     event_id=row.event_id,
                     topic=row.topic,
                     audience=row.audience,

@@ -9,14 +9,14 @@ from typing import Any
 
 from django.db import connections, transaction
 
-from apps.outbox.events import Event
+from apps.outbox.events import OutboxEvent
 from apps.outbox.models import GlobalInbox, GlobalOutbox, ShardInbox, ShardOutbox
 from shards import map as shard_map
 from shards import queues
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Event, str], None]
+Handler = Callable[[OutboxEvent, str], None]
 _handlers: dict[tuple[str, str], Handler] = {}
 
 
@@ -66,7 +66,7 @@ def handler_for(topic: str, *, tier: str) -> Handler | None:
     return _handlers.get((tier, topic))
 
 
-def event_apply_once(*, event: Event, using: str) -> bool:
+def event_apply_once(*, event: OutboxEvent, using: str) -> bool:
     """Apply ``event`` on database ``using`` unless it was applied before; True if applied now.
 
     The inbox receipt and the handler's effect commit together, so a redelivery (the relay

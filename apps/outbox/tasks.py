@@ -6,7 +6,7 @@ from typing import Any
 
 from celery import shared_task
 
-from apps.outbox.events import Event
+from apps.outbox.events import OutboxEvent
 from apps.outbox.services import event_apply_once
 from shards import map as shard_map
 from shards import queues
@@ -32,7 +32,7 @@ MAX_RETRIES = 20  # with the back-off below, about twenty minutes of trying
 
 @shared_task(bind=True, name=DELIVER, base=PlatformTask, acks_late=True, max_retries=MAX_RETRIES)
 def deliver(self, envelope: dict[str, Any]) -> bool:
-    event = Event.from_envelope(envelope)
+    event = OutboxEvent.from_envelope(envelope)
     using = database_for(event.audience)
     try:
         return event_apply_once(event=event, using=using)

@@ -31,8 +31,17 @@ _STATUS = {
 def _brand(request: Request) -> BrandRef:
     tenant = getattr(request, "tenant", None)
     if tenant is None or tenant.is_platform:
-        raise Http404("the player API is served on brand domains")
+        raise Http404("the API is served on brand domains")
     return BrandRef.of(tenant)
+
+
+def logged_in_player(request: Request) -> PlayerRef:
+    """The player of an API request on a brand domain (404 on the platform's domain, 401
+    without one): every app's API views for the logged-in player start here."""
+    _brand(request)
+    if request.user is None:
+        raise ApiError("not_authenticated", "log in first", http_status=401)
+    return request.user
 
 
 def _player_json(player: PlayerRef) -> dict:
@@ -114,17 +123,11 @@ class SessionView(APIView):
 
 
 class MeView(APIView):
-    def _player(self, request: Request) -> PlayerRef:
-        _brand(request)
-        if request.user is None:
-            raise ApiError("not_authenticated", "log in first", http_status=401)
-        return request.user
-
     def get(self, request: Request) -> Response:
-        return Response(_player_json(self._player(request)))
+        return Response(_player_json(logged_in_player(request)))
 
     def patch(self, request: Request) -> Response:
-        player = self._player(request)
+        player = logged_in_player(request)
         data = ProfileInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:

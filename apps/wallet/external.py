@@ -12,28 +12,25 @@ product's house account; a credit moves it back. The player's local cash is not 
   transaction, then deliver it; a failed delivery is retried by the shard's pool until the
   operator acknowledges it. A refusal reverses the shadow and marks it ``refused``.
 * A sweeper on each shard's pool picks up operations left ``pending`` by a crash.
+
+The shard pool's tasks that retry a rollback or a credit until the operator acknowledges it are
+defined here, beside the calls they repeat (``apps.wallet.tasks`` lists them for Celery).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from django.db import connections, transaction
 
 from apps.wallet import ledger
 from apps.wallet import operator_protocol as protocol
+from apps.wallet.brand_config import OperatorWallet, operator_wallet
 from apps.wallet.errors import ExternalWalletRefused, ExternalWalletUnavailable
 from apps.wallet.ledger import Move
 from apps.wallet.results import Balance, WalletResult
 from shards import map as shard_map
+from shards.tasks import shard_task
 
 STALE_PENDING_S = 30
-
-
-@dataclass(frozen=True)
-class OperatorWallet:
-    url: str
-    secret: str
 
 
 def _result(op_id: int, kind: str, amount: int, currency: str, balance: int | None, replayed: bool):
@@ -202,8 +199,6 @@ def _note_failure(using: str, op_id: int, error: str) -> None:
 
 def credit_deliver(*, using: str, op_id: int) -> str:
     """Deliver a pending credit once: ``applied``, ``refused``, ``unavailable`` or ``done``."""
-    from apps.wallet.api import operator_wallet  # the brand's configuration, cached there
-
     row = _load(using, op_id)
     if row is None or row[5] != "pending":
         return "done"
@@ -242,8 +237,6 @@ def rollback_start(*, using: str, op_id: int, player_id: int, error: str) -> Non
 
 def rollback_send(*, using: str, op_id: int) -> bool:
     """Send the rollback of a failed debit once; True when the operator acknowledged it."""
-    from apps.wallet.api import operator_wallet
-
     row = _load(using, op_id)
     if row is None or row[5] != "rolling_back":
         return True
@@ -265,16 +258,27 @@ def rollback_send(*, using: str, op_id: int) -> bool:
     return True
 
 
-def schedule_rollback(*, player_id: int, op_id: int) -> None:
-    from apps.wallet.tasks import external_rollback
+@shard_task(bind=True, name="wallet.external_rollback", max_retries=None, acks_late=True)
+def rollback_until_acknowledged(self, *, player_id: int, operation_id: int) -> None:
+    """Send a failed debit's rollback until the operator's wallet acknowledges it."""
+    if not rollback_send(using=shard_map.alias_for(player_id), op_id=operation_id):
+        raise self.retry(countdown=min(60, 2 ** min(self.request.retries, 6)))
 
-    external_rollback.delay(player_id=player_id, operation_id=op_id)
+
+@shard_task(bind=True, name="wallet.external_credit", max_retries=None, acks_late=True)
+def credit_until_acknowledged(self, *, player_id: int, operation_id: int) -> None:
+    """Deliver a credit the platform owes until the operator's wallet acknowledges it."""
+    outcome = credit_deliver(using=shard_map.alias_for(player_id), op_id=operation_id)
+    if outcome == "unavailable":
+        raise self.retry(countdown=min(60, 2 ** min(self.request.retries, 6)))
+
+
+def schedule_rollback(*, player_id: int, op_id: int) -> None:
+    rollback_until_acknowledged.delay(player_id=player_id, operation_id=op_id)
 
 
 def schedule_credit(*, player_id: int, op_id: int) -> None:
-    from apps.wallet.tasks import external_credit
-
-    external_credit.delay(player_id=player_id, operation_id=op_id)
+    credit_until_acknowledged.delay(player_id=player_id, operation_id=op_id)
 
 
 def unsettled_sweep(*, shard: int) -> int:

@@ -1,12 +1,13 @@
 """A debit worked out in Python and applied by a product's own SQL function, in the product's
 transaction: one round trip writes the product's rows (a bet, its legs) and moves the money.
+Products reach it through ``apps.wallet.api``.
 
 The wallet still owns the money: it checks the amount, the currency and the product, finds the
-accounts, computes the fingerprint every debit is stored with (``api.request_print``), and
-maps the database's refusals to its own errors (``api.posting_errors``). The product's function
-passes these arguments to ``wallet_post`` (the same statement every debit uses, so the balance
-check, the idempotency key and the transfers are the ledger's own), adding only the key and the
-details, which name the row it has just created.
+accounts, computes the fingerprint every debit is stored with, and maps the database's refusals
+to its own errors, as every posting of the wallet does (``apps.wallet.postings``). The product's
+function passes these arguments to ``wallet_post`` (the same statement every debit uses, so the
+balance check, the idempotency key and the transfers are the ledger's own), adding only the key
+and the details, which name the row it has just created.
 """
 
 from __future__ import annotations
@@ -15,7 +16,17 @@ from dataclasses import dataclass
 
 from django.db import connections
 
-from apps.wallet import api, ledger
+from apps.wallet import ledger
+from apps.wallet.postings import (
+    check_amount,
+    check_currency,
+    check_product,
+    internal_only,
+    posting_errors,
+    product_house,
+    push_balance,
+    request_print,
+)
 from apps.wallet.results import Balance
 
 
@@ -38,15 +49,15 @@ def wallet_prepare_debit(
     """The arguments of a debit of the player's cash into the product's house account, for a
     function that calls ``wallet_post`` on ``using`` (the player's shard). Platform wallets
     only: an operator's wallet is called over HTTP, never inside a shard's statement."""
-    amount, currency = api._check_amount(amount), api._check_currency(brand_id, currency)
-    product = api._check_product(product)
-    api._internal_only(brand_id, "a debit inside a product's transaction")
+    amount, currency = check_amount(amount), check_currency(brand_id, currency)
+    product = check_product(product)
+    internal_only(brand_id, "a debit inside a product's transaction")
     with connections[using].cursor() as cursor:
         accounts = ledger.player_accounts(
             cursor, using, brand_id=brand_id, player_id=player_id, currency=currency
         )
-        house = api._house(cursor, product, accounts, currency, player_id)
-    printed = api.request_print(
+        house = product_house(cursor, product, accounts, currency, player_id)
+    printed = request_print(
         kind="debit", player_id=player_id, currency=currency, amount=amount, product=product
     )
     return PreparedDebit(
@@ -56,7 +67,7 @@ def wallet_prepare_debit(
     )  # fmt: skip
 
 
-wallet_posting_errors = api.posting_errors  # around the product's statement, as around any
+wallet_posting_errors = posting_errors  # around the product's statement, as around any
 
 
 def wallet_debit_posted(
@@ -66,7 +77,7 @@ def wallet_debit_posted(
     their sockets when the transaction commits (as every posting is)."""
     now = dict(zip(ledger.PLAYER_KINDS, balances, strict=True))
     balance = Balance(currency=debit.currency, **now)
-    api.push_balance(
+    push_balance(
         using=using, brand_id=debit.brand_id, player_id=debit.player_id, balance=balance,
         kind="debit", operation_id=operation_id,
     )  # fmt: skip

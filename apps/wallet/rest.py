@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from django.http import Http404
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.api.errors import ApiError
-from apps.players.services import PlayerRef
+from apps.players.rest import logged_in_player
 from apps.wallet import selectors
-from apps.wallet.api import Balance
-
-
-def logged_in_player(request: Request) -> PlayerRef:
-    """The player of an API request on a brand domain (401 without one)."""
-    tenant = getattr(request, "tenant", None)
-    if tenant is None or tenant.is_platform:
-        raise Http404("the wallet API is served on brand domains")
-    if request.user is None:
-        raise ApiError("not_authenticated", "log in first", http_status=401)
-    return request.user
+from apps.wallet.results import Balance
 
 
 def balance_json(balance: Balance) -> dict:

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.db import connections
 
-from apps.wallet.api import Balance
+from apps.wallet.results import Balance
 from shards import ids
 from shards import map as shard_map
 

@@ -1,4 +1,6 @@
-"""Scheduled wallet work on each shard's pool: voiding reservations that timed out."""
+"""The wallet's work on each shard's pool: voiding reservations that timed out, sweeping the
+operator-wallet calls a crash left pending, and (defined in ``apps.wallet.external``, beside the
+calls they repeat) the retried rollbacks and credits of the external wallet."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from django.db import connections
 from apps.wallet import external
 from apps.wallet.api import wallet_void
 from apps.wallet.errors import ReservationClosed
+from apps.wallet.external import credit_until_acknowledged, rollback_until_acknowledged
 from shards import map as shard_map
 from shards.tasks import shard_task
 
@@ -49,21 +52,15 @@ def expire_reservations(*, shard: int) -> int:
     return reservations_expire(shard=shard)
 
 
-@shard_task(bind=True, name="wallet.external_rollback", max_retries=None, acks_late=True)
-def external_rollback(self, *, player_id: int, operation_id: int) -> None:
-    """Send a failed debit's rollback until the operator's wallet acknowledges it."""
-    if not external.rollback_send(using=shard_map.alias_for(player_id), op_id=operation_id):
-        raise self.retry(countdown=min(60, 2 ** min(self.request.retries, 6)))
-
-
-@shard_task(bind=True, name="wallet.external_credit", max_retries=None, acks_late=True)
-def external_credit(self, *, player_id: int, operation_id: int) -> None:
-    """Deliver a credit the platform owes until the operator's wallet acknowledges it."""
-    outcome = external.credit_deliver(using=shard_map.alias_for(player_id), op_id=operation_id)
-    if outcome == "unavailable":
-        raise self.retry(countdown=min(60, 2 ** min(self.request.retries, 6)))
-
-
 @shard_task(name="wallet.external_sweep")
 def external_sweep(*, shard: int) -> int:
     return external.unsettled_sweep(shard=shard)
+
+
+__all__ = [
+    "credit_until_acknowledged",
+    "expire_reservations",
+    "external_sweep",
+    "reservations_expire",
+    "rollback_until_acknowledged",
+]

@@ -8,23 +8,7 @@ from django.shortcuts import redirect, render
 
 from apps.wallet import selectors
 from betting import currencies
-
-
-def money(amount: int | None, currency: str) -> str:
-    """Minor units as a decimal figure in the currency's major unit: 1234 EUR -> "12.34"."""
-    if amount is None:
-        return ""
-    exponent = currencies.MINOR_UNITS.get(currency, 0)
-    sign = "-" if amount < 0 else ""
-    if not exponent:
-        return f"{sign}{abs(amount)}"
-    major, minor = divmod(abs(amount), 10**exponent)
-    return f"{sign}{major}.{minor:0{exponent}d}"
-
-
-def signed(amount: int, currency: str) -> str:
-    """A change, with its sign: "+1.50", "-0.20", "0.00"."""
-    return ("+" if amount > 0 else "") + money(amount, currency)
+from betting.currencies import money, signed_money
 
 
 def wallet(request: HttpRequest) -> HttpResponse:
@@ -45,9 +29,9 @@ def wallet(request: HttpRequest) -> HttpResponse:
     rows = [
         {
             "item": item,
-            "amount": signed(item.amount, item.currency),
-            "held": signed(item.changes["reserved"], item.currency),
-            "bonus": signed(item.changes["bonus"], item.currency),
+            "amount": signed_money(item.amount, item.currency),
+            "held": signed_money(item.changes["reserved"], item.currency),
+            "bonus": signed_money(item.changes["bonus"], item.currency),
             "cash_after": money(item.cash_after, item.currency),
         }
         for item in page.items

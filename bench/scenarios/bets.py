@@ -436,9 +436,8 @@ def _events(count: int, run_id: str, *, tag: str, first: int) -> list[dict]:
     ``first``, the run's next free number."""
     from apps.catalog.fixtures import FixtureData, event_from_fixture
     from apps.catalog.store import MARKETS_TOPIC, FeedBatch, Line
-    from apps.outbox.events import Event as OutboxEvent
     from apps.outbox.models import GlobalOutbox
-    from apps.outbox.services import event_apply_once
+    from apps.outbox.services import OutboxEvent, event_apply_once
     from shards import map as shard_map
 
     mark = GlobalOutbox.objects.order_by("-id").values_list("id", flat=True).first() or 0
