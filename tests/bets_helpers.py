@@ -6,7 +6,9 @@ import contextlib
 from collections.abc import Iterator
 from decimal import Decimal
 
-from apps.bets.placement import LegRequest, Slip, forget_settings
+from apps.bets.bet_settings import forget_settings
+from apps.bets.lines import LegRequest
+from apps.bets.placement import Slip
 from apps.catalog.models import Market
 from tests.feed_helpers import adapter, make_event, market, odds_change, replicate
 

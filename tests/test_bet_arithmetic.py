@@ -17,7 +17,7 @@ from apps.bets.arithmetic import (
     Settlement,
     canonical_system,
     cash_out_equity,
-    cash_out_offer,
+    cash_out_price,
     leg_factor,
     line_count,
     line_returns,
@@ -340,17 +340,17 @@ def test_cash_out_offer_with_margin():
     bet = Bet("multiple", 1000, (Leg(Decimal("2.00"), WON), Leg(Decimal("3.00"))))
     # equity = 10.00 x 2 x (3.00 / 1.50) = 40.00; offer = 40.00 x 0.95 = 38.00
     assert cash_out_equity(bet, {1: Decimal("1.50")}) == 4000
-    quote = cash_out_offer(bet, {1: Decimal("1.50")}, Decimal("0.05"))
+    quote = cash_out_price(bet, {1: Decimal("1.50")}, Decimal("0.05"))
     assert quote.offer == 3800
     assert quote.offer <= potential_payout(bet) == 6000
     # a sequence aligned with the legs works too; the settled leg's entry is ignored
-    assert cash_out_offer(bet, [None, Decimal("1.50")], Decimal("0.05")).offer == 3800
+    assert cash_out_price(bet, [None, Decimal("1.50")], Decimal("0.05")).offer == 3800
 
 
 def test_cash_out_offer_rounds_down_once():
     bet = single("2.10", None)
     # equity = 10.00 x 2.10 / 1.30 = 1615.3846...; x 0.95 = 1534.615... -> 1534
-    quote = cash_out_offer(bet, {0: Decimal("1.30")}, Decimal("0.05"))
+    quote = cash_out_price(bet, {0: Decimal("1.30")}, Decimal("0.05"))
     assert quote.equity == Fraction(1000 * 210, 130)
     assert quote.offer == 1534
 
@@ -362,22 +362,22 @@ def test_cash_out_of_a_system_bet():
     )
     # values: A 2, B 3/2 = 1.5, C 1; lines AB 3, AC 2, BC 1.5, ABC 3 -> 9.5 x 1.00 = 950
     assert cash_out_equity(bet, {1: Decimal("2.00")}) == 950
-    assert cash_out_offer(bet, {1: Decimal("2.00")}, Decimal("0.1")).offer == 855  # 950 x 0.9
+    assert cash_out_price(bet, {1: Decimal("2.00")}, Decimal("0.1")).offer == 855  # 950 x 0.9
 
 
 def test_cash_out_is_refused_without_a_price_or_when_settled():
     bet = Bet("multiple", 1000, (Leg(Decimal("2.00")), Leg(Decimal("3.00"))))
     assert cash_out_equity(bet, {0: Decimal("1.50")}) is None  # leg 1 has no price (suspended)
-    assert cash_out_offer(bet, {0: Decimal("1.50"), 1: None}) is None
-    assert cash_out_offer(bet, [Decimal("1.50")]) is None
-    assert cash_out_offer(single("2.00", WON), {}) is None  # settled: paid, not cashed out
+    assert cash_out_price(bet, {0: Decimal("1.50"), 1: None}) is None
+    assert cash_out_price(bet, [Decimal("1.50")]) is None
+    assert cash_out_price(single("2.00", WON), {}) is None  # settled: paid, not cashed out
     lost = Bet("multiple", 1000, (Leg(Decimal("2.00"), LOST), Leg(Decimal("3.00"))))
-    assert cash_out_offer(lost, {1: Decimal("2.00")}).offer == 0
+    assert cash_out_price(lost, {1: Decimal("2.00")}).offer == 0
     with pytest.raises(LegValueError) as caught:
-        cash_out_offer(bet, {0: Decimal(2), 1: Decimal(2)}, Decimal(1))
+        cash_out_price(bet, {0: Decimal(2), 1: Decimal(2)}, Decimal(1))
     assert caught.value.code == "bad_margin"
     with pytest.raises(LegValueError) as caught:
-        cash_out_offer(bet, {0: Decimal(2), 1: 1.5})
+        cash_out_price(bet, {0: Decimal(2), 1: 1.5})
     assert caught.value.code == "float_not_allowed"
 
 
@@ -411,7 +411,7 @@ def test_partial_cash_out_example():
 def test_partial_cash_out_never_creates_money(placed, current, margin, stake):
     bet = Bet("multiple", stake, (Leg(Decimal("1.50"), WON), Leg(Decimal(placed))))
     prices = {1: Decimal(current)}
-    offer = cash_out_offer(bet, prices, Decimal(margin)).offer
+    offer = cash_out_price(bet, prices, Decimal(margin)).offer
     assert offer > 0
     for amount in range(1, offer + 1):
         part = partial_cash_out(stake, offer, amount)
@@ -422,7 +422,7 @@ def test_partial_cash_out_never_creates_money(placed, current, margin, stake):
         assert part.paid + offer * part.remaining_stake // stake <= offer
         if part.remaining_stake:
             rest = bet.with_unit_stake(part.remaining_stake)
-            assert part.paid + cash_out_offer(rest, prices, Decimal(margin)).offer <= offer
+            assert part.paid + cash_out_price(rest, prices, Decimal(margin)).offer <= offer
             assert potential_payout(rest) <= potential_payout(bet)
 
 
@@ -430,13 +430,13 @@ def test_partial_cash_out_of_a_system_bet_on_its_unit_stake():
     legs = (Leg(Decimal("2.00"), WON), Leg(Decimal("3.00")), Leg(Decimal("1.70"), VOID))
     bet = Bet("trixie", 100, legs)
     prices = {1: Decimal("2.00")}
-    offer = cash_out_offer(bet, prices, Decimal("0.1")).offer  # 855
+    offer = cash_out_price(bet, prices, Decimal("0.1")).offer  # 855
     for amount in range(1, offer + 1):
         part = partial_cash_out(bet.unit_stake, offer, amount)
         if part.remaining_stake:
             rest = bet.with_unit_stake(part.remaining_stake)
             assert rest.total_stake == part.remaining_stake * 4
-            assert part.paid + cash_out_offer(rest, prices, Decimal("0.1")).offer <= offer
+            assert part.paid + cash_out_price(rest, prices, Decimal("0.1")).offer <= offer
 
 
 def test_partial_cash_out_grid():

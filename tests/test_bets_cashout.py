@@ -6,7 +6,8 @@ import pytest
 
 from apps.bets import cashout
 from apps.bets.models import Bet, BetSettings, CashOut
-from apps.bets.placement import BetRefused, place
+from apps.bets.placement import bet_place
+from apps.bets.refusals import BetRefused
 from apps.wallet import api as wallet
 from shards import map as shard_map
 from tests.bets_helpers import ONE_X_TWO, M, line, open_book, slip
@@ -23,7 +24,7 @@ def book(clean):
 
 def _bet(alpha, funds=1_000, stake=1_000, price="2.10"):
     player = new_player(alpha, funds=funds)
-    bet = place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+    bet = bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
                 slip=slip("b", [(line(M), "1", price)], stake=stake)).bet  # fmt: skip
     return player, bet
 
@@ -43,10 +44,10 @@ def test_the_offer_follows_the_odds_less_the_margin_and_a_full_cash_out_pays_it(
     BetSettings.objects.create(brand_id=alpha.id, currency=alpha.currency, cashout_margin_pct=5)
     player, bet = _bet(alpha)
     _price(book, 2000, "1.50")  # the home side got likelier: the bet is worth more
-    offer = cashout.offer_for(player_id=player.id, bet_id=bet.id)
+    offer = cashout.cash_out_offer(player_id=player.id, bet_id=bet.id)
     assert offer.offer == 1_330  # 10.00 x 2.10 / 1.50 = 14.00, less 5% = 13.30
-    done = cashout.cash_out(player_id=player.id, bet_id=bet.id, key="c1", seen_offer=1_330)
-    again = cashout.cash_out(player_id=player.id, bet_id=bet.id, key="c1", seen_offer=1_330)
+    done = cashout.bet_cash_out(player_id=player.id, bet_id=bet.id, key="c1", seen_offer=1_330)
+    again = cashout.bet_cash_out(player_id=player.id, bet_id=bet.id, key="c1", seen_offer=1_330)
     assert done.id == again.id and done.amount == 1_330
     stored = Bet.objects.using(shard_map.alias_for(player.id)).get(pk=bet.id)
     assert (stored.status, stored.payout) == ("cashed_out", 1_330)
@@ -61,7 +62,7 @@ def test_a_partial_cash_out_leaves_the_rest_of_the_stake_running(book, alpha):
     BetSettings.objects.create(brand_id=alpha.id, currency=alpha.currency, cashout_margin_pct=0)
     player, bet = _bet(alpha)
     _price(book, 2000, "2.10")  # unchanged: the offer is the stake
-    done = cashout.cash_out(player_id=player.id, bet_id=bet.id, key="half", seen_offer=1_000,
+    done = cashout.bet_cash_out(player_id=player.id, bet_id=bet.id, key="half", seen_offer=1_000,
                             amount=400)  # fmt: skip
     assert (done.amount, done.unit_stake_after) == (400, 600)
     stored = Bet.objects.using(shard_map.alias_for(player.id)).get(pk=bet.id)
@@ -74,16 +75,16 @@ def test_a_partial_cash_out_leaves_the_rest_of_the_stake_running(book, alpha):
 
 def test_cash_out_is_refused_while_suspended_or_when_the_price_moved(book, alpha):
     player, bet = _bet(alpha)
-    offer = cashout.offer_for(player_id=player.id, bet_id=bet.id).offer
+    offer = cashout.cash_out_offer(player_id=player.id, bet_id=bet.id).offer
     _price(book, 2000, "3.00")
     with pytest.raises(BetRefused) as moved:
-        cashout.cash_out(player_id=player.id, bet_id=bet.id, key="c", seen_offer=offer,
+        cashout.bet_cash_out(player_id=player.id, bet_id=bet.id, key="c", seen_offer=offer,
                          tolerance=10)  # fmt: skip
     assert moved.value.code == "price_moved" and moved.value.detail["offer"] < offer
     book.process([f'<bet_stop product="1" event_id="{M}" timestamp="3000"/>'.encode()])
     replicate()
     with pytest.raises(BetRefused) as suspended:
-        cashout.offer_for(player_id=player.id, bet_id=bet.id)
+        cashout.cash_out_offer(player_id=player.id, bet_id=bet.id)
     assert suspended.value.code == "leg_suspended"
     assert not CashOut.objects.using(shard_map.alias_for(player.id)).exists()
     assert _cash(player, alpha) == 0
@@ -102,7 +103,7 @@ def test_my_bets_page_lists_bets_with_their_offer_and_cashes_out(book, alpha):
     player_id = DirectoryEntry.objects.get(login_name="dora").player_id
     wallet.wallet_credit(brand_id=alpha.id, player_id=player_id, currency=alpha.currency,
                          amount=1_000, product="payments", idempotency_key="fund")  # fmt: skip
-    bet = place(brand_id=alpha.id, player_id=player_id, currency=alpha.currency,
+    bet = bet_place(brand_id=alpha.id, player_id=player_id, currency=alpha.currency,
                 slip=slip("page", [(line(M), "1", "2.10")], stake=1_000)).bet  # fmt: skip
     page = client.get("/account/bets/").content.decode()
     assert "Single" in page and "Cash out 9.50" in page  # 10.00 less the default 5%

@@ -13,7 +13,8 @@ import pytest
 
 from apps.bets import live as live_bets
 from apps.bets.models import Bet, BetLeg, BetSettings
-from apps.bets.placement import BetRefused, place
+from apps.bets.placement import bet_place
+from apps.bets.refusals import BetRefused
 from apps.players.models import Player
 from apps.wallet import api as wallet
 from shards import map as shard_map
@@ -41,7 +42,7 @@ def _bets():
 
 def test_a_prematch_single_is_accepted_and_its_stake_taken_in_the_same_transaction(book, alpha):
     player = new_player(alpha, funds=10_000)
-    placed = place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+    placed = bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
                    slip=slip("s1", [(line(M), "1", "2.10")]))  # fmt: skip
     bet = placed.bet
     assert (bet.status, bet.stake, bet.potential_payout, placed.replayed) == (
@@ -59,11 +60,11 @@ def test_a_prematch_single_is_accepted_and_its_stake_taken_in_the_same_transacti
 def test_the_same_slip_twice_is_one_bet_and_another_slip_under_its_key_is_refused(book, alpha):
     player = new_player(alpha, funds=10_000)
     same = slip("k", [(line(M), "1", "2.10")])
-    first = place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency, slip=same)
-    again = place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency, slip=same)
+    first = bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency, slip=same)
+    again = bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency, slip=same)
     assert again.replayed and again.bet.id == first.bet.id
     with pytest.raises(BetRefused) as refused:
-        place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+        bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
               slip=slip("k", [(line(M), "2", "3.30")]))  # fmt: skip
     assert refused.value.code == "idempotency_key_reused"
     assert _bets() == 1 and _cash(player, alpha) == 9_000
@@ -109,7 +110,7 @@ def test_a_refusal_has_a_reason_and_leaves_nothing_behind(book, alpha, case, cod
         legs, kind, stake = [(m1, "3", "3.60"), (m2, "3", "3.60")], "multiple", 4_000
     elif case == "broke":
         stake = 4_000
-        place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+        bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
               slip=slip("first", [(m1, "1", "2.10")], stake=4_000))  # fmt: skip
     elif case == "same_event":
         legs, kind = [(m1, "1", "2.10"), (total, "12", "1.90")], "multiple"
@@ -123,7 +124,7 @@ def test_a_refusal_has_a_reason_and_leaves_nothing_behind(book, alpha, case, cod
         )
     bets_before, cash_before = _bets(), _cash(player, alpha)
     with pytest.raises(BetRefused) as refused:
-        place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+        bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
               slip=slip("x", legs, stake=stake, kind=kind, system=system))  # fmt: skip
     assert refused.value.code == code
     assert _bets() == bets_before and _cash(player, alpha) == cash_before
@@ -135,7 +136,7 @@ def test_a_producer_down_refuses_its_markets(book, alpha):
     book.process([b'<alive product="1" timestamp="2" subscribed="0"/>'])
     replicate()
     with pytest.raises(BetRefused) as refused:
-        place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+        bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
               slip=slip("x", [(line(M), "1", "2.10")]))  # fmt: skip
     assert refused.value.code == "producer_down"
 
@@ -144,13 +145,13 @@ def test_odds_policies_take_the_current_price(book, alpha):
     player = new_player(alpha, funds=10_000)
     book.process([odds_change(M, 2000, market(1, {**ONE_X_TWO, "1": "2.20"}))])
     replicate()
-    higher = place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+    higher = bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
                    slip=slip("h", [(line(M), "1", "2.10")], policy="higher")).bet  # fmt: skip
     assert higher.potential_payout == 2200
     with pytest.raises(BetRefused):  # lower than shown: "higher" does not take it
-        place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+        bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
               slip=slip("l", [(line(M), "1", "2.30")], policy="higher"))  # fmt: skip
-    anyway = place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+    anyway = bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
                    slip=slip("a", [(line(M), "1", "2.30")], policy="any")).bet  # fmt: skip
     assert anyway.potential_payout == 2200
 
@@ -162,7 +163,7 @@ def test_a_system_bet_stakes_everyline(book, alpha):
     book.process([odds_change(third.urn, 1000, market(1, ONE_X_TWO))])
     replicate()
     legs = [(m1, "1", "2.10"), (m2, "1", "2.10"), (line(third.urn), "1", "2.10")]
-    bet = place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+    bet = bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
                 slip=slip("t", legs, stake=100, kind="system", system="trixie")).bet  # fmt: skip
     assert (bet.lines, bet.stake) == (4, 400)  # 3 doubles and a treble
     assert bet.potential_payout == 3 * 441 + 926  # 100 x 2.1^2 each, 100 x 2.1^3 = 926.1
@@ -177,27 +178,27 @@ def _go_live(feed, urn, ts=3000):
 def test_a_live_bet_refused_by_a_bet_stop_in_its_delay_releases_its_stake(book, alpha):
     _go_live(book, M)
     player = new_player(alpha, funds=5_000)
-    bet = place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+    bet = bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
                 slip=slip("live", [(line(M), "1", "2.10")])).bet  # fmt: skip
     assert bet.status == "pending" and bet.live and bet.reservation_id
     assert _cash(player, alpha) == 4_000  # reserved, not available
     book.process([f'<bet_stop product="1" event_id="{M}" timestamp="4000"/>'.encode()])  # a goal
     replicate()
-    assert live_bets.decide(player_id=player.id, bet_id=bet.id) == "refused"
+    assert live_bets.bet_live_decide(player_id=player.id, bet_id=bet.id) == "refused"
     bet.refresh_from_db()
     assert (bet.status, bet.refusal) == ("refused", "market_suspended")
     assert _cash(player, alpha) == 5_000
-    assert live_bets.decide(player_id=player.id, bet_id=bet.id) == "refused"  # once
+    assert live_bets.bet_live_decide(player_id=player.id, bet_id=bet.id) == "refused"  # once
     books_balance()
 
 
 def test_a_live_bet_is_accepted_after_its_delay_when_nothing_changed(book, alpha):
     _go_live(book, M)
     player = new_player(alpha, funds=5_000)
-    bet = place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+    bet = bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
                 slip=slip("live", [(line(M), "1", "2.10")])).bet  # fmt: skip
-    assert live_bets.decide(player_id=player.id, bet_id=bet.id) == "open"
-    assert live_bets.decide(player_id=player.id, bet_id=bet.id) == "open"
+    assert live_bets.bet_live_decide(player_id=player.id, bet_id=bet.id) == "open"
+    assert live_bets.bet_live_decide(player_id=player.id, bet_id=bet.id) == "open"
     balance = wallet.wallet_balance(brand_id=alpha.id, player_id=player.id, currency=alpha.currency)
     assert (balance.cash, balance.reserved) == (4_000, 0)
     books_balance()
@@ -358,7 +359,7 @@ def test_a_live_bet_decided_after_its_reservation_expired_is_refused(book, alpha
 
     _go_live(book, M)
     player = new_player(alpha, funds=5_000)
-    bet = place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+    bet = bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
                 slip=slip("late", [(line(M), "1", "2.10")])).bet  # fmt: skip
     using = shard_map.alias_for(player.id)
     from django.db import connections
@@ -366,7 +367,7 @@ def test_a_live_bet_decided_after_its_reservation_expired_is_refused(book, alpha
     with connections[using].cursor() as cursor:  # the pool was down past the time-out
         cursor.execute("UPDATE wallet_reservation SET expires_at = now() - interval '1 second'")
     reservations_expire(shard=shard_map.number_of(using))
-    assert live_bets.decide(player_id=player.id, bet_id=bet.id) == "refused"
+    assert live_bets.bet_live_decide(player_id=player.id, bet_id=bet.id) == "refused"
     bet.refresh_from_db()
     assert bet.refusal == "expired" and _cash(player, alpha) == 5_000
     books_balance()
@@ -375,11 +376,11 @@ def test_a_live_bet_decided_after_its_reservation_expired_is_refused(book, alpha
 def test_a_live_bet_accepting_any_odds_stands_at_the_odds_after_its_delay(book, alpha):
     _go_live(book, M)
     player = new_player(alpha, funds=5_000)
-    bet = place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+    bet = bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
                 slip=slip("any", [(line(M), "1", "2.10")], policy="any")).bet  # fmt: skip
     book.process([odds_change(M, 3500, market(1, {**ONE_X_TWO, "1": "1.20"}))])  # shortened
     replicate()
-    assert live_bets.decide(player_id=player.id, bet_id=bet.id) == "open"
+    assert live_bets.bet_live_decide(player_id=player.id, bet_id=bet.id) == "open"
     bet.refresh_from_db()
     assert bet.potential_payout == 1_200
     leg = BetLeg.objects.using(shard_map.alias_for(player.id)).get(bet_id=bet.id)
@@ -393,7 +394,7 @@ def test_a_refused_live_bet_whose_reservation_expired_is_still_decided(book, alp
 
     _go_live(book, M)
     player = new_player(alpha, funds=5_000)
-    bet = place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+    bet = bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
                 slip=slip("gone", [(line(M), "1", "2.10")])).bet  # fmt: skip
     book.process([f'<bet_stop product="1" event_id="{M}" timestamp="4000"/>'.encode()])
     replicate()
@@ -401,7 +402,7 @@ def test_a_refused_live_bet_whose_reservation_expired_is_still_decided(book, alp
     with connections[using].cursor() as cursor:
         cursor.execute("UPDATE wallet_reservation SET expires_at = now() - interval '1 second'")
     reservations_expire(shard=shard_map.number_of(using))
-    assert live_bets.decide(player_id=player.id, bet_id=bet.id) == "refused"
+    assert live_bets.bet_live_decide(player_id=player.id, bet_id=bet.id) == "refused"
     assert _cash(player, alpha) == 5_000
     books_balance()
 
@@ -411,14 +412,14 @@ def test_a_live_bet_whose_decision_was_lost_is_decided_by_the_sweep(book, alpha)
 
     _go_live(book, M)
     player = new_player(alpha, funds=5_000)
-    bet = place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+    bet = bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
                 slip=slip("lost", [(line(M), "1", "2.10")])).bet  # fmt: skip
     using = shard_map.alias_for(player.id)
     shard = shard_map.number_of(using)
-    assert live_bets.pending_sweep(shard=shard) == 0  # not forgotten yet
+    assert live_bets.pending_bets_sweep(shard=shard) == 0  # not forgotten yet
     with connections[using].cursor() as cursor:
         cursor.execute("UPDATE bets_bet SET placed_at = now() - interval '2 minutes'")
-    assert live_bets.pending_sweep(shard=shard) == 1
+    assert live_bets.pending_bets_sweep(shard=shard) == 1
     bet.refresh_from_db()
     assert bet.status == "open"
     books_balance()
@@ -439,7 +440,7 @@ def test_a_bet_is_taken_at_its_brands_price_and_not_on_what_the_brand_closes(boo
     forget_offers()
 
     def bet(key, legs, **kw):
-        return place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
+        return bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
                      slip=slip(key, legs, **kw))  # fmt: skip
 
     with pytest.raises(BetRefused) as refused:  # the feed's price is not the brand's

@@ -8,7 +8,8 @@ import pytest
 
 from apps.bets import risk
 from apps.bets.models import BetSettings, Liability, LineLiability, PlayerRisk
-from apps.bets.placement import BetRefused, place
+from apps.bets.placement import bet_place
+from apps.bets.refusals import BetRefused
 from apps.catalog.models import Market, ReplicaDesk, ReplicaMarket
 from apps.outbox.models import ShardOutbox
 from apps.outbox.services import OutboxEvent, event_apply_once
@@ -42,7 +43,7 @@ def _deliver_to_global() -> None:
 
 
 def _place(brand, player, key, stake, outcome="1", price="2.10"):
-    return place(brand_id=brand.id, player_id=player.id, currency=brand.currency,
+    return bet_place(brand_id=brand.id, player_id=player.id, currency=brand.currency,
                  slip=slip(key, [(line(M), outcome, price)], stake=stake)).bet  # fmt: skip
 
 

@@ -12,7 +12,8 @@ from django.db import connections, transaction
 
 from apps.bets import settlement
 from apps.bets.models import Bet, BetLeg, SettlementRun
-from apps.bets.placement import BetRefused, place
+from apps.bets.placement import bet_place
+from apps.bets.refusals import BetRefused
 from apps.wallet import api as wallet
 from shards import map as shard_map
 from tests.bets_helpers import M2, M, line, open_book, slip
@@ -53,7 +54,7 @@ def _bet(player, bet):
 
 
 def _place(brand, player, key, legs, **kw):
-    return place(brand_id=brand.id, player_id=player.id, currency=brand.currency,
+    return bet_place(brand_id=brand.id, player_id=player.id, currency=brand.currency,
                  slip=slip(key, legs, **kw)).bet  # fmt: skip
 
 
@@ -275,7 +276,7 @@ def test_a_cancels_rollback_restores_the_settlement_that_stands(book, alpha):
 
 
 def test_no_bet_is_taken_on_a_line_whose_result_reached_the_shard(book, alpha):
-    from apps.bets.placement import BetRefused
+    from apps.bets.refusals import BetRefused
 
     player = new_player(alpha, funds=1_000)
     book.process([_settle(M, 5000, HOME_WINS)])
@@ -425,7 +426,7 @@ def test_a_settlement_run_left_behind_is_finished_by_the_sweep_and_pays_once(
     (winner, other), bets = _winners_on_one_shard(alpha, 2)
     using = shard_map.alias_for(winner.id)
     # The result's transaction commits; its worker dies before paying.
-    monkeypatch.setattr(settlement, "settle_run", lambda alias, run_id: None)
+    monkeypatch.setattr(settlement, "settlement_run_pay", lambda *, using, run_id: None)
     book.process([_settle(M, 5000, HOME_WINS)])
     replicate()
     monkeypatch.undo()
@@ -439,7 +440,7 @@ def test_a_settlement_run_left_behind_is_finished_by_the_sweep_and_pays_once(
     assert not SettlementRun.objects.using(using).exists()
     assert _cash(winner, alpha) == 2_100 and _cash(other, alpha) == 2_100
     # The same bets paid again (a second worker with the same run): nothing more is paid.
-    settlement.settle_run(using, run.id)
+    settlement.settlement_run_pay(using=using, run_id=run.id)
     with transaction.atomic(using=using):
         settlement._settle_chunk(using, [b.id for b in bets])
     assert _cash(winner, alpha) == 2_100 and _cash(other, alpha) == 2_100

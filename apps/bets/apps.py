@@ -7,7 +7,9 @@ class BetsConfig(AppConfig):
     verbose_name = "Bets"
 
     def ready(self) -> None:
-        from apps.bets.settlement import apply_results
+        # Imported once the app registry is ready (they import models): bets settle from the
+        # results the catalog's replication records on each shard.
+        from apps.bets.settlement import results_settle
         from apps.catalog.replication import on_results
 
-        on_results(apply_results)
+        on_results(results_settle)

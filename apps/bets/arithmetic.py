@@ -62,14 +62,14 @@ __all__ = [
     "Bet",
     "BetArithmeticError",
     "BetShapeError",
-    "CashOutQuote",
+    "CashOutPrice",
     "Leg",
     "LegValueError",
     "PartialCashOut",
     "Settlement",
     "canonical_system",
     "cash_out_equity",
-    "cash_out_offer",
+    "cash_out_price",
     "leg_factor",
     "line_count",
     "line_returns",
@@ -484,7 +484,7 @@ def cash_out_equity(
 
 
 @dataclass(frozen=True)
-class CashOutQuote:
+class CashOutPrice:
     """A cash-out offer: the exact equity and the offer (minor units, rounded down)."""
 
     equity: Fraction
@@ -492,11 +492,11 @@ class CashOutQuote:
     offer: int
 
 
-def cash_out_offer(
+def cash_out_price(
     bet: Bet,
     current_odds: Mapping[int, Decimal | None] | Sequence[Decimal | None],
     margin: Decimal = ZERO,
-) -> CashOutQuote | None:
+) -> CashOutPrice | None:
     """The cash-out offer: ``floor(equity x (1 - margin))``, 0 <= margin < 1; None when
     :func:`cash_out_equity` is None. An offer of 0 (a leg already lost) is still a quote."""
     margin = _decimal(margin, "margin", "bad_margin")
@@ -505,7 +505,7 @@ def cash_out_offer(
     equity = cash_out_equity(bet, current_odds)
     if equity is None:
         return None
-    return CashOutQuote(equity, margin, _floor(equity * (1 - Fraction(margin))))
+    return CashOutPrice(equity, margin, _floor(equity * (1 - Fraction(margin))))
 
 
 @dataclass(frozen=True)

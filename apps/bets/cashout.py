@@ -16,28 +16,34 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 
 from apps.bets import arithmetic, risk
+from apps.bets.bet_settings import bet_settings_for
+from apps.bets.lines import LineNow, lines_now
 from apps.bets.models import Bet, BetLeg, CashOut
-from apps.bets.placement import BetRefused, lines_now, settings_for
+from apps.bets.refusals import BetRefused
 from apps.bets.settlement import bet_shape
 from apps.wallet import api as wallet
 from shards import map as shard_map
 
 
 @dataclass(frozen=True)
-class Offer:
+class CashOutOffer:
     bet_id: int
     offer: int  # minor units, the whole bet
     unit_stake: int
 
 
-def quote(bet: Bet, legs: list[BetLeg], using: str, now: dict | None = None) -> Offer:
+def cash_out_quote(
+    *, bet: Bet, legs: list[BetLeg], using: str, now: dict[int, LineNow] | None = None
+) -> CashOutOffer:
     """What the bet can be cashed out for now, or BetRefused (``now``: the lines' states, when
     the caller read them for many bets at once)."""
     if bet.status != "open":
         raise BetRefused("not_open", "only an open bet can be cashed out")
     if now is None:
         now = lines_now(
-            using, [leg.market for leg in legs if leg.status == "open"], brand_id=bet.brand_id
+            using=using,
+            markets=[leg.market for leg in legs if leg.status == "open"],
+            brand_id=bet.brand_id,
         )
     current = []
     for leg in legs:
@@ -48,40 +54,42 @@ def quote(bet: Bet, legs: list[BetLeg], using: str, now: dict | None = None) -> 
         if line is None or not line.open or leg.outcome_id not in line.odds:
             raise BetRefused("leg_suspended", "a leg's market takes no bets now", leg=leg.position)
         current.append(line.odds[leg.outcome_id])
-    margin = Decimal(str(settings_for(bet.brand_id, bet.currency).cashout_margin_pct)) / 100
-    priced = arithmetic.cash_out_offer(bet_shape(bet, legs), current, margin)
+    settings = bet_settings_for(brand_id=bet.brand_id, currency=bet.currency)
+    margin = Decimal(str(settings.cashout_margin_pct)) / 100
+    priced = arithmetic.cash_out_price(bet_shape(bet, legs), current, margin)
     if priced is None or priced.offer <= 0:
         raise BetRefused("no_offer", "this bet has no cash-out value now")
-    return Offer(bet_id=bet.id, offer=priced.offer, unit_stake=bet.unit_stake)
+    return CashOutOffer(bet_id=bet.id, offer=priced.offer, unit_stake=bet.unit_stake)
 
 
-def offers(bets: list[tuple[Bet, list[BetLeg]]], using: str) -> dict[int, int | None]:
+def cash_out_offers(*, bets: list[tuple[Bet, list[BetLeg]]], using: str) -> dict[int, int | None]:
     """Each open bet's cash-out offer (None: none now), reading the lines once for all (the
     bets are one player's, so of one brand)."""
     markets = {leg.market for bet, legs in bets if bet.status == "open" for leg in legs}
     brands = {bet.brand_id for bet, _legs in bets}
     if len(brands) > 1:
         raise ValueError("offers are quoted for one brand's bets at a time")
-    now = lines_now(using, list(markets), brand_id=brands.pop()) if markets else {}
+    now = lines_now(using=using, markets=list(markets), brand_id=brands.pop()) if markets else {}
     out: dict[int, int | None] = {}
     for bet, legs in bets:
         try:
-            out[bet.id] = quote(bet, legs, using, now).offer
+            out[bet.id] = cash_out_quote(bet=bet, legs=legs, using=using, now=now).offer
         except BetRefused:
             out[bet.id] = None
     return out
 
 
-def offer_for(*, player_id: int, bet_id: int) -> Offer:
+def cash_out_offer(*, player_id: int, bet_id: int) -> CashOutOffer:
+    """What the player's bet can be cashed out for now, or BetRefused."""
     using = shard_map.alias_for(player_id)
     bet = Bet.objects.using(using).filter(pk=bet_id, player_id=player_id).first()
     if bet is None:
         raise BetRefused("unknown_bet", "no such bet")
     legs = list(BetLeg.objects.using(using).filter(bet_id=bet.id).order_by("position"))
-    return quote(bet, legs, using)
+    return cash_out_quote(bet=bet, legs=legs, using=using)
 
 
-def cash_out(
+def bet_cash_out(
     *, player_id: int, bet_id: int, key: str, seen_offer: int, tolerance: int = 0,
     amount: int | None = None,
 ) -> CashOut:  # fmt: skip
@@ -101,7 +109,7 @@ def cash_out(
             if done is not None:
                 return done
             legs = list(BetLeg.objects.using(using).filter(bet_id=bet.id).order_by("position"))
-            now = quote(bet, legs, using)
+            now = cash_out_quote(bet=bet, legs=legs, using=using)
             if abs(now.offer - seen_offer) > max(tolerance, 0):
                 raise BetRefused("price_moved", "the cash-out price moved", offer=now.offer)
             wanted = now.offer if amount is None else amount

@@ -12,7 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.bets import arithmetic, risk
+from apps.bets.lines import LegRequest, leg_check, lines_now
 from apps.bets.models import Bet, BetLeg
+from apps.bets.refusals import BetRefused
 from apps.bets.settlement import bet_shape, settlement_sweep
 from apps.realtime.notify import player_notify
 from apps.wallet import api as wallet
@@ -23,15 +25,14 @@ from shards.tasks import shard_task
 log = logging.getLogger(__name__)
 
 
-def schedule_decision(bet: Bet, delay: int) -> None:
+def bet_live_schedule(*, bet: Bet, delay: int) -> None:
+    """Have the shard's pool decide the pending live bet once its delay is over."""
     decide_live_bet.apply_async(kwargs={"player_id": bet.player_id, "bet_id": bet.id},
                                 countdown=delay)  # fmt: skip
 
 
-def decide(*, player_id: int, bet_id: int) -> str:
+def bet_live_decide(*, player_id: int, bet_id: int) -> str:
     """Accept or refuse a pending live bet, once; the bet's status afterwards."""
-    from apps.bets.placement import BetRefused, LegRequest, check_leg, lines_now
-
     using = shard_map.alias_for(player_id)
     with transaction.atomic(using=using):
         bet = (
@@ -40,7 +41,7 @@ def decide(*, player_id: int, bet_id: int) -> str:
         if bet is None or bet.status != "pending":
             return bet.status if bet else "unknown"
         legs = list(bet.legs.all().order_by("position"))
-        now = lines_now(using, [leg.market for leg in legs], brand_id=bet.brand_id)
+        now = lines_now(using=using, markets=[leg.market for leg in legs], brand_id=bet.brand_id)
         refusal = ""
         try:
             moved = []
@@ -48,7 +49,12 @@ def decide(*, player_id: int, bet_id: int) -> str:
                 request = LegRequest(market=leg.market, outcome=leg.outcome_id, odds=leg.odds)
                 # Re-checked against the odds now, by the player's policy: with "any" the bet
                 # stands at the current odds; otherwise only unchanged (or, "higher", better).
-                current = check_leg(leg.position, request, now.get(leg.market), bet.odds_policy)
+                current = leg_check(
+                    position=leg.position,
+                    leg=request,
+                    line=now.get(leg.market),
+                    policy=bet.odds_policy,
+                )
                 if bet.odds_policy == "any" and current != leg.odds:
                     leg.odds = current
                     moved.append(leg)
@@ -92,7 +98,7 @@ def decide(*, player_id: int, bet_id: int) -> str:
 FORGOTTEN_AFTER = dt.timedelta(minutes=1)  # far beyond any sport's in-play delay
 
 
-def pending_sweep(*, shard: int, batch: int = 200) -> int:
+def pending_bets_sweep(*, shard: int, batch: int = 200) -> int:
     """Decide the pending live bets of a shard whose decision never came (its task was lost);
     how many were decided."""
     using = shard_map.alias(shard)
@@ -102,7 +108,7 @@ def pending_sweep(*, shard: int, batch: int = 200) -> int:
         .values_list("player_id", "id")[:batch]
     )
     for player_id, bet_id in stale:
-        decide(player_id=player_id, bet_id=bet_id)
+        bet_live_decide(player_id=player_id, bet_id=bet_id)
     if stale:
         log.warning("forgotten live bets decided", extra={"shard": shard, "bets": len(stale)})
     return len(stale)
@@ -122,9 +128,9 @@ def sweep_settlements(*, shard: int) -> int:
 
 @shard_task(name="bets.sweep_pending")
 def sweep_pending(*, shard: int) -> int:
-    return pending_sweep(shard=shard)
+    return pending_bets_sweep(shard=shard)
 
 
 @shard_task(name="bets.decide_live_bet", acks_late=True)
 def decide_live_bet(*, player_id: int, bet_id: int) -> str:
-    return decide(player_id=player_id, bet_id=bet_id)
+    return bet_live_decide(player_id=player_id, bet_id=bet_id)

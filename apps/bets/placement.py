@@ -4,7 +4,8 @@ in the transaction that creates the bet.
 A prematch bet is accepted at once: its stake is debited to the sportsbook. A live bet waits its
 sport's in-play delay: its stake is reserved now, and the shard's pool re-validates it when the
 delay is over (``apps.bets.live``), then commits the reservation or voids it. A refusal carries a
-machine-readable code and leaves nothing behind: no bet, no money moved.
+machine-readable code (``BetRefused``) and leaves nothing behind: no bet, no money moved. The
+lines are seen and the legs checked as the live decision and cash-out do it (``apps.bets.lines``).
 """
 
 from __future__ import annotations
@@ -12,17 +13,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import time
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import DatabaseError, IntegrityError, transaction
 
 from apps.bets import arithmetic, risk
-from apps.bets.models import Bet, BetSettings
-from apps.catalog.models import Event, Sport
-from apps.catalog.offering import Offer, offer_for
+from apps.bets.bet_settings import bet_settings_for, in_play_delay
+from apps.bets.lines import LegRequest, LineRow, leg_check, lines_seen
+from apps.bets.live import bet_live_schedule
+from apps.bets.models import Bet
+from apps.bets.refusals import BetRefused
 from apps.realtime.notify import player_notify
 from apps.wallet import api as wallet
 from apps.wallet.api import InsufficientFunds
@@ -30,31 +32,12 @@ from shards import map as shard_map
 from shards.prepared import prepared_cursor
 
 MAX_LEGS = 20
-SETTINGS_TTL_S = 30.0
 DELAY_TTL_GRACE = dt.timedelta(minutes=2)
-OPEN_EVENT_STATUSES = (0, 1)  # not started, live
-
-
-class BetRefused(Exception):
-    """A slip that cannot be accepted; ``code`` says why (machine-readable)."""
-
-    def __init__(self, code: str, message: str, *, leg: int | None = None, **detail: Any):
-        super().__init__(message)
-        self.code = code
-        self.leg = leg
-        self.detail = detail
 
 
 class SlipKeyReused(BetRefused):
     def __init__(self) -> None:
         super().__init__("idempotency_key_reused", "this key was used for another slip")
-
-
-@dataclass(frozen=True)
-class LegRequest:
-    market: int  # the catalog's market line id
-    outcome: str
-    odds: Decimal  # the odds the player saw
 
 
 @dataclass(frozen=True)
@@ -96,140 +79,6 @@ class PlacedLeg:
     status: str = "open"
 
 
-# -- settings (global, cached per process) --------------------------------------------------
-
-_settings: dict[tuple[int, str], tuple[float, BetSettings]] = {}
-_delays: dict[int, tuple[float, int]] = {}
-
-
-def settings_for(brand_id: int, currency: str) -> BetSettings:
-    now = time.monotonic()
-    hit = _settings.get((brand_id, currency))
-    if hit is None or now - hit[0] > SETTINGS_TTL_S:
-        row = BetSettings.objects.filter(brand_id=brand_id, currency=currency).first()
-        hit = (now, row or BetSettings(brand_id=brand_id, currency=currency))
-        _settings[(brand_id, currency)] = hit
-    return hit[1]
-
-
-def in_play_delay(sport_id: int) -> int:
-    now = time.monotonic()
-    hit = _delays.get(sport_id)
-    if hit is None or now - hit[0] > SETTINGS_TTL_S:
-        delay = Sport.objects.filter(pk=sport_id).values_list("in_play_delay_s", flat=True).first()
-        hit = (now, 5 if delay is None else delay)
-        _delays[sport_id] = hit
-    return hit[1]
-
-
-def forget_settings() -> None:
-    _settings.clear()
-    _delays.clear()
-
-
-# -- the replica's view of the legs ----------------------------------------------------------
-
-# The replica's lines (migration bets/0005): status, producer, desk, results, each line's
-# event, in 13 columns that ``_lines_seen`` reads.
-_LINES = "SELECT * FROM bets_lines(%s)"
-
-
-@dataclass(frozen=True)
-class LineNow:
-    market: int
-    event_id: int
-    market_id: int
-    specifiers: str
-    open: bool
-    why_closed: str
-    odds: dict[str, Decimal | None]  # active outcomes' current odds
-    live: bool
-    sport_id: int
-
-
-def lines_now(using: str, markets: list[int], *, brand_id: int) -> dict[int, LineNow]:
-    """These market lines as the brand's players see them now: the shard's replica (status,
-    producer, desk, results), then the brand's offer (``apps.catalog.offering``, cached per
-    process for ``OFFER_CACHE_S``): content the brand hides or suspends is closed, and the odds
-    are the brand's, after its margin and overrides, as its pages show them."""
-    with prepared_cursor(using) as cursor:
-        cursor.execute(_LINES, [markets])
-        rows = cursor.fetchall()
-    return _lines_seen(rows, brand_id)
-
-
-def _lines_seen(rows: list[tuple], brand_id: int) -> dict[int, LineNow]:
-    """Rows of ``bets_lines`` as the brand's players see them (see ``lines_now``)."""
-    offer = offer_for(brand_id)
-    out = {}
-    for (pk, event_id, market_id, specifiers, status, outcomes, event_status, live, sport_id,
-         urn, producer_down, desk, resulted) in rows:  # fmt: skip
-        if isinstance(outcomes, str):
-            outcomes = json.loads(outcomes)
-        why = (
-            "market_settled" if resulted else
-            "market_suspended" if status != 1 else
-            "producer_down" if producer_down else
-            "market_suspended" if desk else
-            "event_closed" if event_status not in OPEN_EVENT_STATUSES else
-            _brand_closes(offer, event_id, urn, market_id, specifiers)
-        )  # fmt: skip
-        odds = {}
-        for o in outcomes:
-            if o.get("active"):
-                price = offer.price(urn, market_id, specifiers, o["id"], o.get("odds"))
-                if price is not None:
-                    odds[o["id"]] = Decimal(price)
-        out[pk] = LineNow(
-            market=pk, event_id=event_id, market_id=market_id, specifiers=specifiers,
-            open=not why, why_closed=why, odds=odds, live=bool(live) or event_status == 1,
-            sport_id=sport_id,
-        )  # fmt: skip
-    return out
-
-
-def _brand_closes(offer: Offer, event_id: int, urn: str, market_id: int, specifiers: str) -> str:
-    """Why the brand's offer closes this line ("" when it does not)."""
-    sport, tournament = _event_path(event_id)
-    if not offer.event_offered(sport=sport, tournament=tournament, event=urn):
-        return "not_offered"
-    if offer.event_suspended(sport=sport, tournament=tournament, event=urn):
-        return "market_suspended"
-    state = offer.line_state(urn, market_id, specifiers)
-    return {"hidden": "not_offered", "suspended": "market_suspended"}.get(state or "", "")
-
-
-_paths: dict[int, tuple[str, str | None]] = {}
-PATHS_KEPT = 50_000
-
-
-def _event_path(event_id: int) -> tuple[str, str | None]:
-    """The event's sport and tournament URNs (from the global catalog, once per process: they
-    never change), which a brand's rules name."""
-    hit = _paths.get(event_id)
-    if hit is None:
-        row = Event.objects.filter(pk=event_id).values_list("sport__urn", "tournament__urn").first()
-        hit = (row[0], row[1]) if row else ("", None)
-        if len(_paths) >= PATHS_KEPT:
-            _paths.clear()
-        _paths[event_id] = hit
-    return hit
-
-
-def check_leg(position: int, leg: LegRequest, now: LineNow | None, policy: str) -> Decimal:
-    """The odds the leg is taken at, or BetRefused."""
-    if now is None:
-        raise BetRefused("unknown_market", "no such market", leg=position)
-    if not now.open:
-        raise BetRefused(now.why_closed, "the market takes no bets now", leg=position)
-    current = now.odds.get(leg.outcome)
-    if current is None:
-        raise BetRefused("outcome_inactive", "the outcome takes no bets now", leg=position)
-    if current == leg.odds or policy == "any" or (policy == "higher" and current > leg.odds):
-        return current
-    raise BetRefused("odds_changed", "the odds changed", leg=position, odds=str(current))
-
-
 # -- placing ----------------------------------------------------------------------------------
 
 
@@ -267,7 +116,20 @@ def _system(slip: Slip) -> str:
 _OPEN_SLIP = "SELECT * FROM bets_open_slip(%s, %s, %s, %s)"
 
 
-def place(*, brand_id: int, player_id: int, currency: str, slip: Slip) -> Placed:
+class SlipPlayer(NamedTuple):
+    """The player's columns of ``bets_open_slip``, on each of its rows (then a ``LineRow``)."""
+
+    player_ok: bool
+    stake_factor: Decimal | None
+    operator_max: int | None
+    has_limits: bool
+    earlier: int | None  # a bet already placed under the slip's key
+
+
+_PLAYER_COLUMNS = len(SlipPlayer._fields)
+
+
+def bet_place(*, brand_id: int, player_id: int, currency: str, slip: Slip) -> Placed:
     """Place the slip for the player (whose row this checks: a closed account is refused).
 
     One transaction on the player's shard, two statements: ``bets_open_slip`` locks the
@@ -298,9 +160,7 @@ def place(*, brand_id: int, player_id: int, currency: str, slip: Slip) -> Placed
     if isinstance(bet, _Earlier):
         return _replay(Bet.objects.using(using).get(pk=bet.id), printed)
     if bet.status == "pending":
-        from apps.bets.live import schedule_decision
-
-        transaction.on_commit(lambda: schedule_decision(bet, delay), using=using)
+        transaction.on_commit(lambda: bet_live_schedule(bet=bet, delay=delay), using=using)
     player_notify(
         using=using, brand_id=brand_id, player_id=player_id,
         message={"type": "bet", "bet": str(bet.id), "status": bet.status, "refusal": ""},
@@ -323,27 +183,30 @@ def _create(
         cursor.execute(_OPEN_SLIP, [brand_id, slip.key, player_id,
                                     [leg.market for leg in slip.legs]])  # fmt: skip
         rows = cursor.fetchall()
-    player_ok, stake_factor, operator_max, has_limits, earlier = rows[0][:5]
-    if not player_ok:
+    player = SlipPlayer._make(rows[0][:_PLAYER_COLUMNS])
+    if not player.player_ok:
         raise BetRefused("account_closed", "this account takes no bets")
-    if earlier is not None:
-        return _Earlier(earlier), [], 0
-    settings = settings_for(brand_id, currency)
+    if player.earlier is not None:
+        return _Earlier(player.earlier), [], 0
+    settings = bet_settings_for(brand_id=brand_id, currency=currency)
     if slip.unit_stake < settings.min_stake:
         raise BetRefused("stake_too_low", "below the minimum stake", min_stake=settings.min_stake)
     stake = slip.unit_stake * lines
-    max_stake = risk.max_stake_for(settings.max_stake, stake_factor, operator_max)
+    max_stake = risk.max_stake_for(settings.max_stake, player.stake_factor, player.operator_max)
     if stake > max_stake:
         raise BetRefused("stake_too_high", "above the maximum stake", max_stake=max_stake)
     if wallet.wallet_is_external(brand_id):
         # The operator's wallet is called over HTTP; inside the bet's transaction a failure
         # could leave the operator's side without a bet. Not offered until it is outside.
         raise BetRefused("external_wallet_not_supported", "bets need the platform's wallet here")
-    if has_limits:
+    if player.has_limits:
         risk.check_limits(using, player_id, stake)
-    now = _lines_seen([row[5:] for row in rows if row[5] is not None], brand_id)
-    taken = [check_leg(i, leg, now.get(leg.market), slip.odds_policy)
-             for i, leg in enumerate(slip.legs)]  # fmt: skip
+    found = (LineRow._make(row[_PLAYER_COLUMNS:]) for row in rows)
+    now = lines_seen(rows=(line for line in found if line.id is not None), brand_id=brand_id)
+    taken = [
+        leg_check(position=i, leg=leg, line=now.get(leg.market), policy=slip.odds_policy)
+        for i, leg in enumerate(slip.legs)
+    ]
     events = [now[leg.market].event_id for leg in slip.legs]
     if slip.kind != "single" and len(set(events)) != len(events) and not settings.allow_same_event:
         raise BetRefused("same_event", "two legs of one event in a multiple")
@@ -358,7 +221,7 @@ def _create(
         raise BetRefused("payout_too_high", "above the maximum payout",
                          max_payout=settings.max_payout)  # fmt: skip
     live = any(now[leg.market].live for leg in slip.legs)
-    delay = max((in_play_delay(now[leg.market].sport_id) for leg in slip.legs), default=0)
+    delay = max((in_play_delay(sport_id=now[leg.market].sport_id) for leg in slip.legs), default=0)
     status = "pending" if live and delay else "open"
     debit = (  # a live bet's stake is reserved after the write instead (_reserve_stake)
         wallet.wallet_prepare_debit(

@@ -12,7 +12,9 @@ from rest_framework.views import APIView
 from apps.api.errors import ApiError
 from apps.api.plain import PlainError, check_csrf, json_body, json_response
 from apps.bets import cashout, placement, selectors
+from apps.bets.lines import LegRequest
 from apps.bets.models import Bet
+from apps.bets.refusals import BetRefused
 from apps.players.rest import logged_in_player
 from apps.players.sessions import session_player
 from shards import map as shard_map
@@ -77,7 +79,7 @@ def parse_slip(data: object) -> placement.Slip:
     return placement.Slip(
         key=key, kind=kind, system=system, unit_stake=stake, odds_policy=policy,
         legs=tuple(
-            placement.LegRequest(market=market, outcome=outcome, odds=placement.parse_odds(odds))
+            LegRequest(market=market, outcome=outcome, odds=placement.parse_odds(odds))
             for market, outcome, odds in legs
         ),
     )  # fmt: skip
@@ -157,7 +159,7 @@ class CashOutIn(serializers.Serializer):
     amount = serializers.IntegerField(min_value=1, required=False, help_text="partial: this much")
 
 
-def _refusal_body(exc: placement.BetRefused) -> dict:
+def _refusal_body(exc: BetRefused) -> dict:
     body = {"error": {"code": exc.code, "message": str(exc)}}
     if exc.leg is not None:
         body["error"]["leg"] = exc.leg
@@ -166,7 +168,7 @@ def _refusal_body(exc: placement.BetRefused) -> dict:
     return body
 
 
-def _refusal(exc: placement.BetRefused) -> Response:
+def _refusal(exc: BetRefused) -> Response:
     return Response(_refusal_body(exc), status=REFUSAL_STATUS.get(exc.code, 422))
 
 
@@ -174,8 +176,8 @@ class CashOutView(APIView):
     def get(self, request: Request, bet_id: int) -> Response:
         player = logged_in_player(request)
         try:
-            offer = cashout.offer_for(player_id=player.id, bet_id=bet_id)
-        except placement.BetRefused as exc:
+            offer = cashout.cash_out_offer(player_id=player.id, bet_id=bet_id)
+        except BetRefused as exc:
             return _refusal(exc)
         return Response({"bet": str(bet_id), "offer": offer.offer})
 
@@ -185,11 +187,11 @@ class CashOutView(APIView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         try:
-            done = cashout.cash_out(
+            done = cashout.bet_cash_out(
                 player_id=player.id, bet_id=bet_id, key=v["idempotency_key"],
                 seen_offer=v["offer"], tolerance=v["tolerance"], amount=v.get("amount"),
             )  # fmt: skip
-        except placement.BetRefused as exc:
+        except BetRefused as exc:
             return _refusal(exc)
         return Response(
             {"bet": str(bet_id), "paid": done.amount, "unit_stake_after": done.unit_stake_after}
@@ -205,7 +207,11 @@ class BetsView(APIView):
         if which not in selectors.LISTS:
             raise ApiError("invalid_request", "status is open or settled", field="status")
         bets = selectors.player_bets(player_id=player.id, which=which)
-        offers = cashout.offers(bets, shard_map.alias_for(player.id)) if which == "open" else {}
+        offers = (
+            cashout.cash_out_offers(bets=bets, using=shard_map.alias_for(player.id))
+            if which == "open"
+            else {}
+        )
         return Response({"bets": [bet_json(bet, legs, offers.get(bet.id)) for bet, legs in bets]})
 
 
@@ -237,11 +243,11 @@ def place_bet(request: HttpRequest) -> HttpResponse:
         if player is None:
             raise PlainError("not_authenticated", "log in first", 401)
         slip = parse_slip(json_body(request))
-        placed = placement.place(
+        placed = placement.bet_place(
             brand_id=player.brand_id, player_id=player.id, currency=tenant.currency, slip=slip
         )
     except PlainError as exc:
         return exc.response()
-    except placement.BetRefused as exc:
+    except BetRefused as exc:
         return json_response(_refusal_body(exc), REFUSAL_STATUS.get(exc.code, 422))
     return json_response(bet_json(placed.bet, placed.legs), 200 if placed.replayed else 201)

@@ -16,7 +16,9 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import DatabaseError, connections, transaction
 
@@ -124,31 +126,40 @@ ON CONFLICT (market, outcome_id) DO UPDATE SET
 """
 
 
+@dataclass(slots=True)
+class _Change:
+    """What an outcome's liability row changes by: stakes, liability, number of bets."""
+
+    stakes: int = 0
+    liability: int = 0
+    bets: int = 0
+
+
 def shift(bets: list[tuple[Bet, list[BetLeg]]], *, sign: int, using: str) -> None:
     """Add (``sign`` 1) or remove (-1) many bets' liability with no limit (a settlement, a
     rollback): one statement for them all."""
-    totals: dict[tuple, list] = {}
+    totals: dict[tuple[int, str], _Change] = {}
     for bet, legs in bets:
         for leg, stake, amount in _exposures(bet, legs):
-            row = totals.setdefault(
-                (leg.market, leg.outcome_id),
-                [leg.market, leg.event_id, leg.market_id, leg.specifiers, leg.outcome_id, 0, 0, 0],
-            )
-            row[5] += sign * stake
-            row[6] += sign * amount
-            row[7] += sign
+            change = totals.get((leg.market, leg.outcome_id))
+            if change is None:
+                change = totals[(leg.market, leg.outcome_id)] = _Change()
+            change.stakes += sign * stake
+            change.liability += sign * amount
+            change.bets += sign
     if not totals:
         return
-    rows = [totals[key] for key in sorted(totals)]
+    keys = sorted(totals)
+    changes = [totals[key] for key in keys]
     with connections[using].cursor() as cursor:
         cursor.execute(
             _SHIFT,
             [
-                [r[0] for r in rows],
-                [r[4] for r in rows],
-                [r[5] for r in rows],
-                [r[6] for r in rows],
-                [r[7] for r in rows],
+                [market for market, _outcome in keys],
+                [outcome for _market, outcome in keys],
+                [c.stakes for c in changes],
+                [c.liability for c in changes],
+                [c.bets for c in changes],
             ],
         )
 
@@ -205,21 +216,33 @@ def announce(using: str) -> int:
     return len(rows)
 
 
+class AnnouncedLine(NamedTuple):
+    """A line of a ``bets.liability`` event: what one outcome's liability changed by."""
+
+    market: int
+    event_id: int
+    market_id: int
+    specifiers: str
+    outcome_id: str
+    stakes: int
+    liability: int
+    bets: int
+
+
 @handles(TOPIC, tier="global")
 def apply_liability(event: OutboxEvent, using: str) -> None:
-    totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    totals: dict[tuple[int, str], _Change] = defaultdict(_Change)
     info = {}
-    for market, event_id, market_id, specifiers, outcome, stake, amount, count in event.payload[
-        "lines"
-    ]:
-        key = (market, outcome)
-        info[key] = (event_id, market_id, specifiers)
-        totals[key][0] += stake
-        totals[key][1] += amount
-        totals[key][2] += count
+    for line in map(AnnouncedLine._make, event.payload["lines"]):
+        key = (line.market, line.outcome_id)
+        info[key] = (line.event_id, line.market_id, line.specifiers)
+        totals[key].stakes += line.stakes
+        totals[key].liability += line.liability
+        totals[key].bets += line.bets
     with connections[using].cursor() as cursor:
-        for (market, outcome), (stake, amount, count) in totals.items():
+        for (market, outcome), change in totals.items():
             event_id, market_id, specifiers = info[(market, outcome)]
+            stake, amount, count = change.stakes, change.liability, change.bets
             cursor.execute(
                 "INSERT INTO bets_liability (market, event_id, market_id, specifiers, outcome_id, "
                 "stakes, liability, bets, updated_at) "

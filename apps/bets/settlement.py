@@ -1,6 +1,6 @@
 """Settling bets on each shard from the feed's results, as the shard's replica receives them.
 
-The catalog's replication calls :func:`apply_results` with the results this shard receives for
+The catalog's replication calls :func:`results_settle` with the results this shard receives for
 the first time, inside the transaction that records them. In that transaction the legs are
 updated, set-based, one statement per result: every leg on the result's market line at once,
 however many bets hold it. Each leg keeps the timestamp of the result applied to it, so an older
@@ -9,7 +9,7 @@ result never overwrites a newer one. The same transaction records the bets it to
 both back together.
 
 Then, as soon as that transaction commits, the touched bets are paid in transactions of
-``CHUNK`` bets (:func:`settle_run`): every bet whose legs are all resolved is paid
+``CHUNK`` bets (:func:`settlement_run_pay`): every bet whose legs are all resolved is paid
 (:mod:`apps.bets.arithmetic`; payouts rounded down per line), and a bet a rollback reopened has
 its payout taken back. A chunk holds its winners' cash accounts only until it commits, not for
 the whole market: a winner who bets again meanwhile waits for one chunk at most. Paying is
@@ -130,7 +130,9 @@ def _resettle(cursor: Any, line: dict[str, Any], leg_ids: list[int]) -> None:
     standing = cursor.fetchone()
     if standing is None:
         return
-    outcomes = standing[0] if not isinstance(standing[0], str) else json.loads(standing[0])
+    outcomes, _ts = standing
+    if isinstance(outcomes, str):
+        outcomes = json.loads(outcomes)
     cursor.execute(_RESETTLE_LEGS, {"outcomes": json.dumps(outcomes), "legs": leg_ids})
 
 
@@ -138,10 +140,10 @@ def _when(ms: int | None) -> dt.datetime | None:
     return None if ms is None else dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
 
 
-def apply_results(results: list[dict[str, Any]], using: str) -> None:
+def results_settle(*, results: list[dict[str, Any]], using: str) -> None:
     """Apply a shard's new results to its bets' legs, inside the caller's transaction, and
-    record the bets they touched; those are paid once that transaction commits (``settle_run``,
-    a chunk of bets per transaction)."""
+    record the bets they touched; those are paid once that transaction commits
+    (``settlement_run_pay``, a chunk of bets per transaction)."""
     touched: set[int] = set()
     if not results:
         return
@@ -181,13 +183,15 @@ def apply_results(results: list[dict[str, Any]], using: str) -> None:
                 continue
             else:
                 continue
-            touched.update(row[0] for row in cursor.fetchall())
+            touched.update(bet_id for (bet_id,) in cursor.fetchall())
     if touched:
         run = SettlementRun.objects.using(using).create(bet_ids=sorted(touched))
-        transaction.on_commit(partial(settle_run, using, run.id), using=using, robust=True)
+        transaction.on_commit(
+            partial(settlement_run_pay, using=using, run_id=run.id), using=using, robust=True
+        )
 
 
-def settle_run(using: str, run_id: int) -> bool:
+def settlement_run_pay(*, using: str, run_id: int) -> bool:
     """Pay a run's bets, a chunk per transaction, then delete the run; False if it was gone
     (another worker finished it)."""
     ids = (
@@ -214,7 +218,7 @@ def settlement_sweep(*, shard: int) -> int:
         .order_by("id")
         .values_list("id", flat=True)[:20]
     )
-    done = sum(settle_run(using, run_id) for run_id in stale)
+    done = sum(settlement_run_pay(using=using, run_id=run_id) for run_id in stale)
     if done:
         log.warning("left-behind settlement runs finished", extra={"shard": shard, "runs": done})
     return done

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.bets import cashout, selectors
-from apps.bets.placement import BetRefused
+from apps.bets.refusals import BetRefused
 from apps.catalog.models import Event
 from betting.currencies import money
 from shards import map as shard_map
@@ -26,7 +26,11 @@ def my_bets(request: HttpRequest) -> HttpResponse:
         return redirect("players:login")
     which = "settled" if request.GET.get("list") == "settled" else "open"
     bets = selectors.player_bets(player_id=player.id, which=which)
-    offers = cashout.offers(bets, shard_map.alias_for(player.id)) if which == "open" else {}
+    offers = (
+        cashout.cash_out_offers(bets=bets, using=shard_map.alias_for(player.id))
+        if which == "open"
+        else {}
+    )
     names = dict(
         (e.id, str(e))
         for e in Event.objects.filter(id__in={leg.event_id for _, legs in bets for leg in legs})
@@ -54,7 +58,7 @@ def cash_out(request: HttpRequest, bet_id: int) -> HttpResponse:
         return redirect("players:login")
     try:
         seen = int(request.POST.get("offer", "0"))
-        done = cashout.cash_out(
+        done = cashout.bet_cash_out(
             player_id=player.id, bet_id=bet_id, key=request.POST.get("key", "")[:100] or "site",
             seen_offer=seen,
         )  # fmt: skip

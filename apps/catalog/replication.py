@@ -60,13 +60,13 @@ ON CONFLICT (id) DO NOTHING
 RETURNING id, event_id, market_id, specifiers, kind, ts, certainty, outcomes, start_time, end_time
 """
 
-ResultHook = Callable[[list[dict[str, Any]], str], None]
+ResultHook = Callable[..., None]  # hook(*, results: list[dict[str, Any]], using: str)
 _result_hooks: list[ResultHook] = []
 
 
 def on_results(hook: ResultHook) -> ResultHook:
-    """Register ``hook(results, using)``: called with the results this shard receives for the
-    first time, in the transaction that records them (products settle from them)."""
+    """Register ``hook(results=..., using=...)``: called with the results this shard receives
+    for the first time, in the transaction that records them (products settle from them)."""
     if hook not in _result_hooks:
         _result_hooks.append(hook)
     return hook
@@ -112,7 +112,7 @@ def apply_results(event: OutboxEvent, using: str) -> None:
             result["outcomes"] = json.loads(result["outcomes"])
     new.sort(key=lambda r: (r["ts"], r["id"]))
     for hook in _result_hooks:
-        hook(new, using)
+        hook(results=new, using=using)
 
 
 @handles(store.PRODUCER_TOPIC, tier="shard")

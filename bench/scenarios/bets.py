@@ -17,7 +17,7 @@ market line holding 100,000 open bets.
    if at least 95% of the offered rate is accepted (201) and p99 is at most 100 ms.
 4. **Settlement** (after the web process stopped): 100,000 open single bets on one line of shard
    0 inserted with SQL (no stake debited), then in a fresh process one call of
-   ``apps.bets.settlement.apply_results`` with the line's result, inside
+   ``apps.bets.settlement.results_settle`` with the line's result, inside
    ``transaction.atomic(using="shard_0")`` as the shard pool runs it, timed to its commit; every
    bet's status and payout and the wallet's payout operations are checked after, and
    ``manage.py ledger_check --shard 0`` runs.
@@ -111,7 +111,7 @@ METHOD = (
     "ratio = bets_per_s / empty_view_rps. "
     f"Settlement: {SETTLE_BETS:,} open singles on one line of shard 0 "
     "inserted with SQL (stakes not debited: a payout is a balanced transfer from the house, so "
-    "the books hold), then one apply_results call with the line's result inside "
+    "the books hold), then one results_settle call with the line's result inside "
     "transaction.atomic on the shard, in a fresh process, timed to its commit. "
     f"During a settlement: {SETTLE_BETS:,} more open bets on a second line settled the same "
     f"way while bets arrive at {DURING_RATE}/s for {DURING_S:g} s from the moment it begins, "
@@ -340,7 +340,7 @@ def run(*, quick: bool = False) -> dict:
     _program(env, "settle-prepare", str(world_file))
     out = RESULTS / "bets-settle.json"
     extra = ["--profile", str(RESULTS / "bets-settle.prof")] if _profiling() else []
-    log("settlement: apply_results in a fresh process")
+    log("settlement: results_settle in a fresh process")
     _program(env, "settle", str(world_file), str(out), *extra)
     settle = json.loads(out.read_text())
     during = None if quick else _bets_during_settlement(env, world_file, world, run_id)
@@ -791,12 +791,12 @@ WHERE o.kind = 'credit' AND o.product = 'sportsbook'
 
 
 def _settle_main(world_file: Path, out: Path, profile: str | None, loaded: bool = False) -> None:
-    """One apply_results call for the settlement line's result, timed; then the checks.
+    """One results_settle call for the settlement line's result, timed; then the checks.
     ``<out>.started`` is written just before the call."""
     _django()
     from django.db import connections, transaction
 
-    from apps.bets.settlement import apply_results
+    from apps.bets.settlement import results_settle
 
     world = json.loads(world_file.read_text())
     line, prefix = _settlement_of(world, loaded)
@@ -834,7 +834,7 @@ def _settle_main(world_file: Path, out: Path, profile: str | None, loaded: bool 
     if profiler:
         profiler.enable()
     with transaction.atomic(using=USING):
-        apply_results([result], USING)
+        results_settle(results=[result], using=USING)
         applied = time.perf_counter()
     if profiler:
         profiler.disable()
