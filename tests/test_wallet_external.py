@@ -2,14 +2,16 @@
 and stalls on a share of calls; the shard pools retry rollbacks and credits until acknowledged."""
 
 import random
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db.models.functions import Now
 
 from apps.brands.models import Brand
 from apps.brands.selectors import BrandRef
 from apps.brands.services import brand_create
-from apps.wallet import api, errors
+from apps.wallet import api, errors, external, operator_protocol, tasks
 from apps.wallet.models import ExternalCall
 from apps.wallet.simulator import OperatorWalletState
 from betting.stack import roles
@@ -117,3 +119,62 @@ def test_the_simulator_refuses_a_debit_that_arrives_after_its_rollback():
     late = state.apply("debit", {"transaction_id": "9", "player_id": "p", "amount": 5})
     assert late == {"status": "error", "code": "transaction_rolled_back"}
     assert state.balances["p"] == 100
+
+
+class _Crash(BaseException):
+    """The process dies right after the operator's wallet answered (not an error it handles)."""
+
+
+def test_the_sweep_recovers_calls_a_crash_left_pending_and_leaves_fresh_ones(clean, monkeypatch):
+    port = live.free_port()
+    with (
+        _simulator(port),
+        processes.running(roles.shard_pool(0), ready=processes.WORKER_READY),
+        processes.running(roles.shard_pool(1), ready=processes.WORKER_READY),
+    ):
+        brand = _external_brand(f"http://127.0.0.1:{port}")
+        player = new_player(brand)
+        answered = operator_protocol.call
+
+        def answered_then_crash(*args, **kwargs):
+            answered(*args, **kwargs)
+            raise _Crash
+
+        monkeypatch.setattr(operator_protocol, "call", answered_then_crash)
+        stuck_then_fresh = [api.wallet_debit, api.wallet_credit, api.wallet_debit]
+        for n, operation in enumerate(stuck_then_fresh):
+            with pytest.raises(_Crash):
+                operation(
+                    brand_id=brand.id,
+                    player_id=player.id,
+                    currency="EUR",
+                    amount=700,
+                    product="casino",
+                    idempotency_key=f"crash-{n}",
+                )
+        monkeypatch.undo()
+        using = shard_map.alias_for(player.id)
+        calls = list(ExternalCall.objects.using(using).order_by("id"))
+        assert [(c.kind, c.status) for c in calls] == [
+            ("debit", "pending"),
+            ("credit", "pending"),
+            ("debit", "pending"),
+        ]
+        stuck, fresh = [calls[0].id, calls[1].id], calls[2].id
+        ExternalCall.objects.using(using).filter(id__in=stuck).update(
+            updated_at=Now() - timedelta(seconds=external.STALE_PENDING_S + 5)
+        )
+
+        swept = [tasks.external_sweep(shard=shard) for shard in range(shard_map.shard_count())]
+
+        assert sum(swept) == 2
+        processes.wait_until(
+            lambda: (
+                {c.id: c.status for c in _calls() if c.id in stuck}
+                == {stuck[0]: "rolled_back", stuck[1]: "applied"}
+            ),
+            timeout=60,
+            message="the stuck debit rolled back and the stuck credit delivered",
+        )
+    assert ExternalCall.objects.using(using).get(id=fresh).status == "pending"
+    books_balance()

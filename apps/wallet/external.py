@@ -288,9 +288,9 @@ def unsettled_sweep(*, shard: int) -> int:
     with connections[using].cursor() as cursor:
         cursor.execute(
             "SELECT id, player_id, kind, status FROM wallet_externalcall "
-            "WHERE status IN ('pending', 'rolling_back') AND updated_at < now() - %s "
-            "ORDER BY updated_at LIMIT 500",
-            [f"{STALE_PENDING_S} seconds"],
+            "WHERE status IN ('pending', 'rolling_back') "
+            "AND updated_at < now() - make_interval(secs => %s) ORDER BY updated_at LIMIT 500",
+            [STALE_PENDING_S],
         )
         stale = cursor.fetchall()
     for op_id, player_id, kind, status in stale:
