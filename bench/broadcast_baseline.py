@@ -28,6 +28,8 @@ import threading
 import time
 from pathlib import Path
 
+from shards import queues
+
 TIMESTAMP = re.compile(r'<odds_change[^>]*\stimestamp="(\d+)"')
 EVENT = re.compile(r'<odds_change[^>]*\sevent_id="([^"]+)"')
 
@@ -76,7 +78,7 @@ class Server:
         with kombu.Connection(args.broker, connect_timeout=10, heartbeat=0) as conn:
             conn.ensure_connection(max_retries=3)
             channel = conn.channel()
-            exchange = kombu.Exchange(args.exchange, type="topic", durable=True)
+            exchange = queues.feed_exchange(args.exchange)
             exchange(channel).declare()
             queue = kombu.Queue(
                 f"bench.baseline.{os.getpid()}", exchange=exchange, routing_key=args.routing_key,

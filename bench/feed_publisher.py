@@ -28,6 +28,8 @@ import sys
 import time
 from pathlib import Path
 
+from shards import queues
+
 HEADER = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
 
 # (market id, specifiers, outcome ids) of the lines each sport's live events carry; every market
@@ -129,8 +131,9 @@ class Sink:
         self.connection = kombu.Connection(url, connect_timeout=10)
         self.connection.ensure_connection(max_retries=3)
         self.channel = self.connection.channel()
-        kombu.Exchange(exchange, type="topic", durable=True)(self.channel).declare()
-        self.exchange = exchange
+        declared = queues.feed_exchange(exchange)
+        declared(self.channel).declare()
+        self.exchange = declared.name
 
     def publish(self, routing_key: str, body: bytes) -> None:
         message = self.channel.prepare_message(

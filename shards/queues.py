@@ -40,6 +40,14 @@ def broker_name(logical: str) -> str:
     return f"{NAMESPACE}{logical}"
 
 
+def feed_exchange(name: str) -> Exchange:
+    """A content provider's topic exchange (its record's ``exchange``, ``unifiedfeed`` for UOF)
+    under the namespace: the adapter's queue binds to it and the publishers (the simulator, the
+    bench's publisher) declare it through here, so a test run or a second stack on the same
+    broker never shares another's feed."""
+    return Exchange(broker_name(name), type="topic", durable=True)
+
+
 def declare(shard_count: int) -> list[Queue]:
     # Every binding is listed in ``bindings``: kombu ignores a queue's own exchange once it has
     # bindings, so the direct ``tasks`` binding is one of them.

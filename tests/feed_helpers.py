@@ -115,15 +115,16 @@ def routing_key(body: bytes) -> str:
 def publish(provider_row, bodies: list[bytes], *, declare_queue: bool = True) -> None:
     """Publish raw UOF messages to the provider's exchange, as the provider would."""
     from django.conf import settings
-    from kombu import Connection, Exchange, Producer
+    from kombu import Connection, Producer
 
     from apps.providers.uof.adapter import feed_queue
+    from shards import queues
 
     with Connection(settings.BROKER_URL) as conn:
         channel = conn.channel()
         if declare_queue:
             feed_queue(provider_row)(channel).declare()
-        exchange = Exchange(provider_row.exchange, type="topic", durable=True)
+        exchange = queues.feed_exchange(provider_row.exchange)
         producer = Producer(channel, exchange=exchange)
         for body in bodies:
             producer.publish(body, routing_key=routing_key(body), content_type="application/xml",

@@ -10,16 +10,20 @@ import redis
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
+from django.db.models.signals import post_save
 from django_tenants.utils import schema_context
+from kombu import Queue
 
 from apps.brands.models import Brand
 from apps.brands.selectors import BrandRef, forget_hosts
 from apps.brands.services import brand_create
 from apps.ops.databases import databases_drop, databases_drop_named
+from apps.providers.models import Provider
 from apps.wallet.api import forget_brands
 from apps.wallet.ledger import forget_cached_accounts
 from betting.celery import app as celery_app
 from shards import map as shard_map
+from shards import queues
 
 KEEP = {"django_migrations", "django_content_type", "auth_permission"}
 KEEP_GLOBAL = KEEP | {"brands_brand", "brands_domain", "catalog_marketdescription", "catalog_sport"}
@@ -45,6 +49,37 @@ def _truncate(alias: str, schema: str, keep: set[str]) -> None:
         names = ", ".join(f'"{schema}"."{t}"' for t in tables)
         with connections[alias].cursor() as cursor:
             cursor.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+
+
+# Every provider record this run saved (its adapter's queue and its feed's exchange on the broker,
+# declared by this process or by the adapters and simulators it starts): deleted at the end.
+_feeds: set[tuple[str, str]] = set()
+
+
+def _remember_feed(sender, instance: Provider, **_) -> None:
+    _feeds.add((queues.broker_name(instance.queue_name), instance.exchange))
+
+
+def _remember_feeds() -> None:
+    """The providers in the database, saved by this process or by a process it started (the
+    stack's ``configure_provider``), before their rows go."""
+    for provider in Provider.objects.all():
+        _remember_feed(Provider, provider)
+
+
+def broker_clear() -> None:
+    """Delete every queue and exchange this run declared on the broker: the task queues, the
+    ``tasks`` and ``events`` exchanges, and each provider's feed queue and exchange."""
+    with celery_app.connection_for_write() as conn:
+        channel = conn.default_channel
+        for queue in celery_app.amqp.queues.values():
+            queue(channel).delete()
+        for queue_name, _ in _feeds:
+            Queue(queue_name)(channel).delete()
+        for exchange in {name for _, name in _feeds}:
+            queues.feed_exchange(exchange)(channel).delete()
+        for exchange in (queues.TASKS, queues.EVENTS):
+            exchange(channel).delete()
 
 
 def purge_queues() -> None:
@@ -86,6 +121,7 @@ def platform_start() -> Platform:
     databases_drop()
     call_command("migrate_all", create_databases=True, verbosity=0)
     _drop_abandoned_runs()
+    post_save.connect(_remember_feed, sender=Provider, dispatch_uid="tests.remember_feed")
     purge_queues()
     alpha = brand_create(
         slug="alpha", name="Alpha Bets", domains=["alpha.localhost"], currency="EUR"
@@ -95,11 +131,10 @@ def platform_start() -> Platform:
 
 
 def platform_stop() -> None:
-    """Drop this run's databases and delete its Redis keys and broker queues."""
-    with celery_app.connection_for_write() as conn:
-        channel = conn.default_channel
-        for queue in celery_app.amqp.queues.values():
-            queue(channel).delete()
+    """Drop this run's databases and delete its Redis keys, broker queues and exchanges."""
+    connections["default"].set_schema_to_public()
+    _remember_feeds()
+    broker_clear()
     client = redis.Redis.from_url(settings.REDIS_URL)
     for key in client.scan_iter(match=f"{settings.REDIS_PREFIX}*", count=1000):
         client.delete(key)
@@ -112,6 +147,7 @@ def platform_stop() -> None:
 def platform_reset(platform: Platform) -> None:
     connection = connections["default"]
     connection.set_schema_to_public()
+    _remember_feeds()
     _truncate("default", "public", KEEP_GLOBAL)
     keep_schemas = {"public", platform.alpha.schema_name, platform.beta.schema_name}
     for brand in Brand.objects.exclude(schema_name__in=keep_schemas):

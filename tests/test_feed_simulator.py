@@ -28,6 +28,7 @@ from apps.providers.uof.simulator.catalog import load
 from apps.providers.uof.simulator.names import SPORTS
 from apps.providers.uof.simulator.publisher import Config, FeedSimulator, MemorySink, run
 from apps.providers.uof.simulator.world import World
+from shards import queues
 
 EPOCH = 1_800_000_000_000
 TYPES = {
@@ -506,7 +507,7 @@ class Tap:
 
         self.connection = kombu.Connection(settings.BROKER_URL, connect_timeout=5)
         channel = self.connection.channel()
-        self.exchange = kombu.Exchange(exchange_name, type="topic", durable=True)
+        self.exchange = queues.feed_exchange(exchange_name)
         self.exchange(channel).declare()
         queue = kombu.Queue(
             f"{exchange_name}.tap",

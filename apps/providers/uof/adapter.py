@@ -33,7 +33,7 @@ from django.db import (
 )
 from django.db.models import F
 from django.utils import timezone
-from kombu import Connection, Consumer, Exchange, Queue, binding
+from kombu import Connection, Consumer, Queue, binding
 
 from apps.catalog.fixtures import FixtureData, event_from_fixture
 from apps.catalog.models import Event, Market, MarketDescription
@@ -60,7 +60,7 @@ COUNTERS = ("malformed", "unknown_event", "unknown_market", "disabled_sport")
 
 
 def feed_queue(provider: Provider) -> Queue:
-    exchange = Exchange(provider.exchange, type="topic", durable=True)
+    exchange = queues.feed_exchange(provider.exchange)
     patterns = provider.bindings or ["#"]
     return Queue(
         queues.broker_name(provider.queue_name),

@@ -26,6 +26,7 @@ from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from apps.providers.uof.routing import EXCHANGE
+from shards import queues
 
 from . import xml
 from .world import LIVE, PREMATCH, Outgoing, World
@@ -105,7 +106,7 @@ class AmqpSink:
         connection = kombu.Connection(self.url, connect_timeout=5)
         connection.ensure_connection(max_retries=1)
         channel = connection.channel()
-        exchange = kombu.Exchange(self.exchange_name, type="topic", durable=True)
+        exchange = queues.feed_exchange(self.exchange_name)
         exchange(channel).declare()
         self._connection = connection
         self._errors = connection.connection_errors + connection.channel_errors + (OSError,)
