@@ -1,6 +1,7 @@
 """A whole test run of its own, started by ``test_broker_namespace.py`` (its name does not match
 ``test_*.py``, so the suite does not collect it): a provider's adapter and the feed simulator, as
-real processes, declare the provider's queue and feed exchange under this run's namespace."""
+real processes, declare the provider's queue and feed exchange under this run's namespace, and a
+shard pool its control exchange."""
 
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ from tests.feed_helpers import provider
 PROVIDER = "leftover"
 
 
-def _declared(exchange: str, queue: str) -> bool:
+def _declared(exchanges: list[str], queue: str) -> bool:
     with Connection(settings.BROKER_URL) as conn:
         try:
-            conn.channel().exchange_declare(exchange, "topic", passive=True)
+            for exchange in exchanges:
+                conn.channel().exchange_declare(exchange, "topic", passive=True)
             conn.channel().queue_declare(queue, passive=True)
         except conn.channel_errors:
             return False
@@ -38,15 +40,18 @@ def test_the_adapter_and_the_simulator_declare_the_feed_under_the_namespace(clea
         )
     )
     adapter = processes.start(roles.provider(PROVIDER))
+    pool = processes.start(roles.shard_pool(0))
     try:
+        pool.wait_for(processes.WORKER_READY)
         adapter.wait_for("consuming")
-        exchange = f"{queues.NAMESPACE}unifiedfeed"
+        exchanges = [f"{queues.NAMESPACE}unifiedfeed", f"{queues.NAMESPACE}celery.pidbox"]
         queue = f"{queues.NAMESPACE}provider.{PROVIDER}"
         processes.wait_until(
-            lambda: _declared(exchange, queue),
+            lambda: _declared(exchanges, queue),
             timeout=30,
-            message=f"{exchange} and {queue} on the broker\n{simulator.output()[-2000:]}",
+            message=f"{exchanges} and {queue} on the broker\n{simulator.output()[-2000:]}",
         )
     finally:
+        pool.stop()
         adapter.stop()
         simulator.stop()

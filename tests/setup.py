@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db import connections
 from django.db.models.signals import post_save
 from django_tenants.utils import schema_context
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from apps.brands.models import Brand
 from apps.brands.selectors import BrandRef, forget_hosts
@@ -69,7 +69,8 @@ def _remember_feeds() -> None:
 
 def broker_clear() -> None:
     """Delete every queue and exchange this run declared on the broker: the task queues, the
-    ``tasks`` and ``events`` exchanges, and each provider's feed queue and exchange."""
+    ``tasks`` and ``events`` exchanges, the workers' control and events exchanges, and each
+    provider's feed queue and exchange."""
     with celery_app.connection_for_write() as conn:
         channel = conn.default_channel
         for queue in celery_app.amqp.queues.values():
@@ -80,6 +81,9 @@ def broker_clear() -> None:
             queues.feed_exchange(exchange)(channel).delete()
         for exchange in (queues.TASKS, queues.EVENTS):
             exchange(channel).delete()
+        control, events = celery_app.conf.control_exchange, celery_app.conf.event_exchange
+        for name in (f"{control}.pidbox", f"reply.{control}.pidbox", events):
+            Exchange(name)(channel).delete()
 
 
 def purge_queues() -> None:

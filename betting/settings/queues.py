@@ -30,6 +30,10 @@ CELERY_TASK_ROUTES = ("shards.queues.route_task",)
 CELERY_TASK_QUEUES = queues.declare(SHARD_COUNT)
 CELERY_TASK_DEFAULT_EXCHANGE = queues.TASKS.name
 CELERY_TASK_DEFAULT_ROUTING_KEY = queues.GLOBAL
+# Workers' remote control (``<namespace>celery.pidbox``) and events exchanges, namespaced too: a
+# broadcast from one installation never reaches another's workers.
+CELERY_CONTROL_EXCHANGE = queues.broker_name("celery")
+CELERY_EVENT_EXCHANGE = queues.broker_name("celeryev")
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = False
 LIABILITY_ANNOUNCE_S = float(env_int("LIABILITY_ANNOUNCE_MS", 2000)) / 1000
