@@ -25,12 +25,19 @@ def sample(name: str) -> bytes:
     return (FIXTURES / f"{name}.xml").read_bytes()
 
 
-def make_event(urn: str, sport: str = "sr:sport:1", *, home: str = "Home", away: str = "Away"):
+def make_event(
+    urn: str,
+    sport: str = "sr:sport:1",
+    *,
+    home: str = "Home",
+    away: str = "Away",
+    provider: str = "uof",
+):
     number = urn.rsplit(":", 1)[-1]
     return event_from_fixture(
         FixtureData(
             urn=urn,
-            provider="uof",
+            provider=provider,
             sport_urn=sport,
             sport_name=SPORTS.get(sport, sport),
             category_urn=f"sr:category:{number}",

@@ -213,6 +213,14 @@ class ReplicaEvent(ShardModel):
 
     id = models.BigIntegerField(primary_key=True, help_text="the catalog event id")
     urn = models.CharField(max_length=60)
+    provider = models.CharField(
+        max_length=30,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="the provider whose event it is; empty: not known yet (any provider's producer"
+        " of a line's number closes it)",
+    )
     sport_id = models.IntegerField()
     status = models.SmallIntegerField(default=0)
     live = models.BooleanField(default=False)

@@ -39,12 +39,15 @@ WHERE catalog_replicaevent.ts < excluded.ts
 """
 
 # A fixture (the event's creation: fixture_ts 0, or a start-time change) never replaces a newer
-# one; the creation still fills in a row a status update created first.
+# one; the creation still fills in a row a status update created first, with its provider (the
+# provider whose producers open and close its lines).
 _UPSERT_FIXTURE = """
-INSERT INTO catalog_replicaevent (id, urn, sport_id, status, live, start_time, fixture_ts, ts)
-VALUES (%s, %s, %s, 0, false, %s, %s, 0)
+INSERT INTO catalog_replicaevent
+    (id, urn, sport_id, status, live, start_time, fixture_ts, ts, provider)
+VALUES (%s, %s, %s, 0, false, %s, %s, 0, %s)
 ON CONFLICT (id) DO UPDATE SET start_time = excluded.start_time, sport_id = excluded.sport_id,
-    fixture_ts = excluded.fixture_ts
+    fixture_ts = excluded.fixture_ts,
+    provider = COALESCE(NULLIF(excluded.provider, ''), catalog_replicaevent.provider)
 WHERE catalog_replicaevent.fixture_ts <= excluded.fixture_ts
 """
 
@@ -81,7 +84,9 @@ def apply_markets(event: OutboxEvent, using: str) -> None:
     payload = event.payload
     with connections[using].cursor() as cursor:
         for fixture in payload.get("fixtures", []):
-            cursor.execute(_UPSERT_FIXTURE, fixture)
+            # id, urn, sport_id, start_time, fixture_ts, provider (a fixture replicated before
+            # fixtures carried their provider has five fields: its provider is not known)
+            cursor.execute(_UPSERT_FIXTURE, [*fixture, ""][:6])
         events = payload.get("events") or []
         if events:
             # id, urn, sport_id, status, live, home, away, match_status, match_time, ts

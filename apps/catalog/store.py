@@ -156,7 +156,7 @@ UPDATE catalog_event AS ev SET start_time = to_timestamp(x.ms / 1000.0), fixture
     updated_at = now()
 FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS x(id, t, ms)
 WHERE ev.id = x.id AND ev.fixture_ts < x.t
-RETURNING ev.id, ev.urn, ev.sport_id, ev.start_time, ev.fixture_ts
+RETURNING ev.id, ev.urn, ev.sport_id, ev.start_time, ev.fixture_ts, ev.provider
 """
 
 _INSERT_RESULTS = """
@@ -372,8 +372,11 @@ def _replicate(changes: Changes) -> None:
         )
 
 
-def _fixture_row(event_id: int, urn: str, sport_id: int, start_time: Any, fixture_ts: int) -> list:
-    return [event_id, urn, sport_id, start_time.isoformat() if start_time else None, fixture_ts]
+def _fixture_row(
+    event_id: int, urn: str, sport_id: int, start_time: Any, fixture_ts: int, provider: str
+) -> list:
+    start = start_time.isoformat() if start_time else None
+    return [event_id, urn, sport_id, start, fixture_ts, provider]
 
 
 def replicate_event(event: Any) -> None:
@@ -386,7 +389,12 @@ def replicate_event(event: Any) -> None:
             "markets": [],
             "fixtures": [
                 _fixture_row(
-                    event.id, event.urn, event.sport_id, event.start_time, event.fixture_ts
+                    event.id,
+                    event.urn,
+                    event.sport_id,
+                    event.start_time,
+                    event.fixture_ts,
+                    event.provider,
                 )
             ],
         },
