@@ -14,6 +14,8 @@ app.autodiscover_tasks()
 
 @celeryd_after_setup.connect
 def _refuse_a_miswired_pool(sender, instance, **kwargs) -> None:
+    # Imported when a worker starts: this module is imported with the project package, before
+    # Django's settings are configured, and shards.tasks needs them (django_tenants, the database).
     from shards.tasks import WrongPool, check_pool_queues
 
     try:

@@ -33,6 +33,7 @@ class Command(BaseCommand):
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
         if provider.kind == "uof":
+            # Only the adapter of the provider's kind is loaded (and its dependencies).
             from apps.providers.uof.adapter import UofAdapter
 
             broker_url = (
@@ -59,6 +60,7 @@ class Command(BaseCommand):
             )
             adapter.run()
         elif provider.kind == "video":
+            # Only the adapter of the provider's kind is loaded (and its dependencies).
             from apps.providers.video.adapter import run as run_video
 
             self.stdout.write(f"provider {provider.name}: polling {provider.api_url}")
