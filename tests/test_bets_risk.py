@@ -30,7 +30,7 @@ def _deliver_to_global() -> None:
     """Announce each shard's liability (as its pool does every few seconds), then apply the
     shards' outbox events in the global tier, as the global worker would."""
     for alias in shard_map.aliases():
-        risk.announce(alias)
+        risk.liability_announce(using=alias)
         rows = list(ShardOutbox.objects.using(alias).order_by("id"))
         for row in rows:
             event_apply_once(
@@ -91,7 +91,7 @@ def test_settlement_releases_the_liability_everywhere(book, alpha):
     # Once the release was announced, the shard keeps no row for the line: the announcements
     # scan the open book, not every outcome ever bet on.
     assert not LineLiability.objects.using(alias).filter(market=line(M)).exists()
-    assert risk.announce(alias) == 0
+    assert risk.liability_announce(using=alias) == 0
 
 
 def test_a_liability_row_that_came_and_went_between_announcements_is_deleted_unsent(book, alpha):
@@ -100,7 +100,7 @@ def test_a_liability_row_that_came_and_went_between_announcements_is_deleted_uns
     alias = shard_map.aliases()[0]
     LineLiability.objects.using(alias).create(market=line(M), outcome_id="2")  # all at zero
     outbox = ShardOutbox.objects.using(alias).filter(topic=risk.TOPIC)
-    assert risk.announce(alias) == 0
+    assert risk.liability_announce(using=alias) == 0
     assert not outbox.exists()
     assert not LineLiability.objects.using(alias).filter(market=line(M)).exists()
 
@@ -197,11 +197,11 @@ def test_a_shard_announces_its_liability_as_deltas_once(book, alpha):
         _place(alpha, player, f"d{n}", 1_000)
     liability = ShardOutbox.objects.using(alias).filter(topic=risk.TOPIC)
     assert not liability.exists()  # nothing per bet
-    assert risk.announce(alias) == 1
+    assert risk.liability_announce(using=alias) == 1
     (event,) = liability.all()
     event_id = ReplicaMarket.objects.using(alias).get(pk=line(M)).event_id
     assert event.payload["lines"] == [[line(M), event_id, 1, "", "1", 2_000, 4_200, 2]]
-    assert risk.announce(alias) == 0  # already sent
+    assert risk.liability_announce(using=alias) == 0  # already sent
     assert liability.count() == 1
     _deliver_to_global()
     total = Liability.objects.get(market=line(M), outcome_id="1")

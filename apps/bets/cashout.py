@@ -121,7 +121,7 @@ def bet_cash_out(
                 unit_stake_before=bet.unit_stake, unit_stake_after=part.remaining_stake,
             )  # fmt: skip
             record.save(using=using)
-            risk.release(bet, legs, using=using)
+            risk.liability_release(bet=bet, legs=legs, using=using)
             if part.is_full:
                 bet.status = "cashed_out"
                 bet.payout = part.paid
@@ -129,7 +129,7 @@ def bet_cash_out(
                 bet.unit_stake = part.remaining_stake
                 bet.stake = part.remaining_stake * bet.lines
                 bet.potential_payout = arithmetic.potential_payout(bet_shape(bet, legs))
-                risk.take(bet, legs, using=using)  # what runs on
+                risk.liability_take(bet=bet, legs=legs, using=using)  # what runs on
             bet.save(using=using)
             wallet.wallet_credit(
                 brand_id=bet.brand_id, player_id=player_id, currency=bet.currency,

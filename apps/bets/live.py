@@ -62,9 +62,9 @@ def bet_live_decide(*, player_id: int, bet_id: int) -> str:
             refusal = exc.code
         if not refusal and moved:
             BetLeg.objects.using(using).bulk_update(moved, ["odds"])
-            risk.release(bet, legs, using=using)
+            risk.liability_release(bet=bet, legs=legs, using=using)
             bet.potential_payout = arithmetic.potential_payout(bet_shape(bet, legs, settled=False))
-            risk.take(bet, legs, using=using)
+            risk.liability_take(bet=bet, legs=legs, using=using)
             bet.save(using=using, update_fields=["potential_payout"])
         common = {"brand_id": bet.brand_id, "player_id": player_id, "currency": bet.currency}
         if refusal:
@@ -72,7 +72,7 @@ def bet_live_decide(*, player_id: int, bet_id: int) -> str:
                 wallet.wallet_void(**common, reservation_id=bet.reservation_id,
                                    idempotency_key=f"bet:{bet.id}:release")  # fmt: skip
             bet.status, bet.refusal = "refused", refusal
-            risk.release(bet, legs, using=using)
+            risk.liability_release(bet=bet, legs=legs, using=using)
         else:
             try:
                 wallet.wallet_commit(
@@ -84,7 +84,7 @@ def bet_live_decide(*, player_id: int, bet_id: int) -> str:
                 # Decided too late (the pool was down past the reservation's time-out): the
                 # stake went back to the player already, so the bet cannot stand.
                 bet.status, bet.refusal = "refused", "expired"
-                risk.release(bet, legs, using=using)
+                risk.liability_release(bet=bet, legs=legs, using=using)
         bet.decided_at = timezone.now()
         bet.save(using=using, update_fields=["status", "refusal", "decided_at"])
         player_notify(
@@ -117,7 +117,7 @@ def pending_bets_sweep(*, shard: int, batch: int = 200) -> int:
 @shard_task(name="bets.announce_liability")
 def announce_liability(*, shard: int) -> int:
     """What changed on the shard's liability since the last time, to the global risk view."""
-    return risk.announce(shard_map.alias(shard))
+    return risk.liability_announce(using=shard_map.alias(shard))
 
 
 @shard_task(name="bets.sweep_settlements")

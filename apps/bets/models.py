@@ -174,7 +174,7 @@ class LineLiability(ShardModel):
     """This shard's liability on an outcome of a market line: what it pays if that outcome wins
     (for multiples, the whole potential payout counts on each leg: the worst case). Checked
     against this shard's quota of the line's limit in the placement's transaction; the ``sent_``
-    figures are what the global tier has been told (``risk.announce``)."""
+    figures are what the global tier has been told (``risk.liability_announce``)."""
 
     market = models.BigIntegerField(help_text="the catalog's market line id")
     outcome_id = models.CharField(max_length=60)

@@ -192,7 +192,11 @@ def _create(
     if slip.unit_stake < settings.min_stake:
         raise BetRefused("stake_too_low", "below the minimum stake", min_stake=settings.min_stake)
     stake = slip.unit_stake * lines
-    max_stake = risk.max_stake_for(settings.max_stake, player.stake_factor, player.operator_max)
+    max_stake = risk.stake_max(
+        brand_max=settings.max_stake,
+        stake_factor=player.stake_factor,
+        operator_max=player.operator_max,
+    )
     if stake > max_stake:
         raise BetRefused("stake_too_high", "above the maximum stake", max_stake=max_stake)
     if wallet.wallet_is_external(brand_id):
@@ -200,7 +204,7 @@ def _create(
         # could leave the operator's side without a bet. Not offered until it is outside.
         raise BetRefused("external_wallet_not_supported", "bets need the platform's wallet here")
     if player.has_limits:
-        risk.check_limits(using, player_id, stake)
+        risk.limits_check(using=using, player_id=player_id, stake=stake)
     found = (LineRow._make(row[_PLAYER_COLUMNS:]) for row in rows)
     now = lines_seen(rows=(line for line in found if line.id is not None), brand_id=brand_id)
     taken = [

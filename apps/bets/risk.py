@@ -35,7 +35,7 @@ class OverLimit(Exception):
         self.leg = leg
 
 
-def max_stake_for(brand_max: int, stake_factor: Decimal | None, operator_max: int | None) -> int:
+def stake_max(*, brand_max: int, stake_factor: Decimal | None, operator_max: int | None) -> int:
     """The most a player may stake on one bet: the brand's maximum times their risk group's
     factor (1 without a group), and no more than the operator's own limit for them."""
     limit = brand_max if stake_factor is None else int(brand_max * stake_factor)
@@ -55,7 +55,7 @@ WHERE l.player_id = %s
 """
 
 
-def check_limits(using: str, player_id: int, stake: int) -> None:
+def limits_check(*, using: str, player_id: int, stake: int) -> None:
     """Refuse a stake beyond a responsible-gambling limit the player set (``LimitReached``):
     wagered (stakes as placed, cash-outs do not lower them), or lost (stakes less payouts),
     since the period began (UTC). Call it inside the bet's transaction, holding the player's
@@ -84,7 +84,7 @@ def _exposures(bet: Bet, legs: Iterable[BetLeg]) -> list[tuple[BetLeg, int, int]
 UNLIMITED = 2**62
 
 
-def take(bet: Bet, legs: list[BetLeg], *, limit: int = UNLIMITED, using: str) -> None:
+def liability_take(*, bet: Bet, legs: list[BetLeg], limit: int = UNLIMITED, using: str) -> None:
     """Inside the bet's transaction: add the bet's liability, within this shard's quota
     (``bets_take_liability``, as placement's ``bets_place`` does: rows in (market, outcome)
     order, so two multiples of the same legs cannot deadlock)."""
@@ -107,9 +107,9 @@ def over_limit(exc: DatabaseError) -> OverLimit:
     return OverLimit(int(exc.__cause__.diag.message_detail or 0))
 
 
-def release(bet: Bet, legs: list[BetLeg], *, using: str) -> None:
+def liability_release(*, bet: Bet, legs: list[BetLeg], using: str) -> None:
     """The bet no longer exposes the book (settled, refused, cashed out)."""
-    shift([(bet, legs)], sign=-1, using=using)
+    liability_shift(bets=[(bet, legs)], sign=-1, using=using)
 
 
 # Rows taken in (market, outcome) order, as placement (bets_take_liability) and the
@@ -135,7 +135,7 @@ class _Change:
     bets: int = 0
 
 
-def shift(bets: list[tuple[Bet, list[BetLeg]]], *, sign: int, using: str) -> None:
+def liability_shift(*, bets: list[tuple[Bet, list[BetLeg]]], sign: int, using: str) -> None:
     """Add (``sign`` 1) or remove (-1) many bets' liability with no limit (a settlement, a
     rollback): one statement for them all."""
     totals: dict[tuple[int, str], _Change] = {}
@@ -203,7 +203,7 @@ ORDER BY c.market, c.outcome_id
 ANNOUNCE_BATCH = 5_000
 
 
-def announce(using: str) -> int:
+def liability_announce(*, using: str) -> int:
     """Send the global tier what changed on this shard's liability rows since the last time, as
     one outbox event of deltas (at most ``ANNOUNCE_BATCH`` rows; the rest next time); the number
     of rows announced. The rows are marked announced in the event's transaction: a delta is
@@ -254,5 +254,14 @@ def apply_liability(event: OutboxEvent, using: str) -> None:
             )
 
 
-__all__ = ["Liability", "LimitReached", "OverLimit", "announce", "check_limits", "max_stake_for",
-           "release", "shift", "take"]  # fmt: skip
+__all__ = [
+    "Liability",
+    "LimitReached",
+    "OverLimit",
+    "liability_announce",
+    "liability_release",
+    "liability_shift",
+    "liability_take",
+    "limits_check",
+    "stake_max",
+]

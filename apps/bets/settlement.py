@@ -339,8 +339,8 @@ def _settle_chunk(using: str, ids: list[int]) -> None:
     for (brand_id, currency), items in credits.items():
         wallet.wallet_credit_many(brand_id=brand_id, currency=currency, product="sportsbook",
                                   credits=items, using=using)  # fmt: skip
-    risk.shift(settled, sign=-1, using=using)
-    risk.shift(reopened, sign=1, using=using)
+    risk.liability_shift(bets=settled, sign=-1, using=using)
+    risk.liability_shift(bets=reopened, sign=1, using=using)
     # One push per player for the chunk, after commit: their bets changed.
     changed_by_player: dict[tuple[int, int], list[Bet]] = {}
     for bet in changed:
