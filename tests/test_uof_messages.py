@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from apps.catalog.naming import BadSpecifiers, canonical_specifiers
 from apps.providers.uof import messages as m
 from apps.providers.uof.routing import BadRoutingKey, RoutingKey, parse_routing_key
 
@@ -81,9 +82,14 @@ def test_details_of_the_small_samples():
 
 
 def test_specifier_order_does_not_split_a_market_line():
-    assert m.canonical_specifiers("setnr=3|gamenr=4") == m.canonical_specifiers("gamenr=4|setnr=3")
-    with pytest.raises(m.MalformedMessage):
-        m.canonical_specifiers("total")
+    assert canonical_specifiers("setnr=3|gamenr=4") == canonical_specifiers("gamenr=4|setnr=3")
+    with pytest.raises(BadSpecifiers):
+        canonical_specifiers("total")
+    with pytest.raises(m.MalformedMessage, match="bad specifiers"):
+        m.parse(
+            b'<odds_change product="1" event_id="sr:match:1" timestamp="1"><odds>'
+            b'<market id="18" specifiers="total"/></odds></odds_change>'
+        )
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,11 @@ Provider timestamps (ms) guard every write: an older message never overwrites ne
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from apps.catalog.naming import BadSpecifiers, canonical_specifiers
 from shards.models import GlobalModel, ShardModel
 
 # Market status, as the feed defines it.
@@ -364,10 +366,14 @@ class OfferingRule(GlobalModel):
             )
         ]
 
+    def clean(self) -> None:
+        try:
+            canonical_specifiers(self.specifiers)
+        except BadSpecifiers:
+            raise ValidationError({"specifiers": "k=v pairs separated by |"}) from None
+
     def save(self, *args, **kwargs) -> None:
         # Lines are matched by canonical specifiers (sorted k=v), as the feed's are.
-        from apps.catalog.naming import canonical_specifiers
-
         self.specifiers = canonical_specifiers(self.specifiers)
         super().save(*args, **kwargs)
 

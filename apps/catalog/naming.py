@@ -33,14 +33,22 @@ def _signed(value: str, negate: bool) -> str:
     return f"+{text}" if number > 0 else text
 
 
+class BadSpecifiers(ValueError):
+    """Specifiers with a part that is not ``k=v``."""
+
+
 def canonical_specifiers(raw: str | None) -> str:
-    """``k=v`` pairs sorted by key and joined by ``|`` (how market lines are identified)."""
+    """A market line's specifiers as they identify it: ``k=v`` pairs sorted by key and joined by
+    ``|``, so their order never splits a line. BadSpecifiers when a part is not ``k=v``."""
     if not raw:
         return ""
-    pairs = sorted(
-        (k.strip(), v.strip()) for k, _, v in (p.partition("=") for p in raw.split("|")) if k
-    )
-    return "|".join(f"{k}={v}" for k, v in pairs)
+    pairs = []
+    for part in raw.split("|"):
+        key, sep, value = part.partition("=")
+        if not sep or not key:
+            raise BadSpecifiers(f"bad specifiers {raw!r}")
+        pairs.append((key.strip(), value.strip()))
+    return "|".join(f"{k}={v}" for k, v in sorted(pairs))
 
 
 def parse_specifiers(specifiers: str) -> dict[str, str]:

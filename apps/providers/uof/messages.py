@@ -16,25 +16,14 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from apps.catalog.naming import BadSpecifiers, canonical_specifiers
+
 MARKET_ACTIVE, MARKET_INACTIVE, MARKET_SUSPENDED = 1, 0, -1
 MARKET_HANDED_OVER, MARKET_SETTLED, MARKET_CANCELLED = -2, -3, -4
 
 
 class MalformedMessage(ValueError):
     """The message cannot be used (bad XML, a missing or invalid required attribute)."""
-
-
-def canonical_specifiers(raw: str | None) -> str:
-    """Market identity is id + specifiers; ``k=v`` pairs sorted, so order never splits a line."""
-    if not raw:
-        return ""
-    pairs = []
-    for part in raw.split("|"):
-        key, sep, value = part.partition("=")
-        if not sep or not key:
-            raise MalformedMessage(f"bad specifiers {raw!r}")
-        pairs.append((key.strip(), value.strip()))
-    return "|".join(f"{k}={v}" for k, v in sorted(pairs))
 
 
 @dataclass(frozen=True)
@@ -315,7 +304,10 @@ def parse(raw: bytes) -> Message:
         raise MalformedMessage(f"unknown message <{tag}>")
     if not event_id or event_id.count(":") < 2:
         raise MalformedMessage(f"<{tag}> lacks a valid event_id")
-    return _EVENT_PARSERS[tag](root, {**base, "event_id": event_id})
+    try:
+        return _EVENT_PARSERS[tag](root, {**base, "event_id": event_id})
+    except BadSpecifiers as exc:
+        raise MalformedMessage(str(exc)) from None
 
 
 _EVENT_PARSERS = {
