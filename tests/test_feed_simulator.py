@@ -318,7 +318,7 @@ def test_the_fixture_document_round_trips_and_bad_ones_are_refused():
         "sr:competitor:2",
         'Kingsbridge "United"',
     )
-    fixture = parse_fixture(xml.fixture(doc))
+    fixture = parse_fixture(xml.fixture(doc), provider="uof")
     assert fixture.urn == "sr:match:1"
     assert fixture.start_time == datetime.fromtimestamp(1_795_000_000, tz=UTC)
     assert (fixture.sport_urn, fixture.sport_name) == ("sr:sport:1", "Soccer")
@@ -334,7 +334,9 @@ def test_the_fixture_document_round_trips_and_bad_ones_are_refused():
         b' qualifier="home"/><competitor id="sr:competitor:2" name="Chelsea"'
         b' qualifier="away"/></competitors></fixture></fixtures_fixture>'
     )
-    assert parse_fixture(sample).start_time == datetime(2026, 11, 27, 15, tzinfo=UTC)
+    assert parse_fixture(sample, provider="uof").start_time == datetime(
+        2026, 11, 27, 15, tzinfo=UTC
+    )
     for bad in (
         b"not xml",
         b"<fixtures_fixture/>",
@@ -344,7 +346,7 @@ def test_the_fixture_document_round_trips_and_bad_ones_are_refused():
         b'<!DOCTYPE x [<!ENTITY a "b">]><fixture id="x">&a;</fixture>',
     ):
         with pytest.raises(messages.MalformedMessage):
-            parse_fixture(bad)
+            parse_fixture(bad, provider="uof")
 
 
 def _http(method, url, timeout=5):
@@ -421,11 +423,11 @@ def test_the_http_api(memory_simulator):
 
     # Fixtures.
     urn = simulator.world.order[0].urn
-    fixture = fetch_fixture(api, urn)
+    fixture = fetch_fixture(api, urn, provider="uof")
     assert fixture is not None and fixture.urn == urn
     assert fixture.sport_urn in {s.urn for s in SPORTS.values()}
     assert fixture.home_name != fixture.away_name and fixture.start_time.tzinfo is not None
-    assert fetch_fixture(api, "sr:match:1") is None
+    assert fetch_fixture(api, "sr:match:1", provider="uof") is None
 
     # Producers.
     status, body = _http("GET", f"{api}/v1/descriptions/producers.xml")

@@ -14,9 +14,12 @@ from shards.map import GLOBAL_ALIAS
 
 @dataclass(frozen=True)
 class FixtureData:
-    urn: str
-    provider: str
-    sport_urn: str
+    """An event as a provider describes it (a UOF fixture document, say): what the catalog needs
+    to create it with its sport, category and tournament."""
+
+    urn: str  # the event, "sr:match:1234"
+    provider: str  # the provider's name in the provider manager
+    sport_urn: str  # "sr:sport:1"
     sport_name: str
     category_urn: str
     category_name: str
@@ -24,7 +27,9 @@ class FixtureData:
     tournament_name: str
     home_name: str
     away_name: str
-    start_time: datetime.datetime | None
+    start_time: datetime.datetime | None  # aware
+    home_urn: str | None = None  # "sr:competitor:1"
+    away_urn: str | None = None
 
 
 def event_from_fixture(data: FixtureData) -> Event:

@@ -35,11 +35,12 @@ from django.db.models import F
 from django.utils import timezone
 from kombu import Connection, Consumer, Queue, binding
 
-from apps.catalog.fixtures import FixtureData, event_from_fixture
+from apps.catalog.fixtures import event_from_fixture
 from apps.catalog.models import Event, Market, MarketDescription
 from apps.catalog.store import FeedBatch
 from apps.providers.models import Provider
 from apps.providers.uof import messages as m
+from apps.providers.uof.fixtures_api import fetch_fixture
 from apps.providers.uof.producers import ALIVE_TIMEOUT_S, Producers
 from apps.providers.uof.translate import Context, KnownEvent, Translator
 from apps.realtime.odds import DEFAULT_INTERVAL_S, Coalescer
@@ -98,30 +99,12 @@ class EventDirectory:
     def _from_api(self, urn: str) -> Event | None:
         if not self.provider.api_url:
             return None
-        from apps.providers.uof.fixtures_api import fetch_fixture
-
         try:
-            fixture = fetch_fixture(self.provider.api_url, urn)
+            fixture = fetch_fixture(self.provider.api_url, urn, provider=self.provider.name)
         except (m.MalformedMessage, OSError) as exc:
             log.warning("fixture not fetched", extra={"event": urn, "error": str(exc)})
             return None
-        if fixture is None:
-            return None
-        return event_from_fixture(
-            FixtureData(
-                urn=fixture.urn,
-                provider=self.provider.name,
-                sport_urn=fixture.sport_urn,
-                sport_name=fixture.sport_name,
-                category_urn=fixture.category_urn,
-                category_name=fixture.category_name,
-                tournament_urn=fixture.tournament_urn,
-                tournament_name=fixture.tournament_name,
-                home_name=fixture.home_name,
-                away_name=fixture.away_name,
-                start_time=fixture.start_time,
-            )
-        )
+        return event_from_fixture(fixture) if fixture is not None else None
 
 
 class _Delivered:

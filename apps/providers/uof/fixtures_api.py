@@ -1,15 +1,14 @@
 """The provider's fixture document (``GET /v1/sports/en/sport_events/{urn}/fixture.xml``).
 
-``parse_fixture`` turns the XML into a ``Fixture`` (defusedxml; anything unusable raises
-``MalformedMessage``, as for feed messages); ``fetch_fixture`` asks the API for one event and
-returns None when the provider does not know it (404).
+``parse_fixture`` turns the XML into the catalog's ``FixtureData`` (defusedxml; anything unusable
+raises ``MalformedMessage``, as for feed messages); ``fetch_fixture`` asks the API for one event
+and returns None when the provider does not know it (404).
 """
 
 from __future__ import annotations
 
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
 from xml.etree.ElementTree import Element, ParseError
@@ -17,27 +16,12 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from apps.catalog.fixtures import FixtureData
 from apps.providers.uof.messages import MalformedMessage
 
 
 class FixtureApiError(OSError):
     """The API could not be asked (connection, timeout) or answered an error other than 404."""
-
-
-@dataclass(frozen=True)
-class Fixture:
-    urn: str  # the event, "sr:match:1234"
-    start_time: datetime  # aware
-    sport_urn: str  # "sr:sport:1"
-    sport_name: str
-    category_urn: str
-    category_name: str
-    tournament_urn: str
-    tournament_name: str
-    home_name: str
-    away_name: str
-    home_urn: str | None = None  # "sr:competitor:1"
-    away_urn: str | None = None
 
 
 def _required(element: Element, name: str) -> str:
@@ -54,7 +38,8 @@ def _child(parent: Element, path: str) -> Element:
     return element
 
 
-def parse_fixture(raw: bytes) -> Fixture:
+def parse_fixture(raw: bytes, *, provider: str) -> FixtureData:
+    """The fixture document of one of ``provider``'s events."""
     try:
         root = fromstring(raw)
     except (ParseError, DefusedXmlException, ValueError) as exc:
@@ -81,8 +66,9 @@ def parse_fixture(raw: bytes) -> Fixture:
             sides[qualifier] = competitor
     if set(sides) != {"home", "away"}:
         raise MalformedMessage("<fixture> needs a home and an away competitor")
-    return Fixture(
+    return FixtureData(
         urn=_required(fixture, "id"),
+        provider=provider,
         start_time=start_time,
         sport_urn=_required(sport, "id"),
         sport_name=_required(sport, "name"),
@@ -102,9 +88,10 @@ def fixture_url(api_url: str, urn: str, language: str = "en") -> str:
 
 
 def fetch_fixture(
-    api_url: str, urn: str, timeout: float = 2.0, *, token: str | None = None
-) -> Fixture | None:
-    """The fixture of ``urn`` from the API at ``api_url`` (its origin, e.g. http://host:port).
+    api_url: str, urn: str, timeout: float = 2.0, *, provider: str, token: str | None = None
+) -> FixtureData | None:
+    """The fixture of ``urn`` from ``provider``'s API at ``api_url`` (its origin, e.g.
+    http://host:port).
 
     None when the provider answers 404; FixtureApiError (an OSError) when it cannot be asked
     or fails; MalformedMessage when the answer is not a usable fixture.
@@ -124,4 +111,4 @@ def fetch_fixture(
         raise FixtureApiError(f"{url}: HTTP {exc.code}") from exc
     except (urllib.error.URLError, OSError) as exc:
         raise FixtureApiError(f"{url}: {exc}") from exc
-    return parse_fixture(body)
+    return parse_fixture(body, provider=provider)
