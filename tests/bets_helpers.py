@@ -6,10 +6,10 @@ import contextlib
 from collections.abc import Iterator
 from decimal import Decimal
 
-from apps.bets.bet_settings import forget_settings
 from apps.bets.lines import LegRequest
 from apps.bets.placement import Slip
 from apps.catalog.models import Market
+from betting import ttl_cache
 from tests.feed_helpers import adapter, make_event, market, odds_change, replicate
 
 M, M2 = "sr:match:4000", "sr:match:4001"
@@ -21,7 +21,7 @@ LIVE = '<sport_event_status status="1" home_score="0" away_score="0"/>'
 def open_book() -> Iterator:
     """Two prematch events with a 1x2 line each (and a total on the first), replicated to the
     shards, producer 1 up; yields the feed adapter that keeps them."""
-    forget_settings()
+    ttl_cache.clear_all()
     feed = adapter()
     make_event(M)
     make_event(M2)

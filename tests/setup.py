@@ -15,12 +15,11 @@ from django_tenants.utils import schema_context
 from kombu import Exchange, Queue
 
 from apps.brands.models import Brand
-from apps.brands.selectors import BrandRef, forget_hosts
+from apps.brands.selectors import BrandRef
 from apps.brands.services import brand_create
 from apps.ops.databases import databases_drop, databases_drop_named
 from apps.providers.models import Provider
-from apps.wallet.api import forget_brands
-from apps.wallet.ledger import forget_cached_accounts
+from betting import ttl_cache
 from betting.celery import app as celery_app
 from shards import map as shard_map
 from shards import queues
@@ -159,9 +158,7 @@ def platform_reset(platform: Platform) -> None:
             cursor.execute(f'DROP SCHEMA IF EXISTS "{brand.schema_name}" CASCADE')
         brand.domains.all().delete()
         Brand.objects.filter(pk=brand.pk).delete()
-    forget_hosts()
-    forget_cached_accounts()
-    forget_brands()
+    ttl_cache.clear_all()
     for schema in (platform.alpha.schema_name, platform.beta.schema_name):
         with schema_context(schema):
             _truncate("default", schema, KEEP)
@@ -173,6 +170,3 @@ def platform_reset(platform: Platform) -> None:
     stale = list(live.client().scan_iter(match=f"{settings.REDIS_PREFIX}:catalog:*", count=1000))
     if stale:
         live.client().delete(*stale)
-    from apps.catalog.offering import forget_offers
-
-    forget_offers()

@@ -17,6 +17,7 @@ from apps.bets.placement import bet_place
 from apps.bets.refusals import BetRefused
 from apps.players.models import Player
 from apps.wallet import api as wallet
+from betting import ttl_cache
 from shards import map as shard_map
 from tests import live
 from tests.bets_helpers import LIVE, M2, ONE_X_TWO, M, line, open_book, slip
@@ -429,7 +430,6 @@ def test_a_bet_is_taken_at_its_brands_price_and_not_on_what_the_brand_closes(boo
     """The lines as the brand's pages show them: odds after its margin and overrides, and no
     bets on what its rules hide or suspend; another brand's rules change nothing for it."""
     from apps.catalog.models import BrandPricing, OfferingRule
-    from apps.catalog.offering import forget_offers
 
     player = new_player(alpha, funds=10_000)
     home = line(M)
@@ -437,7 +437,7 @@ def test_a_bet_is_taken_at_its_brands_price_and_not_on_what_the_brand_closes(boo
     OfferingRule.objects.create(brand_id=alpha.id, level="outcome", target=M, market_id=1,
                                 outcome_id="3", action="odds", odds=Decimal("4.00"))  # fmt: skip
     OfferingRule.objects.create(brand_id=beta.id, level="event", target=M, action="hide")
-    forget_offers()
+    ttl_cache.clear_all()
 
     def bet(key, legs, **kw):
         return bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
@@ -455,12 +455,12 @@ def test_a_bet_is_taken_at_its_brands_price_and_not_on_what_the_brand_closes(boo
 
     OfferingRule.objects.create(brand_id=alpha.id, level="market", target=M, market_id=1,
                                 action="suspend")  # fmt: skip
-    forget_offers()
+    ttl_cache.clear_all()
     with pytest.raises(BetRefused) as refused:
         bet("suspended", [(home, "1", "2.00")])
     assert refused.value.code == "market_suspended"
     OfferingRule.objects.create(brand_id=None, level="sport", target="sr:sport:1", action="hide")
-    forget_offers()
+    ttl_cache.clear_all()
     with pytest.raises(BetRefused) as refused:
         bet("hidden", [(home, "1", "2.00")])
     assert refused.value.code == "not_offered"

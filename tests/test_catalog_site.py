@@ -12,8 +12,8 @@ from websockets.exceptions import InvalidStatus
 
 from apps.catalog import desk
 from apps.catalog.models import BrandPricing, CatalogAudit, Market, OfferingRule, ReplicaDesk
-from apps.catalog.offering import forget_offers
 from apps.providers.models import Provider
+from betting import ttl_cache
 from shards import map as shard_map
 from tests import live
 from tests.feed_helpers import adapter, make_event, market, odds_change, replicate
@@ -25,11 +25,11 @@ ONE_X_TWO = {"1": "2.10", "2": "3.30", "3": "3.60"}
 
 @pytest.fixture
 def feed(clean):
-    forget_offers()
+    ttl_cache.clear_all()
     a = adapter(push_interval=0.05)
     yield a
     a.coalescer.stop()
-    forget_offers()
+    ttl_cache.clear_all()
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,7 @@ def test_the_event_page_shows_named_markets_and_the_brands_prices(feed, alpha, b
     OfferingRule.objects.create(
         brand_id=beta.id, level="market", target=M, market_id=18, action="hide"
     )
-    forget_offers()
+    ttl_cache.clear_all()
 
     page = _page(alpha, f"/sports/events/{event.id}/").content.decode()
     assert "Arsenal v Chelsea" in page and "1:0" in page and "12:00" in page
@@ -88,7 +88,7 @@ def test_an_event_a_brand_does_not_offer_is_not_found(feed, alpha, beta):
     OfferingRule.objects.create(
         brand_id=alpha.id, level="sport", target="sr:sport:1", action="hide"
     )
-    forget_offers()
+    ttl_cache.clear_all()
     assert _page(alpha, f"/sports/events/{event.id}/").status_code == 404
     assert _page(beta, f"/sports/events/{event.id}/").status_code == 200
     assert _page(alpha, "/sports/events/999999/").status_code == 404
@@ -104,7 +104,7 @@ def test_an_odds_override_and_a_brand_suspension(feed, alpha):
     OfferingRule.objects.create(
         brand_id=alpha.id, level="market", target=M, market_id=60, action="suspend"
     )
-    forget_offers()
+    ttl_cache.clear_all()
     from apps.catalog import snapshot
     from apps.catalog.offering import offer_for
 
@@ -143,7 +143,7 @@ def test_live_odds_reach_each_brands_socket_coalesced_and_priced(feed, gateway, 
 def test_a_socket_for_an_event_not_offered_is_refused(feed, gateway, alpha):
     event = make_event(M)
     OfferingRule.objects.create(brand_id=None, level="event", target=M, action="hide")
-    forget_offers()
+    ttl_cache.clear_all()
     time.sleep(0.6)  # the gateway's offer cache (OFFER_CACHE_S in the tests)
     with pytest.raises(InvalidStatus):
         live.websocket(gateway, "alpha.localhost", path=f"/ws/events/{event.id}/")

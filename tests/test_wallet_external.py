@@ -14,6 +14,7 @@ from apps.brands.services import brand_create
 from apps.wallet import api, errors, external, operator_protocol, tasks
 from apps.wallet.models import ExternalCall
 from apps.wallet.simulator import OperatorWalletState
+from betting import ttl_cache
 from betting.stack import roles
 from shards import map as shard_map
 from tests import live, processes
@@ -26,7 +27,7 @@ def _external_brand(url: str, secret: str = SECRET) -> BrandRef:
     brand = brand_create(slug="gamma", name="Gamma B2B", domains=["gamma.localhost"],
                          currency="EUR", mode="b2b")  # fmt: skip
     Brand.objects.filter(pk=brand.pk).update(wallet_url=url, wallet_secret=secret)
-    api.forget_brands()
+    ttl_cache.clear_all()
     return BrandRef.of(Brand.objects.get(pk=brand.pk))
 
 

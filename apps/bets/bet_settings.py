@@ -3,37 +3,29 @@ delay: read from the global tier, kept per process for ``SETTINGS_TTL_S``."""
 
 from __future__ import annotations
 
-import time
-
 from apps.bets.models import BetSettings
 from apps.catalog.models import Sport
+from betting.ttl_cache import TtlCache
 
 SETTINGS_TTL_S = 30.0
 
-_settings: dict[tuple[int, str], tuple[float, BetSettings]] = {}
-_delays: dict[int, tuple[float, int]] = {}
+_settings: TtlCache[BetSettings] = TtlCache("bet settings", ttl_s=SETTINGS_TTL_S)
+_delays: TtlCache[int] = TtlCache("in-play delays", ttl_s=SETTINGS_TTL_S)
 
 
 def bet_settings_for(*, brand_id: int, currency: str) -> BetSettings:
-    now = time.monotonic()
-    hit = _settings.get((brand_id, currency))
-    if hit is None or now - hit[0] > SETTINGS_TTL_S:
+    found = _settings.get((brand_id, currency))
+    if found is None:
         row = BetSettings.objects.filter(brand_id=brand_id, currency=currency).first()
-        hit = (now, row or BetSettings(brand_id=brand_id, currency=currency))
-        _settings[(brand_id, currency)] = hit
-    return hit[1]
+        found = row or BetSettings(brand_id=brand_id, currency=currency)
+        _settings.put((brand_id, currency), found)
+    return found
 
 
 def in_play_delay(*, sport_id: int) -> int:
-    now = time.monotonic()
-    hit = _delays.get(sport_id)
-    if hit is None or now - hit[0] > SETTINGS_TTL_S:
+    delay = _delays.get(sport_id)
+    if delay is None:
         delay = Sport.objects.filter(pk=sport_id).values_list("in_play_delay_s", flat=True).first()
-        hit = (now, 5 if delay is None else delay)
-        _delays[sport_id] = hit
-    return hit[1]
-
-
-def forget_settings() -> None:
-    _settings.clear()
-    _delays.clear()
+        delay = 5 if delay is None else delay
+        _delays.put(sport_id, delay)
+    return delay

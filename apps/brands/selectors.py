@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from apps.brands.models import Brand, Domain
+from betting.ttl_cache import MISSING, TtlCache
 
-_HOST_TTL_S = 10.0
-_HOST_CACHE_MAX = 10_000  # unknown hosts are cached too; a flood of them must not grow memory
-_by_host: dict[str, tuple[float, Brand | None]] = {}
+# Unknown hosts are cached too; a flood of them must not grow memory.
+_by_host: TtlCache[Brand | None] = TtlCache("brands by host", ttl_s=10.0, max_entries=10_000)
 
 
 @dataclass(frozen=True)
@@ -30,15 +29,11 @@ class BrandRef:
 def brand_for_host(host: str) -> Brand | None:
     """The brand (or the platform's public tenant) a host name reaches, or None."""
     host = host.lower().split(":")[0]
-    now = time.monotonic()
-    cached = _by_host.get(host)
-    if cached is not None and cached[0] > now:
-        return cached[1]
-    domain = Domain.objects.select_related("tenant").filter(domain=host).first()
-    brand = domain.tenant if domain is not None and domain.tenant.is_active else None
-    if len(_by_host) >= _HOST_CACHE_MAX:
-        _by_host.clear()
-    _by_host[host] = (now + _HOST_TTL_S, brand)
+    brand = _by_host.get(host, MISSING)
+    if brand is MISSING:
+        domain = Domain.objects.select_related("tenant").filter(domain=host).first()
+        brand = domain.tenant if domain is not None and domain.tenant.is_active else None
+        _by_host.put(host, brand)
     return brand
 
 

@@ -9,8 +9,6 @@ every page within that time.
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
@@ -19,6 +17,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from apps.catalog.models import ACTIVE, BrandPricing, OfferingRule
+from betting.ttl_cache import TtlCache
 
 MIN_ODDS = Decimal("1.01")
 CENT = Decimal("0.01")
@@ -121,32 +120,19 @@ def compile_offer(brand_id: int) -> Offer:
     return offer
 
 
-_cache: dict[int, tuple[float, Offer]] = {}
-_lock = threading.Lock()
+# Compiled offers by brand id, each at most ``settings.OFFER_CACHE_S`` seconds old.
+_offers: TtlCache[Offer] = TtlCache("offers", ttl_s=lambda: settings.OFFER_CACHE_S)
 
 
 def cached_offer(brand_id: int) -> Offer | None:
     """The brand's compiled offer if the cache holds a fresh one (no query)."""
-    with _lock:
-        hit = _cache.get(brand_id)
-    if hit is not None and time.monotonic() - hit[0] < settings.OFFER_CACHE_S:
-        return hit[1]
-    return None
+    return _offers.get(brand_id)
 
 
 def offer_for(brand_id: int) -> Offer:
     """The brand's compiled offer, at most ``settings.OFFER_CACHE_S`` seconds old."""
-    now = time.monotonic()
-    with _lock:
-        hit = _cache.get(brand_id)
-    if hit is not None and now - hit[0] < settings.OFFER_CACHE_S:
-        return hit[1]
-    offer = compile_offer(brand_id)
-    with _lock:
-        _cache[brand_id] = (now, offer)
+    offer = _offers.get(brand_id)
+    if offer is None:
+        offer = compile_offer(brand_id)
+        _offers.put(brand_id, offer)
     return offer
-
-
-def forget_offers() -> None:
-    with _lock:
-        _cache.clear()

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from django.db import connections
 
 from apps.wallet import ledger
-from apps.wallet.brand_config import brand_wallet, forget_brands, wallet_is_external
+from apps.wallet.brand_config import brand_wallet, wallet_is_external
 from apps.wallet.errors import (
     AmountOverflow,
     CurrencyNotAllowed,
@@ -99,7 +99,6 @@ __all__ = [
     "UnknownReservation",
     "WalletError",
     "WalletResult",
-    "forget_brands",
     "house_balances",
     "ledger_page",
     "parse_cursor",

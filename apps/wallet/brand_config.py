@@ -7,11 +7,11 @@ brands up here.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from apps.brands.models import Brand
 from apps.wallet.errors import InvalidRequest, UnknownPlayer
+from betting.ttl_cache import MISSING, TtlCache
 
 BRAND_TTL_S = 60.0
 
@@ -28,29 +28,23 @@ class BrandWallet:
     operator: OperatorWallet | None  # set in external wallet mode
 
 
-_brands: dict[int, tuple[float, BrandWallet | None]] = {}
+_brands: TtlCache[BrandWallet | None] = TtlCache("brand wallets", ttl_s=BRAND_TTL_S)
 
 
 def brand_wallet(brand_id: int) -> BrandWallet:
     """The brand's wallet configuration, or UnknownPlayer for a brand that does not exist."""
-    now = time.monotonic()
-    cached = _brands.get(brand_id)
-    if cached is None or cached[0] < now:
+    config = _brands.get(brand_id, MISSING)
+    if config is MISSING:
         brand = Brand.objects.filter(pk=brand_id).exclude(schema_name="public").first()
         config = None
         if brand is not None:
             external = brand.mode != Brand.Mode.B2C and bool(brand.wallet_url)
             operator = OperatorWallet(brand.wallet_url, brand.wallet_secret) if external else None
             config = BrandWallet(brand.currency, operator)
-        cached = (now + BRAND_TTL_S, config)
-        _brands[brand_id] = cached
-    if cached[1] is None:
+        _brands.put(brand_id, config)
+    if config is None:
         raise UnknownPlayer(f"no brand {brand_id}")
-    return cached[1]
-
-
-def forget_brands() -> None:
-    _brands.clear()
+    return config
 
 
 def operator_wallet(brand_id: int) -> OperatorWallet:

@@ -19,6 +19,7 @@ from django.db.backends.utils import CursorWrapper
 
 from apps.players.models import Player
 from apps.wallet.errors import IdempotencyKeyReused, UnknownPlayer
+from betting.ttl_cache import TtlCache
 
 HOUSE_STRIPES = 16
 _INSERT_TRANSFERS = (
@@ -55,17 +56,18 @@ class Claimed:
     reservation_id: int | None = None
 
 
-_player_accounts: dict[tuple[str, int, str], PlayerAccounts] = {}
-_house_accounts: dict[tuple[str, int, str, str, int], int] = {}
+# Account ids never change: kept for the life of the process, once committed.
+_player_accounts: TtlCache[PlayerAccounts] = TtlCache("player accounts", ttl_s=None)
+_house_accounts: TtlCache[int] = TtlCache("house accounts", ttl_s=None)
 
 
 def fingerprint(data: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _remember(using: str, cache: dict, key: tuple, value: Any) -> None:
+def _remember(using: str, cache: TtlCache, key: tuple, value: Any) -> None:
     """Cache ids only once they are committed (a rolled-back creation must not be cached)."""
-    transaction.on_commit(lambda: cache.__setitem__(key, value), using=using)
+    transaction.on_commit(lambda: cache.put(key, value), using=using)
 
 
 def forget_cached_accounts() -> None:
@@ -91,7 +93,8 @@ def player_accounts(
 ) -> PlayerAccounts:
     """The player's cash, bonus and reserved accounts in ``currency``, created on first use."""
     key = (using, player_id, currency)
-    found = _player_accounts.get(key) or _load_player_accounts(cursor, player_id, currency)
+    cached = _player_accounts.get(key)
+    found = cached or _load_player_accounts(cursor, player_id, currency)
     if found is None:
         owner = Player.objects.using(using).filter(pk=player_id).values_list("brand_id").first()
         if owner is None or owner[0] != brand_id:
@@ -106,7 +109,7 @@ def player_accounts(
         assert found is not None
     if found.brand_id != brand_id:
         raise UnknownPlayer(f"no player {player_id} in this brand")
-    if key not in _player_accounts:
+    if cached is None:
         _remember(using, _player_accounts, key, found)
     return found
 
