@@ -23,12 +23,12 @@ from django.conf import settings
 
 from apps.providers.uof import messages, routing
 from apps.providers.uof.fixtures_api import fetch_fixture, parse_fixture
-from apps.providers.uof.simulator import xml
-from apps.providers.uof.simulator.catalog import load
-from apps.providers.uof.simulator.names import SPORTS
-from apps.providers.uof.simulator.publisher import Config, FeedSimulator, MemorySink, run
-from apps.providers.uof.simulator.world import World
 from shards import queues
+from simulators.uof import xml
+from simulators.uof.catalog import load
+from simulators.uof.names import SPORTS
+from simulators.uof.publisher import Config, FeedSimulator, MemorySink, run
+from simulators.uof.world import World
 
 EPOCH = 1_800_000_000_000
 TYPES = {
@@ -466,7 +466,7 @@ def test_the_http_api(memory_simulator):
 
 
 def test_the_management_command_options():
-    from apps.providers.management.commands.feed_simulator import Command, config_from_options
+    from simulators.management.commands.feed_simulator import Command, config_from_options
 
     parser = Command().create_parser("manage.py", "feed_simulator")
     opts = vars(

@@ -21,8 +21,8 @@ from apps.providers.models import Provider
 from apps.providers.video import adapter as video_adapter
 from apps.providers.video.adapter import VideoAdapter
 from apps.providers.video.protocol import Malformed, parse_listing, parse_stream
-from apps.providers.video.simulator import VideoSimulator, plan_for
 from betting.stack.roles import Role
+from simulators.video import VideoSimulator, plan_for
 from tests import processes
 from tests.feed_helpers import make_event, provider
 

@@ -13,10 +13,10 @@ from apps.brands.selectors import BrandRef
 from apps.brands.services import brand_create
 from apps.wallet import api, errors, external, operator_protocol, tasks
 from apps.wallet.models import ExternalCall
-from apps.wallet.simulator import OperatorWalletState
 from betting import ttl_cache
 from betting.stack import roles
 from shards import map as shard_map
+from simulators.operator_wallet import OperatorWalletState
 from tests import live, processes
 from tests.wallet_helpers import books_balance, new_player
 

@@ -25,6 +25,7 @@ SHARED_APPS = [
     "apps.catalog",
     "apps.providers",
     "apps.bets",
+    "simulators",  # the simulated providers' and operator wallet's manage.py commands
 ]
 
 # Each brand's schema: its own staff accounts (its admin) and its site configuration.

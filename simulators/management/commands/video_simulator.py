@@ -6,7 +6,7 @@ import threading
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.providers.video.simulator import VideoSimulator, catalog_events
+from simulators.video import VideoSimulator, catalog_events
 
 
 class Command(BaseCommand):

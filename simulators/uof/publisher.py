@@ -31,7 +31,7 @@ from shards import queues
 from . import xml
 from .world import LIVE, PREMATCH, Outgoing, World
 
-log = logging.getLogger("apps.providers.uof.simulator")
+log = logging.getLogger("simulators.uof")
 
 DEFAULT_BROKER = "amqp://guest:guest@localhost:5672//"
 ONLY_ODDS = frozenset({"odds_change"})

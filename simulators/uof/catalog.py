@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-MARKETS_FILE = Path(__file__).resolve().parents[3] / "catalog" / "data" / "markets.json"
+MARKETS_FILE = Path(__file__).resolve().parents[2] / "apps" / "catalog" / "data" / "markets.json"
 
 
 @dataclass(frozen=True)

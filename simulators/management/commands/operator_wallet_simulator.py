@@ -6,7 +6,7 @@ import threading
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.wallet.simulator import Behaviour, make_server
+from simulators.operator_wallet import Behaviour, make_server
 
 
 class Command(BaseCommand):

@@ -32,7 +32,7 @@ from .catalog import MarketDescription, load, publishable
 from .names import SPORT_WEIGHTS, SPORTS, Sport, Tournament
 from .sports import Key, Model, make_model
 
-log = logging.getLogger("apps.providers.uof.simulator")
+log = logging.getLogger("simulators.uof")
 
 LIVE, PREMATCH = 1, 3
 PRODUCER_API_NAMES = {LIVE: "liveodds", PREMATCH: "pre"}

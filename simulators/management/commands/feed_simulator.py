@@ -6,7 +6,7 @@ import threading
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.providers.uof.routing import EXCHANGE
-from apps.providers.uof.simulator.publisher import Config, FeedSimulator, default_broker_url
+from simulators.uof.publisher import Config, FeedSimulator, default_broker_url
 
 
 def config_from_options(opts: dict) -> Config:
