@@ -501,7 +501,7 @@ def test_a_cold_cache_fill_never_overwrites_a_newer_line(feed):
     newer = [line.id, 1, "", 1, 1, 2000, [{"id": "1", "odds": "9.00", "active": True}]]
     live.client().hset(live.event_key(event.id), live.market_field(1, ""), json.dumps(newer))
     _status, rows, _desk = snapshot.cached(event)  # fills from the catalog (ts 1000)
-    assert rows[0][5] == 2000
+    assert rows[0].ts == 2000
 
 
 def test_offering_rules_hide_before_suspend_and_match_any_specifier_order(clean):

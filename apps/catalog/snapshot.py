@@ -7,13 +7,25 @@ cold cache, a restarted Redis) is read from the catalog once and cached.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
 from apps.catalog import live
 from apps.catalog.models import Event, Market
 from apps.catalog.offering import Offer
 
 FILLED = b"f"  # set once an event's hash holds every line (a fill ran)
+
+
+class CachedLine(NamedTuple):
+    """A market line as the cache holds it (``live.market_list``: a JSON list in this order)."""
+
+    id: int
+    market_id: int
+    specifiers: str
+    status: int
+    producer: int
+    ts: int
+    outcomes: list[dict[str, Any]]
 
 
 def _fill(event: Event) -> dict[bytes, bytes]:
@@ -34,7 +46,9 @@ def _fill(event: Event) -> dict[bytes, bytes]:
                 "ts": event.status_ts,
             }
         ),
-        "d": json.dumps({"event": event.suspended, "markets": [r[0] for r in rows if r[7]]}),
+        "d": json.dumps(
+            {"event": event.suspended, "markets": [pk for pk, *_, suspended in rows if suspended]}
+        ),
     }
     for pk, market_id, specifiers, status, producer, ts, outcomes, _ in rows:
         mapping[live.market_field(market_id, specifiers)] = json.dumps(
@@ -49,15 +63,15 @@ def _fill(event: Event) -> dict[bytes, bytes]:
     return pipe.execute()[-1]
 
 
-def cached(event: Event) -> tuple[dict[str, Any], list[list], dict[str, Any]]:
+def cached(event: Event) -> tuple[dict[str, Any], list[CachedLine], dict[str, Any]]:
     """(status, market rows, desk suspensions) of an event, from the cache."""
     raw = live.client().hgetall(live.event_key(event.id))
     if FILLED not in raw or b"s" not in raw:
         raw = _fill(event)
     status = json.loads(raw[b"s"])
     desk = json.loads(raw.get(b"d") or b'{"event": false, "markets": []}')
-    rows = [json.loads(v) for k, v in raw.items() if k.startswith(b"m:")]
-    rows.sort(key=lambda r: (r[1], r[2]))
+    rows = [CachedLine._make(json.loads(v)) for k, v in raw.items() if k.startswith(b"m:")]
+    rows.sort(key=lambda r: (r.market_id, r.specifiers))
     return status, rows, desk
 
 
@@ -84,7 +98,7 @@ def view(event: Event, offer: Offer, *, producers_down: set[int]) -> dict[str, A
     return {
         "type": "odds",
         "event": event.id,
-        "ts": max([status.get("ts") or 0] + [r[5] for r in rows]),
+        "ts": max([status.get("ts") or 0] + [r.ts for r in rows]),
         "status": status,
         "closed": closed,
         "markets": offer.lines(

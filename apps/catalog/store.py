@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connections, transaction
 
@@ -89,14 +89,70 @@ _RESULT_STATUS = {
 }
 
 
+class StartMoved(NamedTuple):
+    """A fixture change: the event's start time (ms) as of the provider's ``ts``."""
+
+    ts: int
+    start_ms: int
+
+
+# What the guarded statements return, in their RETURNING order (the live layer and the replicas'
+# payloads take them by position too).
+
+
+class MarketChange(NamedTuple):
+    id: int
+    event_id: int
+    market_id: int
+    specifiers: str
+    status: int
+    producer: int
+    ts: int
+    outcomes: Any  # the outcomes' list (JSON text until the batch decodes it)
+
+
+class EventChange(NamedTuple):
+    id: int
+    urn: str
+    sport_id: int
+    status: int
+    live: bool
+    home_score: int | None
+    away_score: int | None
+    match_status: int | None
+    match_time: str
+    status_ts: int
+
+
+class FixtureChange(NamedTuple):
+    id: int
+    urn: str
+    sport_id: int
+    start_time: Any  # an aware datetime, or None
+    fixture_ts: int
+
+
+class ResultChange(NamedTuple):
+    id: int
+    event_id: int
+    market_id: int
+    specifiers: str
+    kind: str
+    ts: int
+    certainty: int | None
+    outcomes: Any
+    start_time: int | None
+    end_time: int | None
+
+
 @dataclass
 class Changes:
     """What a batch changed, as the guarded statements returned it."""
 
-    markets: list[tuple] = field(default_factory=list)
-    events: list[tuple] = field(default_factory=list)
-    results: list[tuple] = field(default_factory=list)
-    fixtures: list[tuple] = field(default_factory=list)
+    markets: list[MarketChange] = field(default_factory=list)
+    events: list[EventChange] = field(default_factory=list)
+    results: list[ResultChange] = field(default_factory=list)
+    fixtures: list[FixtureChange] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.markets or self.events or self.results or self.fixtures)
@@ -177,6 +233,12 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
+def _with_outcomes(row: MarketChange | ResultChange, outcomes: Any):
+    """``row`` with its outcomes decoded (``_replace`` without its cost: this is the odds path)."""
+    at = row._fields.index("outcomes")
+    return tuple.__new__(type(row), (*row[:at], _json(outcomes), *row[at + 1 :]))
+
+
 def _newest(items: Iterable, key) -> list:
     """One item per key: the one with the newest ``ts`` (the later one on a tie)."""
     best: dict = {}
@@ -225,7 +287,7 @@ class FeedBatch:
         self.stops: list[tuple[int, int, int, int, list[int] | None]] = []
         self.statuses: list[EventState] = []
         self.results: list[ResultRow] = []
-        self.fixtures: dict[int, tuple[int, int]] = {}
+        self.fixtures: dict[int, StartMoved] = {}
 
     def __len__(self) -> int:
         return (
@@ -235,8 +297,9 @@ class FeedBatch:
 
     def fixture(self, *, event_id: int, ts: int, start_ms: int) -> None:
         """The event's start time moved."""
-        if event_id not in self.fixtures or self.fixtures[event_id][0] <= ts:
-            self.fixtures[event_id] = (ts, start_ms)
+        known = self.fixtures.get(event_id)
+        if known is None or known.ts <= ts:
+            self.fixtures[event_id] = StartMoved(ts=ts, start_ms=start_ms)
 
     def line(self, line: Line) -> None:
         self.lines.append(line)
@@ -294,10 +357,10 @@ class FeedBatch:
                 for x in lines
             ]  # fmt: skip
             cursor.execute(_UPSERT_LINES, [json.dumps(rows, separators=(",", ":"))])
-            changes.markets.extend(cursor.fetchall())
+            changes.markets.extend(map(MarketChange._make, cursor.fetchall()))
         for event_id, producer, ts, status, market_ids in self.stops:
             cursor.execute(_SUSPEND, [status, ts, event_id, producer, ts, market_ids, market_ids])
-            changes.markets.extend(cursor.fetchall())
+            changes.markets.extend(map(MarketChange._make, cursor.fetchall()))
         statuses = _newest(self.statuses, key=lambda s: s.event_id)
         if statuses:
             cursor.execute(
@@ -313,14 +376,14 @@ class FeedBatch:
                     [x.match_time for x in statuses],
                 ],
             )
-            changes.events.extend(cursor.fetchall())
+            changes.events.extend(map(EventChange._make, cursor.fetchall()))
         if self.fixtures:
-            ids = list(self.fixtures)
+            moved = self.fixtures.values()
             cursor.execute(
                 _FIXTURES,
-                [ids, [self.fixtures[i][0] for i in ids], [self.fixtures[i][1] for i in ids]],
+                [list(self.fixtures), [x.ts for x in moved], [x.start_ms for x in moved]],
             )
-            changes.fixtures.extend(cursor.fetchall())
+            changes.fixtures.extend(map(FixtureChange._make, cursor.fetchall()))
         if self.results:
             rows = self.results
             cursor.execute(
@@ -339,15 +402,16 @@ class FeedBatch:
                     [x.end_time for x in rows],
                 ],
             )
-            changes.results.extend(cursor.fetchall())
+            changes.results.extend(map(ResultChange._make, cursor.fetchall()))
         # A line changed by two statements of the batch (odds, then a stop) is sent once, newest.
-        newest: dict[int, tuple] = {}
+        newest: dict[int, MarketChange] = {}
         for row in changes.markets:
-            if row[0] not in newest or newest[row[0]][6] <= row[6]:
-                newest[row[0]] = row
+            seen = newest.get(row.id)
+            if seen is None or seen.ts <= row.ts:
+                newest[row.id] = row
         # JSON columns come back from a raw cursor as text: decoded once, here, for everyone.
-        changes.markets = [(*row[:7], _json(row[7])) for row in newest.values()]
-        changes.results = [(*row[:7], _json(row[7]), *row[8:]) for row in changes.results]
+        changes.markets = [_with_outcomes(row, row.outcomes) for row in newest.values()]
+        changes.results = [_with_outcomes(row, row.outcomes) for row in changes.results]
 
 
 def _replicate(changes: Changes) -> None:

@@ -220,9 +220,10 @@ def _close_reservation(
         "RETURNING amount, product",
         [status, committed, reservation_id, player_id, committed],
     )
-    row = cursor.fetchone()
-    if row is not None:
-        return row[0], row[1]
+    closed = cursor.fetchone()
+    if closed is not None:
+        amount, product = closed
+        return amount, product
     cursor.execute(
         "SELECT status, amount FROM wallet_reservation WHERE id = %s AND player_id = %s",
         [reservation_id, player_id],
@@ -342,7 +343,8 @@ def wallet_balance(*, brand_id: int, player_id: int, currency: str) -> Balance:
             [player_id, currency],
         )
         rows = cursor.fetchall()
-    if rows and rows[0][2] != brand_id:
+    owners = {owner for _, _, owner in rows}
+    if owners and owners != {brand_id}:
         raise UnknownPlayer(f"no player {player_id} in this brand")
     found = {kind: balance for kind, balance, _ in rows}
     return Balance(currency, found.get("cash", 0), found.get("bonus", 0), found.get("reserved", 0))

@@ -19,6 +19,8 @@ defined here, beside the calls they repeat (``apps.wallet.tasks`` lists them for
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from django.db import connections, transaction
 
 from apps.wallet import ledger
@@ -178,14 +180,25 @@ def external_credit(
     return _result(op_id, "credit", amount, currency, None, replayed=False)
 
 
-def _load(using: str, op_id: int):
+class _Call(NamedTuple):
+    brand_id: int
+    player_id: int
+    kind: str
+    amount: int
+    currency: str
+    status: str
+    product: str
+
+
+def _load(using: str, op_id: int) -> _Call | None:
     with connections[using].cursor() as cursor:
         cursor.execute(
             "SELECT c.brand_id, c.player_id, c.kind, c.amount, c.currency, c.status, o.product "
             "FROM wallet_externalcall c JOIN wallet_operation o ON o.id = c.id WHERE c.id = %s",
             [op_id],
         )
-        return cursor.fetchone()
+        row = cursor.fetchone()
+    return _Call._make(row) if row is not None else None
 
 
 def _note_failure(using: str, op_id: int, error: str) -> None:
@@ -199,10 +212,10 @@ def _note_failure(using: str, op_id: int, error: str) -> None:
 
 def credit_deliver(*, using: str, op_id: int) -> str:
     """Deliver a pending credit once: ``applied``, ``refused``, ``unavailable`` or ``done``."""
-    row = _load(using, op_id)
-    if row is None or row[5] != "pending":
+    call = _load(using, op_id)
+    if call is None or call.status != "pending":
         return "done"
-    brand_id, player_id, _, amount, currency, _, product = row
+    brand_id, player_id, _, amount, currency, _, product = call
     wallet = operator_wallet(brand_id)
     try:
         answer = protocol.call(
@@ -237,10 +250,10 @@ def rollback_start(*, using: str, op_id: int, player_id: int, error: str) -> Non
 
 def rollback_send(*, using: str, op_id: int) -> bool:
     """Send the rollback of a failed debit once; True when the operator acknowledged it."""
-    row = _load(using, op_id)
-    if row is None or row[5] != "rolling_back":
+    call = _load(using, op_id)
+    if call is None or call.status != "rolling_back":
         return True
-    brand_id, player_id, _, amount, currency, _, _ = row
+    brand_id, player_id, _, amount, currency, _, _ = call
     wallet = operator_wallet(brand_id)
     payload = {
         **_payload(op_id, player_id, amount, currency, "rollback"),

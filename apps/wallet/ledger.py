@@ -80,12 +80,13 @@ def _load_player_accounts(cursor: CursorWrapper, player_id: int, currency: str):
         "SELECT kind, id, brand_id FROM wallet_account WHERE player_id = %s AND currency = %s",
         [player_id, currency],
     )
-    rows = {kind: (account_id, brand_id) for kind, account_id, brand_id in cursor.fetchall()}
-    if set(rows) != set(PLAYER_KINDS):
+    ids: dict[str, int] = {}
+    brands: dict[str, int] = {}
+    for kind, account_id, brand_id in cursor.fetchall():
+        ids[kind], brands[kind] = account_id, brand_id
+    if set(ids) != set(PLAYER_KINDS):
         return None
-    return PlayerAccounts(
-        brand_id=rows["cash"][1], **{kind: rows[kind][0] for kind in PLAYER_KINDS}
-    )
+    return PlayerAccounts(brand_id=brands["cash"], **ids)
 
 
 def player_accounts(
@@ -132,14 +133,15 @@ def players_accounts(
             "WHERE player_id = ANY(%s) AND currency = %s",
             [missing, currency],
         )
-        rows: dict[int, dict[str, tuple[int, int]]] = {}
+        ids: dict[int, dict[str, int]] = {}
+        brands: dict[int, int] = {}
         for player_id, kind, account_id, brand_id in cursor.fetchall():
-            rows.setdefault(player_id, {})[kind] = (account_id, brand_id)
-        for player_id, kinds in rows.items():
+            ids.setdefault(player_id, {})[kind] = account_id
+            if kind == "cash":
+                brands[player_id] = brand_id
+        for player_id, kinds in ids.items():
             if set(kinds) == set(PLAYER_KINDS):
-                found[player_id] = PlayerAccounts(
-                    brand_id=kinds["cash"][1], **{k: kinds[k][0] for k in PLAYER_KINDS}
-                )
+                found[player_id] = PlayerAccounts(brand_id=brands[player_id], **kinds)
     return found
 
 

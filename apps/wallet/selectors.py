@@ -254,14 +254,15 @@ def ledger_page(
             )
             transfers = cursor.fetchall()
         known = {account.id: account for account in accounts}
-        others = sorted({a for t in transfers for a in t[2:4]} - set(known))
+        others = sorted({a for _, _, debit, credit, *_ in transfers for a in (debit, credit)})
+        others = [a for a in others if a not in known]
         if others:
             cursor.execute(
                 "SELECT id, kind, product, stripe, currency, balance, player_id "
                 "FROM wallet_account WHERE brand_id = %s AND id = ANY(%s)",
                 [brand_id, others],
             )
-            known.update((row[0], AccountRow(*row)) for row in cursor.fetchall())
+            known.update((a.id, a) for a in (AccountRow(*row) for row in cursor.fetchall()))
     by_operation: dict[int, list[TransferRow]] = defaultdict(list)
     for t_id, op_id, debit, credit, amount, currency, debit_after, credit_after, at in transfers:
         row = TransferRow(

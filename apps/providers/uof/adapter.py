@@ -93,7 +93,8 @@ class EventDirectory:
             self._missing[urn] = time.monotonic()
             return None
         self._missing.pop(urn, None)
-        known = self._known[urn] = KnownEvent(id=row[0], sport_urn=row[1])
+        event_id, sport_urn = row
+        known = self._known[urn] = KnownEvent(id=event_id, sport_urn=sport_urn)
         return known
 
     def _from_api(self, urn: str) -> Event | None:
