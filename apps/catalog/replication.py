@@ -89,15 +89,14 @@ def apply_markets(event: OutboxEvent, using: str) -> None:
             cursor.execute(_UPSERT_FIXTURE, [*fixture, ""][:6])
         events = payload.get("events") or []
         if events:
-            # id, urn, sport_id, status, live, home, away, match_status, match_time, ts
-            cols = _columns(events, 10)
-            cursor.execute(_UPSERT_EVENTS, [cols[0], cols[1], cols[2], cols[3], cols[4], cols[9]])
+            ids, urns, sports, statuses, lives, *_, ts = _columns(events, 10)
+            cursor.execute(_UPSERT_EVENTS, [ids, urns, sports, statuses, lives, ts])
         markets = payload.get("markets") or []
         if markets:
             # id, event_id, market_id, specifiers, status, producer, ts, outcomes
-            cols = _columns(markets, 8)
-            cols[7] = [json.dumps(o, separators=(",", ":")) for o in cols[7]]
-            cursor.execute(_UPSERT_MARKETS, cols)
+            *cols, outcomes = _columns(markets, 8)
+            outcomes = [json.dumps(o, separators=(",", ":")) for o in outcomes]
+            cursor.execute(_UPSERT_MARKETS, [*cols, outcomes])
 
 
 @handles(store.RESULTS_TOPIC, tier="shard")
@@ -106,10 +105,10 @@ def apply_results(event: OutboxEvent, using: str) -> None:
     if not rows:
         return
     # id, event_id, market_id, specifiers, kind, ts, certainty, outcomes, start_time, end_time
-    cols = _columns(rows, 10)
-    cols[7] = [json.dumps(o, separators=(",", ":")) for o in cols[7]]
+    *head, outcomes, start_times, end_times = _columns(rows, 10)
+    outcomes = [json.dumps(o, separators=(",", ":")) for o in outcomes]
     with connections[using].cursor() as cursor:
-        cursor.execute(_INSERT_RESULTS, cols)
+        cursor.execute(_INSERT_RESULTS, [*head, outcomes, start_times, end_times])
         fields = [c.name for c in cursor.description]
         new = [dict(zip(fields, row, strict=True)) for row in cursor.fetchall()]
     for result in new:
@@ -149,5 +148,5 @@ def apply_desk(event: OutboxEvent, using: str) -> None:
             "ON CONFLICT (kind, target_id) DO UPDATE "
             "SET suspended = excluded.suspended, version = excluded.version "
             "WHERE catalog_replicadesk.version < excluded.version",
-            [p["suspended"], p["version"], [t[0] for t in targets], [t[1] for t in targets]],
+            [p["suspended"], p["version"], [k for k, _ in targets], [i for _, i in targets]],
         )

@@ -258,9 +258,8 @@ def _newest_lines(lines: list[Line], cursor: Any) -> list[Line]:
     mixed = [key for key, group in by_key.items() if len({x.producer for x in group}) > 1]
     handed: dict[tuple, int] = {}
     if mixed:
-        cursor.execute(
-            _HANDED_OVER, [[k[0] for k in mixed], [k[1] for k in mixed], [k[2] for k in mixed]]
-        )
+        event_ids, market_ids, specifiers = (list(column) for column in zip(*mixed, strict=True))
+        cursor.execute(_HANDED_OVER, [event_ids, market_ids, specifiers])
         handed = {(e, m, s): p for e, m, s, p in cursor.fetchall()}
     chosen = []
     for key, group in by_key.items():

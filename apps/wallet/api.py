@@ -231,9 +231,10 @@ def _close_reservation(
     found = cursor.fetchone()
     if found is None:
         raise UnknownReservation(f"no reservation {reservation_id} for this player")
-    if found[0] != "open":
-        raise ReservationClosed(f"reservation {reservation_id} is already {found[0]}")
-    raise InvalidAmount(f"cannot commit more than the {found[1]} reserved")
+    status, amount = found
+    if status != "open":
+        raise ReservationClosed(f"reservation {reservation_id} is already {status}")
+    raise InvalidAmount(f"cannot commit more than the {amount} reserved")
 
 
 def wallet_commit(

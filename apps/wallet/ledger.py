@@ -97,8 +97,13 @@ def player_accounts(
     cached = _player_accounts.get(key)
     found = cached or _load_player_accounts(cursor, player_id, currency)
     if found is None:
-        owner = Player.objects.using(using).filter(pk=player_id).values_list("brand_id").first()
-        if owner is None or owner[0] != brand_id:
+        owner = (
+            Player.objects.using(using)
+            .filter(pk=player_id)
+            .values_list("brand_id", flat=True)
+            .first()
+        )
+        if owner != brand_id:
             raise UnknownPlayer(f"no player {player_id} in this brand")
         cursor.execute(
             "INSERT INTO wallet_account (brand_id, player_id, kind, product, stripe, currency, "

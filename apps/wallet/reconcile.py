@@ -4,6 +4,7 @@ records, by transaction id."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import connections
 
@@ -17,8 +18,16 @@ class Reconciliation:
     differences: list[str] = field(default_factory=list)
 
 
-def _platform_side(brand_id: int) -> dict[str, tuple[str, str, int]]:
-    found: dict[str, tuple[str, str, int]] = {}
+class _Ours(NamedTuple):
+    """An operation as the platform recorded it."""
+
+    kind: str
+    status: str
+    amount: int
+
+
+def _platform_side(brand_id: int) -> dict[str, _Ours]:
+    found: dict[str, _Ours] = {}
     for using in shard_map.aliases():
         with connections[using].cursor() as cursor:
             cursor.execute(
@@ -26,7 +35,7 @@ def _platform_side(brand_id: int) -> dict[str, tuple[str, str, int]]:
                 [brand_id],
             )
             for op_id, kind, status, amount in cursor.fetchall():
-                found[str(op_id)] = (kind, status, amount)
+                found[str(op_id)] = _Ours(kind, status, amount)
     return found
 
 
@@ -41,16 +50,16 @@ def reconcile(*, brand_id: int, url: str, secret: str) -> Reconciliation:
     report = Reconciliation(compared=len(set(ours) | set(theirs)))
     for tx_id in sorted(set(ours) | set(theirs)):
         mine, other = ours.get(tx_id), theirs.get(tx_id)
-        applied_here = mine is not None and mine[1] == "applied"
+        applied_here = mine is not None and mine.status == "applied"
         applied_there = other is not None and other["state"] == "applied"
-        if mine is not None and mine[1] in {"pending", "rolling_back"}:
-            report.differences.append(f"{tx_id}: still {mine[1]} on the platform")
+        if mine is not None and mine.status in {"pending", "rolling_back"}:
+            report.differences.append(f"{tx_id}: still {mine.status} on the platform")
         elif applied_here != applied_there:
-            here = mine[1] if mine else "unknown"
+            here = mine.status if mine else "unknown"
             there = other["state"] if other else "unknown"
             report.differences.append(f"{tx_id}: {here} on the platform, {there} at the operator")
-        elif applied_here and mine[2] != other["amount"]:
+        elif applied_here and mine.amount != other["amount"]:
             report.differences.append(
-                f"{tx_id}: amount {mine[2]} on the platform, {other['amount']} at the operator"
+                f"{tx_id}: amount {mine.amount} on the platform, {other['amount']} at the operator"
             )
     return report
