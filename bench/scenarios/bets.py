@@ -465,7 +465,7 @@ def _events(count: int, run_id: str, *, tag: str, first: int) -> list[dict]:
         batch.line(Line(event.id, market_id=1, specifiers="", status=1, producer=3, ts=ts,
                         outcomes=outcomes))  # fmt: skip
     changes = batch.commit()
-    markets = {row[1]: row[0] for row in changes.markets}  # event id -> market line id
+    markets = {row.event_id: row.id for row in changes.markets}
     if set(markets) != {e.id for e in events}:
         raise RuntimeError(f"lines not written: {changes.markets}")
     # Replicate: this run's own events only (the feed scenario leaves thousands pending, and a
