@@ -13,13 +13,14 @@ cache safely. Two threads missing the same key at once may both load it; the las
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
 V = TypeVar("V")
 MISSING: Any = object()  # ``get``'s default where None is a value worth caching
 
-_caches: list[TtlCache] = []
+_caches: weakref.WeakSet[TtlCache] = weakref.WeakSet()
 
 
 class TtlCache(Generic[V]):
@@ -41,7 +42,7 @@ class TtlCache(Generic[V]):
         if ttl_s is None:
             # Values are kept as they are, so a hit is the dict's own ``get``.
             self.get = self._entries.get  # type: ignore[method-assign]
-        _caches.append(self)
+        _caches.add(self)
 
     def get(self, key: Hashable, default: Any = None) -> V | Any:
         """The fresh value of ``key``, or ``default``."""

@@ -79,14 +79,16 @@ def forget(event_ids: set[int]) -> None:
 
 
 def odds_committed(
-    markets: list[tuple], events: list[tuple], *, pushes: Coalescer | None = None
+    markets: list[Any], events: list[Any], *, pushes: Coalescer | None = None
 ) -> None:
-    """A committed batch's changed market rows and event status rows (``store``'s RETURNING
-    order): written to the cache in one round trip, then handed to ``pushes``."""
-    lines = [
-        LinePush(row[1], market_field(row[2], row[3]), row[6], market_list(row)) for row in markets
-    ]
-    statuses = [StatusPush(row[0], row[9], status_dict(row)) for row in events]
+    """A committed batch's changed market rows and event status rows (``store``'s
+    ``MarketChange`` and ``EventChange``): written to the cache in one round trip, then handed to
+    ``pushes``."""
+    lines = []
+    for row in markets:
+        field = market_field(row.market_id, row.specifiers)
+        lines.append(LinePush(row.event_id, field, row.ts, market_list(row)))
+    statuses = [StatusPush(row.id, row.status_ts, status_dict(row)) for row in events]
     if not lines and not statuses:
         return
     try:

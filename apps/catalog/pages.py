@@ -12,7 +12,6 @@ gateway.
 from __future__ import annotations
 
 import json
-import time
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from asgiref.sync import sync_to_async
@@ -21,6 +20,7 @@ from apps.catalog import live, snapshot
 from apps.catalog.models import Event
 from apps.catalog.offering import cached_offer, offer_for
 from apps.realtime.pages import PageView
+from betting.ttl_cache import TtlCache
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -37,7 +37,7 @@ class Shown(NamedTuple):
 
 class CatalogPages:
     def __init__(self) -> None:
-        self._producers: dict[str, tuple[float, set[int]]] = {}
+        self._producers: TtlCache[set[int]] = TtlCache("producers down", ttl_s=PRODUCERS_CACHE_S)
 
     def open(self, *, brand_id: int, event_id: int) -> Event | None:
         event = Event.objects.select_related("sport", "tournament").filter(pk=event_id).first()
@@ -52,12 +52,12 @@ class CatalogPages:
     async def context(self, page: Event, redis: aioredis.Redis, *, fresh: bool) -> set[int]:
         """The producers of the event's provider that are down."""
         provider = page.provider
-        hit = self._producers.get(provider)
-        now = time.monotonic()
-        if fresh or hit is None or now - hit[0] > PRODUCERS_CACHE_S:
+        down = None if fresh else self._producers.get(provider)
+        if down is None:
             raw = await redis.hgetall(live.producers_key())
-            hit = self._producers[provider] = (now, live.down_in(raw, provider))
-        return hit[1]
+            down = live.down_in(raw, provider)
+            self._producers.put(provider, down)
+        return down
 
     def view(self, page: Event, *, brand_id: int, context: set[int]) -> PageView:
         view = snapshot.view(page, offer_for(brand_id), producers_down=context)
