@@ -130,6 +130,7 @@ class FixtureChange(NamedTuple):
     sport_id: int
     start_time: Any  # an aware datetime, or None
     fixture_ts: int
+    provider: str
 
 
 class ResultChange(NamedTuple):
