@@ -17,8 +17,8 @@ from apps.bets import live as live_bets
 from apps.bets.placement import bet_place
 from apps.bets.refusals import BetRefused
 from apps.catalog.models import Event, ReplicaEvent
-from apps.catalog.offering import forget_offers
 from apps.catalog.store import replicate_event
+from betting import ttl_cache
 from shards import map as shard_map
 from shards.map import GLOBAL_ALIAS
 from tests import live
@@ -33,7 +33,7 @@ OTHER = "sr:match:4100"  # an event of the second provider
 def books(clean):
     """The first provider's book (producer 1 up) and a second provider whose adapter has just
     started: its producer 1 is down until it recovers."""
-    forget_offers()
+    ttl_cache.clear_all()
     with open_book() as feed:
         other = adapter(provider(name="other"))
         try:
@@ -43,7 +43,7 @@ def books(clean):
             yield feed, other
         finally:
             other.coalescer.stop()
-            forget_offers()
+            ttl_cache.clear_all()
 
 
 @pytest.fixture(scope="module")
