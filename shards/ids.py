@@ -6,9 +6,10 @@ Layout of a positive 64-bit integer, most significant bits first:
     10 bits  shard number (up to 1024 shards)
     12 bits  per-shard sequence (4096 ids per millisecond per shard)
 
-Ids are allocated inside the shard's own database by ``platform_next_id()`` (created by this
-app's migration), so the clock and the sequence belong to one server and ids are ordered by
-their millisecond (within one millisecond the sequence may wrap).
+Ids are allocated inside the shard's own database by ``platform_next_id()``
+(``shards/sql/platform_next_id.sql``, which spells these constants out; created by this app's
+migration with the shard's number), so the clock and the sequence belong to one server and ids
+are ordered by their millisecond (within one millisecond the sequence may wrap).
 """
 
 from __future__ import annotations
@@ -67,18 +68,3 @@ def parse(value: object) -> int:
         raise InvalidId(f"not a platform id: {value!r}") from None
     shard_of(entity_id)
     return entity_id
-
-
-# Only constants and an int shard number are interpolated.
-NEXT_ID_SQL = f"""
-CREATE OR REPLACE FUNCTION platform_shard() RETURNS integer
-    LANGUAGE sql IMMUTABLE AS $$ SELECT %(shard)s $$;
-CREATE SEQUENCE IF NOT EXISTS platform_id_seq;
-CREATE OR REPLACE FUNCTION platform_next_id() RETURNS bigint
-    LANGUAGE sql VOLATILE AS $$
-    SELECT ((floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint - {ID_EPOCH_MS})
-                << {SHARD_BITS + SEQUENCE_BITS})
-         | (platform_shard()::bigint << {SEQUENCE_BITS})
-         | (nextval('platform_id_seq') & {_SEQUENCE_MASK})
-$$;
-"""  # noqa: S608

@@ -38,6 +38,9 @@ def test_each_shard_database_allocates_ids_that_encode_it(platform):
         millis = [i >> (ids.SHARD_BITS + ids.SEQUENCE_BITS) for i in allocated]
         assert millis == sorted(millis)
         assert {shard_map.alias_for(i) for i in allocated} == {alias}
+        # The function spells out the layout's constants: it agrees with this module's.
+        age = dt.datetime.now(dt.UTC) - ids.created_at(allocated[-1])
+        assert dt.timedelta(seconds=-5) < age < dt.timedelta(minutes=1)
 
 
 def test_an_id_of_a_shard_this_installation_lacks_is_refused():

@@ -2,13 +2,15 @@
 
 from django.db import migrations
 
-from shards import ids
 from shards import map as shard_map
+from shards.sql import sql_file
 
 
 def create_id_functions(apps, schema_editor):
     shard = shard_map.number_of(schema_editor.connection.alias)
-    schema_editor.execute(ids.NEXT_ID_SQL % {"shard": int(shard)})
+    # The file's one placeholder is the shard's number, baked into platform_shard().
+    text = sql_file(__file__, "sql/platform_next_id.sql")
+    schema_editor.execute(text % {"shard": int(shard)})
 
 
 def drop_id_functions(apps, schema_editor):

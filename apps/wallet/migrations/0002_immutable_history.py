@@ -1,21 +1,12 @@
 """Transfers and operations are history: the database refuses to change or delete them.
 
-(TRUNCATE, an owner-only reset of a whole table, is left to the database's owner.)
+(TRUNCATE, an owner-only reset of a whole table, is left to the database's owner.) The trigger
+function and its triggers: ``apps/wallet/sql/wallet_refuse_change.sql``.
 """
 
 from django.db import migrations
 
-SQL = """
-CREATE OR REPLACE FUNCTION wallet_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION 'wallet history is immutable: % on % refused', TG_OP, TG_TABLE_NAME
-        USING ERRCODE = 'integrity_constraint_violation';
-END $$;
-CREATE TRIGGER wallet_transfer_immutable BEFORE UPDATE OR DELETE ON wallet_transfer
-    FOR EACH ROW EXECUTE FUNCTION wallet_refuse_change();
-CREATE TRIGGER wallet_operation_immutable BEFORE UPDATE OR DELETE ON wallet_operation
-    FOR EACH ROW EXECUTE FUNCTION wallet_refuse_change();
-"""
+from shards.sql import run_sql_file
 
 REVERSE = """
 DROP TRIGGER IF EXISTS wallet_transfer_immutable ON wallet_transfer;
@@ -26,4 +17,4 @@ DROP FUNCTION IF EXISTS wallet_refuse_change();
 
 class Migration(migrations.Migration):
     dependencies = [("wallet", "0001_initial")]
-    operations = [migrations.RunSQL(SQL, REVERSE, hints={"home": "shard"})]
+    operations = [run_sql_file(__file__, "sql/wallet_refuse_change.sql", reverse_sql=REVERSE)]
