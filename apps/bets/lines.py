@@ -22,8 +22,8 @@ from shards.prepared import prepared_cursor
 
 OPEN_EVENT_STATUSES = (0, 1)  # not started, live
 
-# The replica's lines (migration bets/0005): status, producer, desk, results, each line's
-# event, in the 13 columns of ``LineRow``.
+# The replica's lines (apps/bets/sql/bets_lines.sql): status, producer, desk, results, each
+# line's event, in the 13 columns of ``LineRow``.
 _LINES = "SELECT * FROM bets_lines(%s)"
 
 

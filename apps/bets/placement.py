@@ -110,9 +110,10 @@ def _system(slip: Slip) -> str:
 # for this bet (and settles it too), or this bet waits for it; then the lines read in a new
 # snapshot, which sees the result committed while the lock was awaited (and refuses). Advisory
 # locks live in the lock manager's memory: unlike share-locking the line's row, many bets on one
-# line create no multixacts and write nothing. One round trip (``bets_open_slip``, migration
-# bets/0005): a row for each line found, the player's columns on each (one row with no line
-# when none is found, or the player is refused, or the slip was placed before).
+# line create no multixacts and write nothing. One round trip (``bets_open_slip``,
+# apps/bets/sql/bets_open_slip.sql): a row for each line found, the player's columns on each
+# (one row with no line when none is found, or the player is refused, or the slip was placed
+# before).
 _OPEN_SLIP = "SELECT * FROM bets_open_slip(%s, %s, %s, %s)"
 
 

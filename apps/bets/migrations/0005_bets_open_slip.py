@@ -8,8 +8,9 @@ its result. One SQL statement has one snapshot, taken before its locks are await
 locks and the read were two statements (two round trips). In a PL/pgSQL function each statement
 takes a new snapshot (READ COMMITTED), so the function locks first and reads after.
 
-The functions' text: ``apps/bets/sql/bets_open_slip.sql`` and, as this migration created it,
-``apps/bets/sql/versions/bets_lines.0005.sql`` (bets/0008 replaced it).
+The functions' text as this migration created them: ``apps/bets/sql/versions/bets_lines.0005.sql``
+(bets/0008 and bets/0009 replaced it) and ``apps/bets/sql/versions/bets_open_slip.0005.sql``
+(bets/0009 replaced it).
 """
 
 from django.db import migrations
@@ -25,5 +26,7 @@ class Migration(migrations.Migration):
     dependencies = [("bets", "0004_bets_place_function"), ("catalog", "0004_feed_review_fixes")]
     operations = [
         run_sql_file(__file__, "sql/versions/bets_lines.0005.sql", reverse_sql=DROP_LINES),
-        run_sql_file(__file__, "sql/bets_open_slip.sql", reverse_sql=DROP_OPEN_SLIP),
+        run_sql_file(
+            __file__, "sql/versions/bets_open_slip.0005.sql", reverse_sql=DROP_OPEN_SLIP
+        ),
     ]

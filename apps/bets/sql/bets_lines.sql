@@ -1,7 +1,8 @@
--- bets_lines(markets): the shard replica's view of market lines, what placement, the live
--- decision and cash-out validate against. A line's producer is its event's provider's.
--- Reads: catalog_replicamarket, catalog_replicaevent, catalog_replicaproducer,
---   catalog_replicadesk, catalog_replicaresult. Writes nothing.
+-- bets_lines(markets): the lines placement, the live decision and cash-out validate against,
+-- as the catalog's replica on this shard gives them (catalog_replica_lines: status, odds, event,
+-- and what closes a line: its provider's producer, the desk, a result). Both are LANGUAGE sql
+-- STABLE functions of one SELECT, inlined by the planner into the caller's query.
+-- Reads: catalog_replica_lines (the catalog's). Writes nothing.
 -- Locks: none (a plain read in the caller's snapshot).
 CREATE OR REPLACE FUNCTION bets_lines(p_markets bigint[])
 RETURNS TABLE (id bigint, event_id bigint, market_id integer, specifiers varchar,
@@ -9,18 +10,7 @@ RETURNS TABLE (id bigint, event_id bigint, market_id integer, specifiers varchar
                sport_id integer, urn varchar, producer_down boolean, desk_suspended boolean,
                resulted boolean)
 LANGUAGE sql STABLE AS $$
-SELECT m.id, m.event_id, m.market_id, m.specifiers, m.status, m.outcomes, e.status, e.live,
-       e.sport_id, e.urn,
-       EXISTS (SELECT 1 FROM catalog_replicaproducer p
-               WHERE p.provider = e.provider AND p.producer = m.producer AND p.down)
-       OR (e.provider = '' AND EXISTS (SELECT 1 FROM catalog_replicaproducer p
-                                       WHERE p.producer = m.producer AND p.down)),
-       EXISTS (SELECT 1 FROM catalog_replicadesk d
-               WHERE d.suspended AND ((d.kind = 'market' AND d.target_id = m.id)
-                                      OR (d.kind = 'event' AND d.target_id = m.event_id))),
-       EXISTS (SELECT 1 FROM catalog_replicaresult r
-               WHERE r.event_id = m.event_id AND r.market_id = m.market_id
-                 AND r.specifiers = m.specifiers AND r.kind IN ('settle', 'cancel'))
-FROM catalog_replicamarket m JOIN catalog_replicaevent e ON e.id = m.event_id
-WHERE m.id = ANY(p_markets)
+SELECT l.id, l.event_id, l.market_id, l.specifiers, l.status, l.outcomes, l.event_status,
+       l.event_live, l.sport_id, l.urn, l.producer_down, l.desk_suspended, l.resulted
+FROM catalog_replica_lines(p_markets) l
 $$;

@@ -2,10 +2,11 @@
 -- player's row locked and checked, their risk group, limits and an earlier bet of the slip key
 -- read, the lines' advisory locks taken, then the lines read in a new snapshot (a PL/pgSQL
 -- statement each: the read sees what a settlement committed while a lock was awaited).
--- Reads: players_player, bets_playerrisk, bets_playerlimit, bets_bet, then bets_lines.
+-- Reads: the player through players_lock_for_bet (the players'), bets_playerrisk,
+--   bets_playerlimit, bets_bet, then bets_lines.
 -- Writes nothing.
--- Locks, in order: the player's players_player row (FOR UPDATE: one placement at a time per
---   player); then a shared transaction advisory lock on each market line id, in id order (a
+-- Locks, in order: the player's row (players_lock_for_bet: FOR UPDATE, one placement at a time
+--   per player); then a shared transaction advisory lock on each market line id, in id order (a
 --   settlement takes it exclusively).
 CREATE OR REPLACE FUNCTION bets_open_slip(
     p_brand integer, p_slip_key text, p_player bigint, p_markets bigint[]
@@ -15,14 +16,9 @@ CREATE OR REPLACE FUNCTION bets_open_slip(
                  event_live boolean, sport_id integer, urn varchar, producer_down boolean,
                  desk_suspended boolean, resulted boolean)
 LANGUAGE plpgsql AS $$
-DECLARE
-    v_active boolean;
-    v_brand integer;
 BEGIN
     -- One placement at a time per player: their row locked for the transaction.
-    SELECT p.is_active, p.brand_id INTO v_active, v_brand
-    FROM players_player p WHERE p.id = p_player FOR UPDATE;
-    IF NOT FOUND OR NOT v_active OR v_brand <> p_brand THEN
+    IF NOT coalesce(players_lock_for_bet(p_player, p_brand), false) THEN
         player_ok := false;
         RETURN NEXT;
         RETURN;
