@@ -81,9 +81,13 @@ class Server:
             exchange = queues.feed_exchange(args.exchange)
             exchange(channel).declare()
             queue = kombu.Queue(
-                f"bench.baseline.{os.getpid()}", exchange=exchange, routing_key=args.routing_key,
-                exclusive=True, auto_delete=True, durable=False,
-            )(channel)  # fmt: skip
+                f"bench.baseline.{os.getpid()}",
+                exchange=exchange,
+                routing_key=args.routing_key,
+                exclusive=True,
+                auto_delete=True,
+                durable=False,
+            )(channel)
             queue.declare()
 
             def on_message(message) -> None:
@@ -109,9 +113,14 @@ class Server:
         thread = threading.Thread(target=self.consume, args=(bound,), name="amqp", daemon=True)
         thread.start()
         async with serve(
-            self.handler, "127.0.0.1", self.args.port, compression=None, ping_interval=None,
-            max_queue=None, backlog=1024,
-        ):  # fmt: skip
+            self.handler,
+            "127.0.0.1",
+            self.args.port,
+            compression=None,
+            ping_interval=None,
+            max_queue=None,
+            backlog=1024,
+        ):
             while not bound.wait(0):
                 if not thread.is_alive():
                     raise RuntimeError("the AMQP consumer thread died")

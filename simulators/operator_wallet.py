@@ -50,8 +50,13 @@ class OperatorWalletState:
                     seen["answer"] if same else {"status": "error", "code": "duplicate_transaction"}
                 )
             balance = self.balances.setdefault(player, self.start_balance)
-            record = {"action": action, "player": player, "amount": amount, "state": "applied",
-                      "reference": data.get("reference_transaction_id")}  # fmt: skip
+            record = {
+                "action": action,
+                "player": player,
+                "amount": amount,
+                "state": "applied",
+                "reference": data.get("reference_transaction_id"),
+            }
             if action == "debit":
                 if tx_id in self.rolled_back_unknown:
                     answer = {"status": "error", "code": "transaction_rolled_back"}
@@ -81,10 +86,16 @@ class OperatorWalletState:
     def listing(self) -> list[dict[str, Any]]:
         with self.lock:
             return [
-                {"transaction_id": tx_id, "action": r["action"], "player_id": r["player"],
-                 "amount": r["amount"], "state": r["state"], "reference": r["reference"]}
+                {
+                    "transaction_id": tx_id,
+                    "action": r["action"],
+                    "player_id": r["player"],
+                    "amount": r["amount"],
+                    "state": r["state"],
+                    "reference": r["reference"],
+                }
                 for tx_id, r in self.transactions.items()
-            ]  # fmt: skip
+            ]
 
 
 def make_server(

@@ -27,12 +27,16 @@ def open_book() -> Iterator:
     make_event(M2)
     feed.process(
         [
-            odds_change(M, 1000, market(1, ONE_X_TWO) + market(18, {"12": "1.90", "13": "1.90"},
-                                                               specifiers="total=2.5")),
+            odds_change(
+                M,
+                1000,
+                market(1, ONE_X_TWO)
+                + market(18, {"12": "1.90", "13": "1.90"}, specifiers="total=2.5"),
+            ),
             odds_change(M2, 1000, market(1, ONE_X_TWO)),
             b'<alive product="1" timestamp="1" subscribed="1"/>',  # no recovery API: up
         ]
-    )  # fmt: skip
+    )
     replicate()
     try:
         yield feed
@@ -46,6 +50,10 @@ def line(urn, market_id=1, specifiers=""):
 
 def slip(key, legs, *, stake=1000, kind="single", system="", policy="none"):
     return Slip(
-        key=key, kind=kind, system=system, unit_stake=stake, odds_policy=policy,
+        key=key,
+        kind=kind,
+        system=system,
+        unit_stake=stake,
+        odds_policy=policy,
         legs=tuple(LegRequest(market=m, outcome=o, odds=Decimal(p)) for m, o, p in legs),
-    )  # fmt: skip
+    )

@@ -115,8 +115,13 @@ def routing_key(body: bytes) -> str:
     live = message.product == 1
     return RoutingKey(
         "lo" if kind.startswith(("bet_settlement", "rollback")) else "hi",
-        not live, live, kind, 1, message.event_id, None,
-    ).render()  # fmt: skip
+        not live,
+        live,
+        kind,
+        1,
+        message.event_id,
+        None,
+    ).render()
 
 
 def publish(provider_row, bodies: list[bytes], *, declare_queue: bool = True) -> None:
@@ -134,8 +139,13 @@ def publish(provider_row, bodies: list[bytes], *, declare_queue: bool = True) ->
         exchange = queues.feed_exchange(provider_row.exchange)
         producer = Producer(channel, exchange=exchange)
         for body in bodies:
-            producer.publish(body, routing_key=routing_key(body), content_type="application/xml",
-                             content_encoding="binary", delivery_mode=2)  # fmt: skip
+            producer.publish(
+                body,
+                routing_key=routing_key(body),
+                content_type="application/xml",
+                content_encoding="binary",
+                delivery_mode=2,
+            )
 
 
 def queue_depth(provider_row) -> int:

@@ -33,8 +33,9 @@ def test_a_body_beyond_the_limit_is_refused_unread():
         json_body(request)
     assert (refused.value.status, refused.value.code) == (413, "request_too_large")
     answer = json.loads(refused.value.response().content)
-    assert answer == {"error": {"code": "request_too_large",
-                                "message": "the request body is too large"}}  # fmt: skip
+    assert answer == {
+        "error": {"code": "request_too_large", "message": "the request body is too large"}
+    }
 
 
 @pytest.mark.parametrize(

@@ -24,8 +24,12 @@ def book(clean):
 
 def _bet(alpha, funds=1_000, stake=1_000, price="2.10"):
     player = new_player(alpha, funds=funds)
-    bet = bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
-                slip=slip("b", [(line(M), "1", price)], stake=stake)).bet  # fmt: skip
+    bet = bet_place(
+        brand_id=alpha.id,
+        player_id=player.id,
+        currency=alpha.currency,
+        slip=slip("b", [(line(M), "1", price)], stake=stake),
+    ).bet
     return player, bet
 
 
@@ -62,8 +66,9 @@ def test_a_partial_cash_out_leaves_the_rest_of_the_stake_running(book, alpha):
     BetSettings.objects.create(brand_id=alpha.id, currency=alpha.currency, cashout_margin_pct=0)
     player, bet = _bet(alpha)
     _price(book, 2000, "2.10")  # unchanged: the offer is the stake
-    done = cashout.bet_cash_out(player_id=player.id, bet_id=bet.id, key="half", seen_offer=1_000,
-                            amount=400)  # fmt: skip
+    done = cashout.bet_cash_out(
+        player_id=player.id, bet_id=bet.id, key="half", seen_offer=1_000, amount=400
+    )
     assert (done.amount, done.unit_stake_after) == (400, 600)
     stored = Bet.objects.using(shard_map.alias_for(player.id)).get(pk=bet.id)
     assert (stored.status, stored.stake, stored.potential_payout) == ("open", 600, 1_260)
@@ -78,8 +83,9 @@ def test_cash_out_is_refused_while_suspended_or_when_the_price_moved(book, alpha
     offer = cashout.cash_out_offer(player_id=player.id, bet_id=bet.id).offer
     _price(book, 2000, "3.00")
     with pytest.raises(BetRefused) as moved:
-        cashout.bet_cash_out(player_id=player.id, bet_id=bet.id, key="c", seen_offer=offer,
-                         tolerance=10)  # fmt: skip
+        cashout.bet_cash_out(
+            player_id=player.id, bet_id=bet.id, key="c", seen_offer=offer, tolerance=10
+        )
     assert moved.value.code == "price_moved" and moved.value.detail["offer"] < offer
     book.process([f'<bet_stop product="1" event_id="{M}" timestamp="3000"/>'.encode()])
     replicate()
@@ -101,10 +107,20 @@ def test_my_bets_page_lists_bets_with_their_offer_and_cashes_out(book, alpha):
     client = Client(HTTP_HOST="alpha.localhost")
     assert register_on_site(client, "dora").status_code == 302
     player_id = DirectoryEntry.objects.get(login_name="dora").player_id
-    wallet.wallet_credit(brand_id=alpha.id, player_id=player_id, currency=alpha.currency,
-                         amount=1_000, product="payments", idempotency_key="fund")  # fmt: skip
-    bet = bet_place(brand_id=alpha.id, player_id=player_id, currency=alpha.currency,
-                slip=slip("page", [(line(M), "1", "2.10")], stake=1_000)).bet  # fmt: skip
+    wallet.wallet_credit(
+        brand_id=alpha.id,
+        player_id=player_id,
+        currency=alpha.currency,
+        amount=1_000,
+        product="payments",
+        idempotency_key="fund",
+    )
+    bet = bet_place(
+        brand_id=alpha.id,
+        player_id=player_id,
+        currency=alpha.currency,
+        slip=slip("page", [(line(M), "1", "2.10")], stake=1_000),
+    ).bet
     page = client.get("/account/bets/").content.decode()
     assert "Single" in page and "Cash out 9.50" in page  # 10.00 less the default 5%
     event_id = Market.objects.get(pk=line(M)).event_id

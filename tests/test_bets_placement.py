@@ -43,8 +43,12 @@ def _bets():
 
 def test_a_prematch_single_is_accepted_and_its_stake_taken_in_the_same_transaction(book, alpha):
     player = new_player(alpha, funds=10_000)
-    placed = bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
-                   slip=slip("s1", [(line(M), "1", "2.10")]))  # fmt: skip
+    placed = bet_place(
+        brand_id=alpha.id,
+        player_id=player.id,
+        currency=alpha.currency,
+        slip=slip("s1", [(line(M), "1", "2.10")]),
+    )
     bet = placed.bet
     assert (bet.status, bet.stake, bet.potential_payout, placed.replayed) == (
         "open",
@@ -65,8 +69,12 @@ def test_the_same_slip_twice_is_one_bet_and_another_slip_under_its_key_is_refuse
     again = bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency, slip=same)
     assert again.replayed and again.bet.id == first.bet.id
     with pytest.raises(BetRefused) as refused:
-        bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
-              slip=slip("k", [(line(M), "2", "3.30")]))  # fmt: skip
+        bet_place(
+            brand_id=alpha.id,
+            player_id=player.id,
+            currency=alpha.currency,
+            slip=slip("k", [(line(M), "2", "3.30")]),
+        )
     assert refused.value.code == "idempotency_key_reused"
     assert _bets() == 1 and _cash(player, alpha) == 9_000
 
@@ -90,8 +98,13 @@ def test_the_same_slip_twice_is_one_bet_and_another_slip_under_its_key_is_refuse
 )
 def test_a_refusal_has_a_reason_and_leaves_nothing_behind(book, alpha, case, code):
     player = new_player(alpha, funds=5_000)
-    BetSettings.objects.create(brand_id=alpha.id, currency=alpha.currency, min_stake=100,
-                               max_stake=4_000, max_payout=50_000)  # fmt: skip
+    BetSettings.objects.create(
+        brand_id=alpha.id,
+        currency=alpha.currency,
+        min_stake=100,
+        max_stake=4_000,
+        max_payout=50_000,
+    )
     m1, m2, total = line(M), line(M2), line(M, 18, "total=2.5")
     legs, stake, kind, system = [(m1, "1", "2.10")], 1000, "single", ""
     if case == "unknown_market":
@@ -111,8 +124,12 @@ def test_a_refusal_has_a_reason_and_leaves_nothing_behind(book, alpha, case, cod
         legs, kind, stake = [(m1, "3", "3.60"), (m2, "3", "3.60")], "multiple", 4_000
     elif case == "broke":
         stake = 4_000
-        bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
-              slip=slip("first", [(m1, "1", "2.10")], stake=4_000))  # fmt: skip
+        bet_place(
+            brand_id=alpha.id,
+            player_id=player.id,
+            currency=alpha.currency,
+            slip=slip("first", [(m1, "1", "2.10")], stake=4_000),
+        )
     elif case == "same_event":
         legs, kind = [(m1, "1", "2.10"), (total, "12", "1.90")], "multiple"
     elif case == "trixie_of_two":
@@ -125,8 +142,12 @@ def test_a_refusal_has_a_reason_and_leaves_nothing_behind(book, alpha, case, cod
         )
     bets_before, cash_before = _bets(), _cash(player, alpha)
     with pytest.raises(BetRefused) as refused:
-        bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
-              slip=slip("x", legs, stake=stake, kind=kind, system=system))  # fmt: skip
+        bet_place(
+            brand_id=alpha.id,
+            player_id=player.id,
+            currency=alpha.currency,
+            slip=slip("x", legs, stake=stake, kind=kind, system=system),
+        )
     assert refused.value.code == code
     assert _bets() == bets_before and _cash(player, alpha) == cash_before
     books_balance()
@@ -137,8 +158,12 @@ def test_a_producer_down_refuses_its_markets(book, alpha):
     book.process([b'<alive product="1" timestamp="2" subscribed="0"/>'])
     replicate()
     with pytest.raises(BetRefused) as refused:
-        bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
-              slip=slip("x", [(line(M), "1", "2.10")]))  # fmt: skip
+        bet_place(
+            brand_id=alpha.id,
+            player_id=player.id,
+            currency=alpha.currency,
+            slip=slip("x", [(line(M), "1", "2.10")]),
+        )
     assert refused.value.code == "producer_down"
 
 
@@ -146,14 +171,26 @@ def test_odds_policies_take_the_current_price(book, alpha):
     player = new_player(alpha, funds=10_000)
     book.process([odds_change(M, 2000, market(1, {**ONE_X_TWO, "1": "2.20"}))])
     replicate()
-    higher = bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
-                   slip=slip("h", [(line(M), "1", "2.10")], policy="higher")).bet  # fmt: skip
+    higher = bet_place(
+        brand_id=alpha.id,
+        player_id=player.id,
+        currency=alpha.currency,
+        slip=slip("h", [(line(M), "1", "2.10")], policy="higher"),
+    ).bet
     assert higher.potential_payout == 2200
     with pytest.raises(BetRefused):  # lower than shown: "higher" does not take it
-        bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
-              slip=slip("l", [(line(M), "1", "2.30")], policy="higher"))  # fmt: skip
-    anyway = bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
-                   slip=slip("a", [(line(M), "1", "2.30")], policy="any")).bet  # fmt: skip
+        bet_place(
+            brand_id=alpha.id,
+            player_id=player.id,
+            currency=alpha.currency,
+            slip=slip("l", [(line(M), "1", "2.30")], policy="higher"),
+        )
+    anyway = bet_place(
+        brand_id=alpha.id,
+        player_id=player.id,
+        currency=alpha.currency,
+        slip=slip("a", [(line(M), "1", "2.30")], policy="any"),
+    ).bet
     assert anyway.potential_payout == 2200
 
 
@@ -164,8 +201,12 @@ def test_a_system_bet_stakes_everyline(book, alpha):
     book.process([odds_change(third.urn, 1000, market(1, ONE_X_TWO))])
     replicate()
     legs = [(m1, "1", "2.10"), (m2, "1", "2.10"), (line(third.urn), "1", "2.10")]
-    bet = bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
-                slip=slip("t", legs, stake=100, kind="system", system="trixie")).bet  # fmt: skip
+    bet = bet_place(
+        brand_id=alpha.id,
+        player_id=player.id,
+        currency=alpha.currency,
+        slip=slip("t", legs, stake=100, kind="system", system="trixie"),
+    ).bet
     assert (bet.lines, bet.stake) == (4, 400)  # 3 doubles and a treble
     assert bet.potential_payout == 3 * 441 + 926  # 100 x 2.1^2 each, 100 x 2.1^3 = 926.1
     assert _cash(player, alpha) == 9_600
@@ -179,8 +220,12 @@ def _go_live(feed, urn, ts=3000):
 def test_a_live_bet_refused_by_a_bet_stop_in_its_delay_releases_its_stake(book, alpha):
     _go_live(book, M)
     player = new_player(alpha, funds=5_000)
-    bet = bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
-                slip=slip("live", [(line(M), "1", "2.10")])).bet  # fmt: skip
+    bet = bet_place(
+        brand_id=alpha.id,
+        player_id=player.id,
+        currency=alpha.currency,
+        slip=slip("live", [(line(M), "1", "2.10")]),
+    ).bet
     assert bet.status == "pending" and bet.live and bet.reservation_id
     assert _cash(player, alpha) == 4_000  # reserved, not available
     book.process([f'<bet_stop product="1" event_id="{M}" timestamp="4000"/>'.encode()])  # a goal
@@ -196,8 +241,12 @@ def test_a_live_bet_refused_by_a_bet_stop_in_its_delay_releases_its_stake(book, 
 def test_a_live_bet_is_accepted_after_its_delay_when_nothing_changed(book, alpha):
     _go_live(book, M)
     player = new_player(alpha, funds=5_000)
-    bet = bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
-                slip=slip("live", [(line(M), "1", "2.10")])).bet  # fmt: skip
+    bet = bet_place(
+        brand_id=alpha.id,
+        player_id=player.id,
+        currency=alpha.currency,
+        slip=slip("live", [(line(M), "1", "2.10")]),
+    ).bet
     assert live_bets.bet_live_decide(player_id=player.id, bet_id=bet.id) == "open"
     assert live_bets.bet_live_decide(player_id=player.id, bet_id=bet.id) == "open"
     balance = wallet.wallet_balance(brand_id=alpha.id, player_id=player.id, currency=alpha.currency)
@@ -210,13 +259,21 @@ def test_a_live_bet_is_accepted_after_its_delay_when_nothing_changed(book, alpha
 
 def _session(port, host, username):
     token = live.csrf_token(port, host)
-    body = {"username": username, "email": f"{username}@example.com",
-            "password": "a long passphrase"}  # fmt: skip
+    body = {
+        "username": username,
+        "email": f"{username}@example.com",
+        "password": "a long passphrase",
+    }
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/api/v1/players", data=json.dumps(body).encode(),
-        headers={"Host": host, "Content-Type": "application/json",
-                 "Cookie": f"csrftoken={token}", "X-CSRFToken": token},
-    )  # fmt: skip
+        f"http://127.0.0.1:{port}/api/v1/players",
+        data=json.dumps(body).encode(),
+        headers={
+            "Host": host,
+            "Content-Type": "application/json",
+            "Cookie": f"csrftoken={token}",
+            "X-CSRFToken": token,
+        },
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         player = json.loads(response.read())
         cookies = dict(
@@ -225,16 +282,19 @@ def _session(port, host, username):
     return int(player["id"]), cookies["sessionid"], cookies.get("csrftoken", token)
 
 
-def _post_bet(port, host, session, token, slip, *, body=None, media="application/json",
-              csrf=True):  # fmt: skip
-    headers = {"Host": host, "Content-Type": media,
-               "Cookie": f"sessionid={session}; csrftoken={token}"}  # fmt: skip
+def _post_bet(port, host, session, token, slip, *, body=None, media="application/json", csrf=True):
+    headers = {
+        "Host": host,
+        "Content-Type": media,
+        "Cookie": f"sessionid={session}; csrftoken={token}",
+    }
     if csrf:
         headers["X-CSRFToken"] = token
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/api/v1/bets",
-        data=body if body is not None else json.dumps(slip).encode(), headers=headers,
-    )  # fmt: skip
+        data=body if body is not None else json.dumps(slip).encode(),
+        headers=headers,
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, json.loads(response.read())
@@ -246,16 +306,30 @@ def test_fifty_concurrent_slips_with_funds_for_ten_make_ten_bets(book, alpha):
     home = line(M)
     with live.web_server() as port:
         player_id, session, token = _session(port, "alpha.localhost", "punter")
-        wallet.wallet_credit(brand_id=alpha.id, player_id=player_id, currency=alpha.currency,
-                             amount=10_000, product="payments", idempotency_key="fund")  # fmt: skip
+        wallet.wallet_credit(
+            brand_id=alpha.id,
+            player_id=player_id,
+            currency=alpha.currency,
+            amount=10_000,
+            product="payments",
+            idempotency_key="fund",
+        )
 
         def slip_json(n):
-            return {"idempotency_key": f"slip-{n}", "kind": "single", "stake": 1_000,
-                    "legs": [{"market": home, "outcome": "1", "odds": "2.10"}]}  # fmt: skip
+            return {
+                "idempotency_key": f"slip-{n}",
+                "kind": "single",
+                "stake": 1_000,
+                "legs": [{"market": home, "outcome": "1", "odds": "2.10"}],
+            }
 
         with ThreadPoolExecutor(max_workers=50) as pool:
-            answers = list(pool.map(lambda n: _post_bet(port, "alpha.localhost", session, token,
-                                                        slip_json(n)), range(50)))  # fmt: skip
+            answers = list(
+                pool.map(
+                    lambda n: _post_bet(port, "alpha.localhost", session, token, slip_json(n)),
+                    range(50),
+                )
+            )
         codes = sorted(status for status, _ in answers)
         assert codes == [201] * 10 + [402] * 40, codes
         assert {body["error"]["code"] for status, body in answers if status == 402} == {
@@ -287,15 +361,30 @@ def test_the_api_explains_a_badslip(book, alpha):
         assert status == 400 and body["error"]["code"] == "invalid_request"
         assert set(body["error"]["fields"]) >= {"stake", "legs"}
         status, body = _post_bet(
-            port, "alpha.localhost", session, token,
-            {"idempotency_key": "y", "kind": "single", "stake": 100,
-             "legs": [{"market": line(M), "outcome": "1", "odds": "2.00"}]},
-        )  # fmt: skip
+            port,
+            "alpha.localhost",
+            session,
+            token,
+            {
+                "idempotency_key": "y",
+                "kind": "single",
+                "stake": 100,
+                "legs": [{"market": line(M), "outcome": "1", "odds": "2.00"}],
+            },
+        )
         assert status == 422
-        assert body["error"] == {"code": "odds_changed", "message": "the odds changed", "leg": 0,
-                                 "detail": {"odds": "2.10"}}  # fmt: skip
-        good = {"idempotency_key": "z", "kind": "single", "stake": 100,
-                "legs": [{"market": line(M), "outcome": "1", "odds": "2.10"}]}  # fmt: skip
+        assert body["error"] == {
+            "code": "odds_changed",
+            "message": "the odds changed",
+            "leg": 0,
+            "detail": {"odds": "2.10"},
+        }
+        good = {
+            "idempotency_key": "z",
+            "kind": "single",
+            "stake": 100,
+            "legs": [{"market": line(M), "outcome": "1", "odds": "2.10"}],
+        }
         status, body = _post_bet(port, "alpha.localhost", "no-such-session", token, good)
         assert status == 401 and body["error"]["code"] == "not_authenticated"
         # Without the CSRF token, with a body that is not JSON, or not sent as JSON: refused.
@@ -304,8 +393,9 @@ def test_the_api_explains_a_badslip(book, alpha):
         assert "CSRF" in body["error"]["message"]
         status, body = _post_bet(port, "alpha.localhost", session, token, None, body=b"{stake")
         assert status == 400 and body["error"]["code"] == "malformed_request"
-        status, body = _post_bet(port, "alpha.localhost", session, token, good,
-                                 media="application/x-www-form-urlencoded")  # fmt: skip
+        status, body = _post_bet(
+            port, "alpha.localhost", session, token, good, media="application/x-www-form-urlencoded"
+        )
         assert status == 415 and body["error"]["code"] == "unsupported_media_type"
         status, body = _post_bet(port, "alpha.localhost", session, token, None, body=b"")
         assert status == 400 and body["error"]["code"] == "invalid_request"
@@ -323,23 +413,38 @@ def test_the_api_explains_a_badslip(book, alpha):
 def test_the_players_socket_hears_of_the_bet_and_its_settlement(book, alpha):
     with live.web_server() as port, live.sockets_server() as sockets:
         player_id, session, token = _session(port, "alpha.localhost", "sockets")
-        wallet.wallet_credit(brand_id=alpha.id, player_id=player_id, currency=alpha.currency,
-                             amount=5_000, product="payments", idempotency_key="fund")  # fmt: skip
+        wallet.wallet_credit(
+            brand_id=alpha.id,
+            player_id=player_id,
+            currency=alpha.currency,
+            amount=5_000,
+            product="payments",
+            idempotency_key="fund",
+        )
         with live.websocket(sockets, "alpha.localhost", session) as sock:
             assert json.loads(sock.recv(timeout=10))["type"] == "hello"
             status, body = _post_bet(
-                port, "alpha.localhost", session, token,
-                {"idempotency_key": "ws", "kind": "single", "stake": 1_000,
-                 "legs": [{"market": line(M), "outcome": "1", "odds": "2.10"}]},
-            )  # fmt: skip
+                port,
+                "alpha.localhost",
+                session,
+                token,
+                {
+                    "idempotency_key": "ws",
+                    "kind": "single",
+                    "stake": 1_000,
+                    "legs": [{"market": line(M), "outcome": "1", "odds": "2.10"}],
+                },
+            )
             assert status == 201
             heard = _until(sock, lambda m: m.get("type") == "bet")
             assert (heard["bet"], heard["status"]) == (body["id"], "open")
             book.process(
-                [b'<bet_settlement product="1" event_id="sr:match:4000" timestamp="5000">'
-                 b'<outcomes><market id="1"><outcome id="1" result="1"/><outcome id="2" '
-                 b'result="0"/><outcome id="3" result="0"/></market></outcomes></bet_settlement>']
-            )  # fmt: skip
+                [
+                    b'<bet_settlement product="1" event_id="sr:match:4000" timestamp="5000">'
+                    b'<outcomes><market id="1"><outcome id="1" result="1"/><outcome id="2" '
+                    b'result="0"/><outcome id="3" result="0"/></market></outcomes></bet_settlement>'
+                ]
+            )
             replicate()
             settled = _until(sock, lambda m: m.get("type") == "bets")
             assert settled["bets"] == [{"bet": body["id"], "status": "settled", "payout": 2_100}]
@@ -360,8 +465,12 @@ def test_a_live_bet_decided_after_its_reservation_expired_is_refused(book, alpha
 
     _go_live(book, M)
     player = new_player(alpha, funds=5_000)
-    bet = bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
-                slip=slip("late", [(line(M), "1", "2.10")])).bet  # fmt: skip
+    bet = bet_place(
+        brand_id=alpha.id,
+        player_id=player.id,
+        currency=alpha.currency,
+        slip=slip("late", [(line(M), "1", "2.10")]),
+    ).bet
     using = shard_map.alias_for(player.id)
     from django.db import connections
 
@@ -377,8 +486,12 @@ def test_a_live_bet_decided_after_its_reservation_expired_is_refused(book, alpha
 def test_a_live_bet_accepting_any_odds_stands_at_the_odds_after_its_delay(book, alpha):
     _go_live(book, M)
     player = new_player(alpha, funds=5_000)
-    bet = bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
-                slip=slip("any", [(line(M), "1", "2.10")], policy="any")).bet  # fmt: skip
+    bet = bet_place(
+        brand_id=alpha.id,
+        player_id=player.id,
+        currency=alpha.currency,
+        slip=slip("any", [(line(M), "1", "2.10")], policy="any"),
+    ).bet
     book.process([odds_change(M, 3500, market(1, {**ONE_X_TWO, "1": "1.20"}))])  # shortened
     replicate()
     assert live_bets.bet_live_decide(player_id=player.id, bet_id=bet.id) == "open"
@@ -395,8 +508,12 @@ def test_a_refused_live_bet_whose_reservation_expired_is_still_decided(book, alp
 
     _go_live(book, M)
     player = new_player(alpha, funds=5_000)
-    bet = bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
-                slip=slip("gone", [(line(M), "1", "2.10")])).bet  # fmt: skip
+    bet = bet_place(
+        brand_id=alpha.id,
+        player_id=player.id,
+        currency=alpha.currency,
+        slip=slip("gone", [(line(M), "1", "2.10")]),
+    ).bet
     book.process([f'<bet_stop product="1" event_id="{M}" timestamp="4000"/>'.encode()])
     replicate()
     using = shard_map.alias_for(player.id)
@@ -413,8 +530,12 @@ def test_a_live_bet_whose_decision_was_lost_is_decided_by_the_sweep(book, alpha)
 
     _go_live(book, M)
     player = new_player(alpha, funds=5_000)
-    bet = bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
-                slip=slip("lost", [(line(M), "1", "2.10")])).bet  # fmt: skip
+    bet = bet_place(
+        brand_id=alpha.id,
+        player_id=player.id,
+        currency=alpha.currency,
+        slip=slip("lost", [(line(M), "1", "2.10")]),
+    ).bet
     using = shard_map.alias_for(player.id)
     shard = shard_map.number_of(using)
     assert live_bets.pending_bets_sweep(shard=shard) == 0  # not forgotten yet
@@ -434,14 +555,25 @@ def test_a_bet_is_taken_at_its_brands_price_and_not_on_what_the_brand_closes(boo
     player = new_player(alpha, funds=10_000)
     home = line(M)
     BrandPricing.objects.create(brand_id=alpha.id, margin_pct=Decimal("5"))
-    OfferingRule.objects.create(brand_id=alpha.id, level="outcome", target=M, market_id=1,
-                                outcome_id="3", action="odds", odds=Decimal("4.00"))  # fmt: skip
+    OfferingRule.objects.create(
+        brand_id=alpha.id,
+        level="outcome",
+        target=M,
+        market_id=1,
+        outcome_id="3",
+        action="odds",
+        odds=Decimal("4.00"),
+    )
     OfferingRule.objects.create(brand_id=beta.id, level="event", target=M, action="hide")
     ttl_cache.clear_all()
 
     def bet(key, legs, **kw):
-        return bet_place(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
-                     slip=slip(key, legs, **kw))  # fmt: skip
+        return bet_place(
+            brand_id=alpha.id,
+            player_id=player.id,
+            currency=alpha.currency,
+            slip=slip(key, legs, **kw),
+        )
 
     with pytest.raises(BetRefused) as refused:  # the feed's price is not the brand's
         bet("raw", [(home, "1", "2.10")])
@@ -453,8 +585,9 @@ def test_a_bet_is_taken_at_its_brands_price_and_not_on_what_the_brand_closes(boo
     # "any" takes the brand's price, never the feed's better one
     assert bet("any", [(home, "2", "1.01")], policy="any").bet.potential_payout == 3_140
 
-    OfferingRule.objects.create(brand_id=alpha.id, level="market", target=M, market_id=1,
-                                action="suspend")  # fmt: skip
+    OfferingRule.objects.create(
+        brand_id=alpha.id, level="market", target=M, market_id=1, action="suspend"
+    )
     ttl_cache.clear_all()
     with pytest.raises(BetRefused) as refused:
         bet("suspended", [(home, "1", "2.00")])

@@ -43,14 +43,17 @@ def _deliver_to_global() -> None:
 
 
 def _place(brand, player, key, stake, outcome="1", price="2.10"):
-    return bet_place(brand_id=brand.id, player_id=player.id, currency=brand.currency,
-                 slip=slip(key, [(line(M), outcome, price)], stake=stake)).bet  # fmt: skip
+    return bet_place(
+        brand_id=brand.id,
+        player_id=player.id,
+        currency=brand.currency,
+        slip=slip(key, [(line(M), outcome, price)], stake=stake),
+    ).bet
 
 
 def test_each_shard_takes_its_quota_of_a_lines_limit_without_asking_the_others(book, alpha):
     # 42.00 of liability per outcome in all; two shards: 21.00 each (a 10.00 bet at 2.10).
-    BetSettings.objects.create(brand_id=alpha.id, currency=alpha.currency,
-                               max_line_liability=4_200)  # fmt: skip
+    BetSettings.objects.create(brand_id=alpha.id, currency=alpha.currency, max_line_liability=4_200)
     players = [new_player(alpha, funds=5_000) for _ in range(8)]
     by_shard: dict[str, list] = {}
     for p in players:
@@ -77,10 +80,12 @@ def test_settlement_releases_the_liability_everywhere(book, alpha):
     exposed = Liability.objects.get(market=line(M), outcome_id="1")
     assert (exposed.liability, exposed.bets) == (2_100, 1)
     book.process(
-        [b'<bet_settlement product="1" event_id="sr:match:4000" timestamp="5000" certainty="2">'
-         b'<outcomes><market id="1"><outcome id="1" result="1"/><outcome id="2" result="0"/>'
-         b'<outcome id="3" result="0"/></market></outcomes></bet_settlement>']
-    )  # fmt: skip
+        [
+            b'<bet_settlement product="1" event_id="sr:match:4000" timestamp="5000" certainty="2">'
+            b'<outcomes><market id="1"><outcome id="1" result="1"/><outcome id="2" result="0"/>'
+            b'<outcome id="3" result="0"/></market></outcomes></bet_settlement>'
+        ]
+    )
     replicate()
     alias = shard_map.alias_for(player.id)
     row = LineLiability.objects.using(alias).get(market=line(M))
@@ -126,8 +131,9 @@ def test_the_risk_view_lists_the_biggest_exposures_and_suspends_a_market(book, a
     page = admin.get("/admin/bets/liability/").content.decode()
     assert page.index("180.00") < page.index("21.00")  # biggest first (50.00 at 3.60)
     ids = [str(r.pk) for r in Liability.objects.all()]
-    answer = admin.post("/admin/bets/liability/",
-                        {"action": "suspend_markets", "_selected_action": ids})  # fmt: skip
+    answer = admin.post(
+        "/admin/bets/liability/", {"action": "suspend_markets", "_selected_action": ids}
+    )
     assert answer.status_code == 302
     assert Market.objects.get(pk=line(M)).suspended is True
     replicate()
@@ -190,8 +196,9 @@ def test_a_shard_announces_its_liability_as_deltas_once(book, alpha):
     """Bets raise the shard's rows only; the pool's announcement sends what changed since the
     last one as one outbox event, and marks it sent in the same transaction."""
     players = [new_player(alpha, funds=10_000) for _ in range(8)]
-    alias = max(shard_map.aliases(),
-                key=lambda a: sum(shard_map.alias_for(p.id) == a for p in players))  # fmt: skip
+    alias = max(
+        shard_map.aliases(), key=lambda a: sum(shard_map.alias_for(p.id) == a for p in players)
+    )
     mine = [p for p in players if shard_map.alias_for(p.id) == alias][:2]
     for n, player in enumerate(mine):
         _place(alpha, player, f"d{n}", 1_000)

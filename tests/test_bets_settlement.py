@@ -54,8 +54,9 @@ def _bet(player, bet):
 
 
 def _place(brand, player, key, legs, **kw):
-    return bet_place(brand_id=brand.id, player_id=player.id, currency=brand.currency,
-                 slip=slip(key, legs, **kw)).bet  # fmt: skip
+    return bet_place(
+        brand_id=brand.id, player_id=player.id, currency=brand.currency, slip=slip(key, legs, **kw)
+    ).bet
 
 
 def test_a_winning_single_is_paid_once_through_live_scouted_and_confirmed(book, alpha):
@@ -104,10 +105,20 @@ def test_a_reversed_payout_the_player_spent_is_owed_and_netted_from_the_next(boo
     bet = _place(alpha, player, "b", [(line(M), "1", "2.10")], stake=1_000)
     book.process([_settle(M, 5000, HOME_WINS)])
     replicate()
-    wallet.wallet_debit(brand_id=alpha.id, player_id=player.id, currency=alpha.currency,
-                        amount=1_600, product="payments", idempotency_key="withdraw")  # fmt: skip
-    book.process([f'<rollback_bet_settlement product="1" event_id="{M}" timestamp="6000">'
-                  '<market id="1"/></rollback_bet_settlement>'.encode()])  # fmt: skip
+    wallet.wallet_debit(
+        brand_id=alpha.id,
+        player_id=player.id,
+        currency=alpha.currency,
+        amount=1_600,
+        product="payments",
+        idempotency_key="withdraw",
+    )
+    book.process(
+        [
+            f'<rollback_bet_settlement product="1" event_id="{M}" timestamp="6000">'
+            '<market id="1"/></rollback_bet_settlement>'.encode()
+        ]
+    )
     replicate()
     assert _cash(player, alpha) == 0 and _bet(player, bet).owed == 1_600
     book.process([_settle(M, 7000, HOME_WINS)])  # the same result again
@@ -125,15 +136,19 @@ def test_a_cancel_voids_the_bets_placed_in_its_window_and_its_rollback_restores_
     start = int(time.time() * 1000) + 1
     time.sleep(0.01)
     inside = _place(alpha, player, "late", [(line(M), "2", "3.30")], stake=1_000)
-    cancel = (f'<bet_cancel product="1" event_id="{M}" timestamp="5000" start_time="{start}">'
-              '<market id="1"/></bet_cancel>')  # fmt: skip
+    cancel = (
+        f'<bet_cancel product="1" event_id="{M}" timestamp="5000" start_time="{start}">'
+        '<market id="1"/></bet_cancel>'
+    )
     book.process([cancel.encode()])
     replicate()
     assert (_bet(player, inside).status, _bet(player, inside).payout) == ("settled", 1_000)
     assert _bet(player, before).status == "open"
     assert _cash(player, alpha) == 4_000  # the stake of the voided bet came back
-    undo = (f'<rollback_bet_cancel product="1" event_id="{M}" timestamp="6000" '
-            f'start_time="{start}"><market id="1"/></rollback_bet_cancel>')  # fmt: skip
+    undo = (
+        f'<rollback_bet_cancel product="1" event_id="{M}" timestamp="6000" '
+        f'start_time="{start}"><market id="1"/></rollback_bet_cancel>'
+    )
     book.process([undo.encode()])
     replicate()
     assert _bet(player, inside).status == "open" and _cash(player, alpha) == 3_000
@@ -151,18 +166,35 @@ def test_half_won_lines_and_void_legs_in_a_multiple(book, alpha):
     replicate()
     asian = line(handicap.urn, 16, "hcp=-0.25")
     single = _place(alpha, player, "asian", [(asian, "1714", "1.90")], stake=1_000)
-    double = _place(alpha, player, "dbl", [(line(M), "1", "2.10"), (line(M2), "1", "2.10")],
-                    stake=1_000, kind="multiple")  # fmt: skip
+    double = _place(
+        alpha,
+        player,
+        "dbl",
+        [(line(M), "1", "2.10"), (line(M2), "1", "2.10")],
+        stake=1_000,
+        kind="multiple",
+    )
     book.process(
         [
-            _settle(handicap.urn, 5000, {"1714": (1, ' void_factor="0.5"'),
-                                         "1715": (0, ' void_factor="0.5"')},
-                    market_id=16, specifiers="hcp=-0.25"),
+            _settle(
+                handicap.urn,
+                5000,
+                {"1714": (1, ' void_factor="0.5"'), "1715": (0, ' void_factor="0.5"')},
+                market_id=16,
+                specifiers="hcp=-0.25",
+            ),
             _settle(M, 5000, HOME_WINS),
-            _settle(M2, 5000, {"1": (0, ' void_factor="1"'), "2": (0, ' void_factor="1"'),
-                               "3": (0, ' void_factor="1"')}),
+            _settle(
+                M2,
+                5000,
+                {
+                    "1": (0, ' void_factor="1"'),
+                    "2": (0, ' void_factor="1"'),
+                    "3": (0, ' void_factor="1"'),
+                },
+            ),
         ]
-    )  # fmt: skip
+    )
     replicate()
     assert _bet(player, single).payout == 1_450  # 5.00 back + 5.00 at 1.90
     assert _bet(player, double).payout == 2_100  # the void leg counts at 1.0
@@ -189,8 +221,13 @@ def test_one_result_settles_the_bets_of_every_shard(book, alpha, beta):
 def test_a_dead_heat_pays_the_factor(book, alpha, dead_heat):
     player = new_player(alpha, funds=1_000)
     bet = _place(alpha, player, "dh", [(line(M), "1", "2.10")], stake=1_000)
-    book.process([_settle(M, 5000, {"1": (1, f' dead_heat_factor="{dead_heat}"'),
-                                    "2": (0, ""), "3": (0, "")})])  # fmt: skip
+    book.process(
+        [
+            _settle(
+                M, 5000, {"1": (1, f' dead_heat_factor="{dead_heat}"'), "2": (0, ""), "3": (0, "")}
+            )
+        ]
+    )
     replicate()
     assert _bet(player, bet).payout == 1_050
 
@@ -218,10 +255,11 @@ def test_a_lucky_15_with_a_void_leg_and_a_dead_heat_leg_end_to_end(book, alpha):
             _settle(urns[0], 5000, HOME_WINS),
             _settle(urns[1], 5000, HOME_WINS),
             _settle(urns[2], 5000, void),
-            _settle(urns[3], 5000, {"1": (1, ' dead_heat_factor="0.5"'), "2": (0, ""),
-                                    "3": (0, "")}),
+            _settle(
+                urns[3], 5000, {"1": (1, ' dead_heat_factor="0.5"'), "2": (0, ""), "3": (0, "")}
+            ),
         ]
-    )  # fmt: skip
+    )
     replicate()
     assert (_bet(player, bet).status, _bet(player, bet).payout) == ("settled", 9_350)
     assert _cash(player, alpha) == 2_000 - 1_500 + 9_350
@@ -232,8 +270,10 @@ def test_a_lucky_15_with_a_void_leg_and_a_dead_heat_leg_end_to_end(book, alpha):
 
 
 def _rollback(urn, ts):
-    return (f'<rollback_bet_settlement product="1" event_id="{urn}" timestamp="{ts}">'
-            '<market id="1"/></rollback_bet_settlement>').encode()  # fmt: skip
+    return (
+        f'<rollback_bet_settlement product="1" event_id="{urn}" timestamp="{ts}">'
+        '<market id="1"/></rollback_bet_settlement>'
+    ).encode()
 
 
 def test_each_payout_and_reversal_has_its_own_key_whatever_the_legs_timestamps(book, alpha):
@@ -248,8 +288,11 @@ def test_each_payout_and_reversal_has_its_own_key_whatever_the_legs_timestamps(b
     book.process([_rollback(M, 6000)])
     replicate()
     assert _cash(player, alpha) == 0
-    void = {"1": (0, ' void_factor="1"'), "2": (0, ' void_factor="1"'),
-            "3": (0, ' void_factor="1"')}  # fmt: skip
+    void = {
+        "1": (0, ' void_factor="1"'),
+        "2": (0, ' void_factor="1"'),
+        "3": (0, ' void_factor="1"'),
+    }
     book.process([_settle(M, 7000, void)])  # settled again, for another amount
     replicate()
     assert _cash(player, alpha) == 2_100
@@ -267,8 +310,10 @@ def test_a_cancels_rollback_restores_the_settlement_that_stands(book, alpha):
     book.process([cancel.encode()])
     replicate()
     assert _cash(player, alpha) == 1_000  # void: the stake back instead of the win
-    undo = (f'<rollback_bet_cancel product="1" event_id="{M}" timestamp="7000">'
-            '<market id="1"/></rollback_bet_cancel>')  # fmt: skip
+    undo = (
+        f'<rollback_bet_cancel product="1" event_id="{M}" timestamp="7000">'
+        '<market id="1"/></rollback_bet_cancel>'
+    )
     book.process([undo.encode()])
     replicate()
     assert (_bet(player, bet).status, _cash(player, alpha)) == ("settled", 2_100)
@@ -294,15 +339,26 @@ def test_the_fast_single_payout_agrees_with_the_arithmetic():
     from apps.bets.settlement import leg_settlement, payout_of
 
     rng = random.Random(7)
-    cases = [("won", None, None), ("lost", None, None), ("void", Decimal(1), None),
-             ("half_won", Decimal("0.5"), None), ("half_lost", Decimal("0.5"), None),
-             ("won", None, Decimal("0.5")), ("won", None, Decimal("0.3333"))]  # fmt: skip
+    cases = [
+        ("won", None, None),
+        ("lost", None, None),
+        ("void", Decimal(1), None),
+        ("half_won", Decimal("0.5"), None),
+        ("half_lost", Decimal("0.5"), None),
+        ("won", None, Decimal("0.5")),
+        ("won", None, Decimal("0.3333")),
+    ]
     for _ in range(500):
         status, void, dead_heat = rng.choice(cases)
         odds = Decimal(rng.randint(101, 5000)) / 100
         bet = Bet(kind="single", system="", unit_stake=rng.randint(1, 10**7))
-        leg = BetLeg(status=status, void_factor=void, dead_heat_factor=dead_heat, odds=odds,
-                     cancelled=rng.random() < 0.05)  # fmt: skip
+        leg = BetLeg(
+            status=status,
+            void_factor=void,
+            dead_heat_factor=dead_heat,
+            odds=odds,
+            cancelled=rng.random() < 0.05,
+        )
         settled = arithmetic.Leg(odds=odds, settlement=leg_settlement(leg))
         shape = arithmetic.Bet(system="single", unit_stake=bet.unit_stake, legs=(settled,))
         assert payout_of(bet, [leg]) == arithmetic.payout(shape)
@@ -365,8 +421,9 @@ def _winners_on_one_shard(brand, count, stake=1_000):
         mine = next((ps for ps in players.values() if len(ps) == count), None)
         if mine:
             break
-    bets = [_place(brand, p, f"w{i}", [(line(M), "1", "2.10")], stake=stake)
-            for i, p in enumerate(mine)]  # fmt: skip
+    bets = [
+        _place(brand, p, f"w{i}", [(line(M), "1", "2.10")], stake=stake) for i, p in enumerate(mine)
+    ]
     return mine, bets
 
 

@@ -117,9 +117,7 @@ def test_the_sample_cancel_and_rollbacks_apply(feed):
     assert Result.objects.filter(event=event, kind="rollback_cancel").count() == 2
     assert Result.objects.filter(event=event, kind="rollback_settle").count() == 2
     replicate()
-    kinds = {
-        r.kind for r in ReplicaResult.objects.using("shard_1").filter(event_id=event.id)
-    }  # fmt: skip
+    kinds = {r.kind for r in ReplicaResult.objects.using("shard_1").filter(event_id=event.id)}
     assert kinds == {"cancel", "rollback_cancel", "rollback_settle"}
 
 
@@ -218,8 +216,11 @@ def test_settled_twice_live_then_confirmed_and_rolled_back_in_order_on_every_sha
             ("rollback_settle", 4000, None),
         ]
         assert got[0].outcomes[0] == {
-            "id": "1", "result": 1, "void_factor": "0", "dead_heat_factor": None,
-        }  # fmt: skip
+            "id": "1",
+            "result": 1,
+            "void_factor": "0",
+            "dead_heat_factor": None,
+        }
 
 
 def test_a_cancel_window_and_its_rollback_reach_the_shards(feed):
@@ -514,9 +515,13 @@ def test_offering_rules_hide_before_suspend_and_match_any_specifier_order(clean)
 
     OfferingRule.objects.create(brand_id=1, level="market", target=M, market_id=213, action="hide")
     OfferingRule.objects.create(
-        brand_id=1, level="market", target=M, market_id=213, specifiers="setnr=3|gamenr=3",
+        brand_id=1,
+        level="market",
+        target=M,
+        market_id=213,
+        specifiers="setnr=3|gamenr=3",
         action="suspend",
-    )  # fmt: skip
+    )
     offer = compile_offer(1)
     assert offer.line_state(M, 213, "gamenr=3|setnr=3") == "hidden"
     assert OfferingRule.objects.get(action="suspend").specifiers == "gamenr=3|setnr=3"

@@ -98,9 +98,14 @@ def test_an_odds_override_and_a_brand_suspension(feed, alpha):
     event = make_event(M)
     feed.process([odds_change(M, 1000, market(1, ONE_X_TWO) + market(60, ONE_X_TWO))])
     OfferingRule.objects.create(
-        brand_id=alpha.id, level="outcome", target=M, market_id=1, outcome_id="1",
-        action="odds", odds=Decimal("2.50"),
-    )  # fmt: skip
+        brand_id=alpha.id,
+        level="outcome",
+        target=M,
+        market_id=1,
+        outcome_id="1",
+        action="odds",
+        odds=Decimal("2.50"),
+    )
     OfferingRule.objects.create(
         brand_id=alpha.id, level="market", target=M, market_id=60, action="suspend"
     )
@@ -167,8 +172,10 @@ def test_the_desk_suspends_everywhere_and_the_change_is_audited(feed, gateway, a
         assert desk_row.suspended is True
     audit = CatalogAudit.objects.get()
     assert (audit.actor, audit.action, audit.after) == (
-        "platform:boss", "suspend market", {"suspended": True},
-    )  # fmt: skip
+        "platform:boss",
+        "suspend market",
+        {"suspended": True},
+    )
 
 
 def test_the_provider_manager_and_content_manager_pages(feed, alpha, beta):
@@ -176,9 +183,15 @@ def test_the_provider_manager_and_content_manager_pages(feed, alpha, beta):
     feed.process([odds_change(M, 1000, market(1, ONE_X_TWO))])
     feed._save_stats()
     platform = staff_client("localhost", "public")
-    for path in ("/admin/providers/provider/", "/admin/catalog/event/", "/admin/catalog/market/",
-                 "/admin/catalog/result/", "/admin/catalog/offeringrule/",
-                 "/admin/catalog/catalogaudit/", "/admin/catalog/sport/"):  # fmt: skip
+    for path in (
+        "/admin/providers/provider/",
+        "/admin/catalog/event/",
+        "/admin/catalog/market/",
+        "/admin/catalog/result/",
+        "/admin/catalog/offeringrule/",
+        "/admin/catalog/catalogaudit/",
+        "/admin/catalog/sport/",
+    ):
         assert platform.get(path).status_code == 200, path
     provider = Provider.objects.get(name="uof")
     page = platform.get(f"/admin/providers/provider/{provider.pk}/change/").content.decode()
@@ -187,9 +200,15 @@ def test_the_provider_manager_and_content_manager_pages(feed, alpha, beta):
     brand = staff_client("alpha.localhost", alpha.schema_name)
     response = brand.post(
         "/admin/catalog/offeringrule/add/",
-        {"level": "event", "target": M, "action": "suspend", "specifiers": "", "outcome_id": "",
-         "note": "injury news"},
-    )  # fmt: skip
+        {
+            "level": "event",
+            "target": M,
+            "action": "suspend",
+            "specifiers": "",
+            "outcome_id": "",
+            "note": "injury news",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     rule = OfferingRule.objects.get()
     assert rule.brand_id == alpha.id and rule.created_by == "alpha:boss"
@@ -229,8 +248,10 @@ def test_the_gateway_refuses_another_sites_page_and_answers_pings(feed, gateway,
         connect(
             f"ws://alpha.localhost:{gateway}{path}",
             sock=stdlib_socket.create_connection(("127.0.0.1", gateway), timeout=10),
-            origin="http://evil.example", proxy=None, open_timeout=10,
-        )  # fmt: skip
+            origin="http://evil.example",
+            proxy=None,
+            open_timeout=10,
+        )
     assert refused.value.response.status_code == 403
     with pytest.raises(InvalidStatus) as missing:
         live.websocket(gateway, "alpha.localhost", path="/ws/elsewhere/")
@@ -248,8 +269,13 @@ def test_the_event_page_renders_from_the_odds_cache_with_its_scoreboard_and_vide
     line = Market.objects.get(event=event, market_id=1)
     line.outcomes = [{**o, "odds": "9.99"} for o in line.outcomes]
     line.save()
-    event.video = {"provider": "video", "stream_id": "s1", "status": "live",
-                   "url": "https://streams.example/hls/s1.m3u8", "quality": ["720p"]}  # fmt: skip
+    event.video = {
+        "provider": "video",
+        "stream_id": "s1",
+        "status": "live",
+        "url": "https://streams.example/hls/s1.m3u8",
+        "quality": ["720p"],
+    }
     event.save()
     page = _page(alpha, f"/sports/events/{event.id}/").content.decode()
     assert ">2.10<" in page and "9.99" not in page

@@ -101,8 +101,9 @@ def test_killing_the_adapter_mid_stream_loses_and_duplicates_no_settlement(feed_
         for _ in range(2):  # two crashes, each while settlements are arriving
             processes.wait_until(
                 lambda n=kills: Result.objects.count() > (n + 1) * expected // 4,
-                timeout=60, message=f"settlements applying:\n{adapter.output()[-3000:]}",
-            )  # fmt: skip
+                timeout=60,
+                message=f"settlements applying:\n{adapter.output()[-3000:]}",
+            )
             adapter.kill()
             kills += 1
             assert 0 < Result.objects.count() < expected
@@ -113,7 +114,7 @@ def test_killing_the_adapter_mid_stream_loses_and_duplicates_no_settlement(feed_
             timeout=120,
             message=f"the stream applied: {Result.objects.count()} of {expected}, "
             f"{queue_depth(feed_provider)} queued\n{adapter.output()[-3000:]}",
-        )  # fmt: skip
+        )
         # Give a redelivered batch the time to (not) apply again.
         time.sleep(1)
     finally:
@@ -136,14 +137,16 @@ def test_killing_the_adapter_mid_stream_loses_and_duplicates_no_settlement(feed_
         pools[0].wait_for(processes.WORKER_READY)
         processes.wait_until(
             lambda: ReplicaResult.objects.using("shard_0").count() == expected,
-            timeout=90, message="results on shard 0",
-        )  # fmt: skip
+            timeout=90,
+            message="results on shard 0",
+        )
         assert ReplicaResult.objects.using("shard_1").count() == 0
         pools.append(processes.start(roles.shard_pool(1)))
         processes.wait_until(
             lambda: ReplicaResult.objects.using("shard_1").count() == expected,
-            timeout=90, message="shard 1 caught up",
-        )  # fmt: skip
+            timeout=90,
+            message="shard 1 caught up",
+        )
         lines = Market.objects.count()
         for alias in shard_map.aliases():
             assert ReplicaMarket.objects.using(alias).count() == lines
@@ -168,11 +171,20 @@ def test_simulator_to_adapter_to_shards_and_a_socket(feed_provider, gateway, alp
     api_port = live.free_port()
     simulator = processes.start(
         roles.feed_simulator(
-            api_port=api_port, rate=60, exchange=feed_provider.exchange,
-            extra=("--events", "6", "--seed", "7", "--live-only", "--broker",
-                   os.environ["BROKER_URL"]),
+            api_port=api_port,
+            rate=60,
+            exchange=feed_provider.exchange,
+            extra=(
+                "--events",
+                "6",
+                "--seed",
+                "7",
+                "--live-only",
+                "--broker",
+                os.environ["BROKER_URL"],
+            ),
         )
-    )  # fmt: skip
+    )
     feed_provider.api_url = f"http://127.0.0.1:{api_port}"
     feed_provider.save()
     adapter = processes.start(roles.provider("uof", "--push-interval", "0.05"))
@@ -181,9 +193,10 @@ def test_simulator_to_adapter_to_shards_and_a_socket(feed_provider, gateway, alp
     try:
         adapter.wait_for("consuming")
         processes.wait_until(
-            lambda: Market.objects.filter(status=1).exists(), timeout=60,
+            lambda: Market.objects.filter(status=1).exists(),
+            timeout=60,
             message=f"odds applied:\n{adapter.output()[-2000:]}\n{simulator.output()[-2000:]}",
-        )  # fmt: skip
+        )
         event = Event.objects.filter(markets__status=1).distinct().first()
         assert re.fullmatch(r"sr:match:\d+", event.urn) and event.home_name
         for pool in pools:
@@ -193,8 +206,9 @@ def test_simulator_to_adapter_to_shards_and_a_socket(feed_provider, gateway, alp
                 ReplicaMarket.objects.using(a).filter(event_id=event.id).exists()
                 for a in shard_map.aliases()
             ),
-            timeout=60, message="lines on both shards",
-        )  # fmt: skip
+            timeout=60,
+            message="lines on both shards",
+        )
         with live.websocket(gateway, "alpha.localhost", path=f"/ws/events/{event.id}/") as sock:
             first = json.loads(sock.recv(timeout=10))
             assert first["full"] is True and first["markets"]
@@ -209,8 +223,9 @@ def test_simulator_to_adapter_to_shards_and_a_socket(feed_provider, gateway, alp
         # The producers recovered through the simulator's API and are up.
         processes.wait_until(
             lambda: Producer.objects.filter(provider=feed_provider, state="up").exists(),
-            timeout=30, message="a producer up after recovery",
-        )  # fmt: skip
+            timeout=30,
+            message="a producer up after recovery",
+        )
     finally:
         for proc in (relay, *pools, adapter, simulator):
             proc.stop()

@@ -103,9 +103,11 @@ def test_api_register_login_profile_logout(alpha):
     assert state.json() == {"authenticated": False, "player": None}
     token = client.cookies["csrftoken"].value
     created = client.post(
-        "/api/v1/players", json.dumps(signup), content_type="application/json",
+        "/api/v1/players",
+        json.dumps(signup),
+        content_type="application/json",
         HTTP_X_CSRFTOKEN=token,
-    )  # fmt: skip
+    )
     assert created.status_code == 201
     body = created.json()
     assert ids.shard_of(int(body["id"])) in (0, 1)
@@ -114,20 +116,27 @@ def test_api_register_login_profile_logout(alpha):
     me = client.get("/api/v1/me")
     assert me.status_code == 200 and me.json()["id"] == body["id"]
     token = client.cookies["csrftoken"].value  # rotated at login
-    assert client.patch(
-        "/api/v1/me", json.dumps({"display_name": "E"}), content_type="application/json"
-    ).status_code == 403  # fmt: skip
+    assert (
+        client.patch(
+            "/api/v1/me", json.dumps({"display_name": "E"}), content_type="application/json"
+        ).status_code
+        == 403
+    )
     changed = client.patch(
-        "/api/v1/me", json.dumps({"display_name": "Erin E"}), content_type="application/json",
+        "/api/v1/me",
+        json.dumps({"display_name": "Erin E"}),
+        content_type="application/json",
         HTTP_X_CSRFTOKEN=token,
-    )  # fmt: skip
+    )
     assert changed.status_code == 200 and changed.json()["display_name"] == "Erin E"
     assert client.delete("/api/v1/session", HTTP_X_CSRFTOKEN=token).status_code == 204
     assert client.get("/api/v1/me").status_code == 401
     login = client.post(
-        "/api/v1/session", json.dumps({"username": "erin", "password": PASSWORD}),
-        content_type="application/json", HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
-    )  # fmt: skip
+        "/api/v1/session",
+        json.dumps({"username": "erin", "password": PASSWORD}),
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
+    )
     assert login.status_code == 200
 
 
@@ -210,8 +219,11 @@ def test_player_api_is_not_served_on_the_platform_domain(clean):
 def test_repeated_failed_logins_are_throttled_without_hashing(alpha, monkeypatch):
     from apps.players import services, throttle
 
-    api_post(site(alpha), "/api/v1/players", {"username": "gus", "email": "g@example.com",
-                                         "password": PASSWORD})  # fmt: skip
+    api_post(
+        site(alpha),
+        "/api/v1/players",
+        {"username": "gus", "email": "g@example.com", "password": PASSWORD},
+    )
     client = site(alpha)
     for _ in range(throttle.MAX_FAILURES):
         wrong = api_post(client, "/api/v1/session", {"username": "gus", "password": "nope nope"})

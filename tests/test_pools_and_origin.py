@@ -45,9 +45,13 @@ def test_a_failed_event_is_retried_on_the_pool_that_failed_only(alpha, monkeypat
     monkeypatch.setattr(outbox_tasks, "event_apply_once", failing)
     monkeypatch.setattr(outbox_tasks.deliver, "retry", retry)
     event = OutboxEvent(
-        event_id=__import__("uuid").uuid4(), topic="catalog.changed", audience="shards",
-        brand_id=None, origin="global", payload={},
-    )  # fmt: skip
+        event_id=__import__("uuid").uuid4(),
+        topic="catalog.changed",
+        audience="shards",
+        brand_id=None,
+        origin="global",
+        payload={},
+    )
     with pytest.raises(RuntimeError, match="retry scheduled"):
         outbox_tasks.deliver.run(event.envelope())
     assert captured["routing_key"] == "shard.1"

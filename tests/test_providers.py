@@ -10,10 +10,23 @@ from apps.providers.models import Producer, Provider
 
 def test_configure_provider_creates_then_updates_only_what_is_given(clean):
     call_command(
-        "configure_provider", "uof", "--kind", "uof", "--exchange", "unifiedfeed",
-        "--api-url", "https://api.provider.example", "--producer", "1", "--producer", "3",
-        "--sport", "sr:sport:1", "--token-env", "UOF_TOKEN",
-    )  # fmt: skip
+        "configure_provider",
+        "uof",
+        "--kind",
+        "uof",
+        "--exchange",
+        "unifiedfeed",
+        "--api-url",
+        "https://api.provider.example",
+        "--producer",
+        "1",
+        "--producer",
+        "3",
+        "--sport",
+        "sr:sport:1",
+        "--token-env",
+        "UOF_TOKEN",
+    )
     row = Provider.objects.get(name="uof")
     assert (row.kind, row.exchange, row.api_url) == (
         "uof",
@@ -22,8 +35,9 @@ def test_configure_provider_creates_then_updates_only_what_is_given(clean):
     )
     assert row.enabled_sports == ["sr:sport:1"] and row.token_env == "UOF_TOKEN"
     assert sorted(Producer.objects.values_list("producer_id", "api_name")) == [
-        (1, "liveodds"), (3, "pre"),
-    ]  # fmt: skip
+        (1, "liveodds"),
+        (3, "pre"),
+    ]
     call_command("configure_provider", "uof", "--kind", "uof", "--node-id", "7", "--producer", "1")
     row.refresh_from_db()
     assert (row.node_id, row.api_url, row.token_env) == (

@@ -64,10 +64,22 @@ def test_a_wallet_debit_is_one_statement_once_its_accounts_are_known(alpha):
 
     player = new_player(alpha, funds=1_000)
     home = shard_map.alias_for(player.id)
-    api.wallet_debit(brand_id=alpha.id, player_id=player.id, currency="EUR", amount=1,
-                     product="casino", idempotency_key="warm")  # fmt: skip
+    api.wallet_debit(
+        brand_id=alpha.id,
+        player_id=player.id,
+        currency="EUR",
+        amount=1,
+        product="casino",
+        idempotency_key="warm",
+    )
     stack, captured = _capture()
     with stack:
-        api.wallet_debit(brand_id=alpha.id, player_id=player.id, currency="EUR", amount=1,
-                         product="casino", idempotency_key="hot")  # fmt: skip
+        api.wallet_debit(
+            brand_id=alpha.id,
+            player_id=player.id,
+            currency="EUR",
+            amount=1,
+            product="casino",
+            idempotency_key="hot",
+        )
     assert _counts(captured) == {home: 1}

@@ -92,14 +92,26 @@ def test_a_wallet_posting_pushes_the_new_balance_after_commit(sockets, alpha):
     player_id, cookie = _login(alpha, "dana")
     with live.websocket(sockets, "alpha.localhost", cookie) as sock:
         assert json.loads(sock.recv(timeout=10))["type"] == "hello"
-        api.wallet_credit(brand_id=alpha.id, player_id=player_id, currency="EUR", amount=1_250,
-                          product="payments", idempotency_key="push-1")  # fmt: skip
+        api.wallet_credit(
+            brand_id=alpha.id,
+            player_id=player_id,
+            currency="EUR",
+            amount=1_250,
+            product="payments",
+            idempotency_key="push-1",
+        )
         pushed = json.loads(sock.recv(timeout=10))
         assert pushed["type"] == "balance"
         assert (pushed["cash"], pushed["available"], pushed["currency"]) == (1_250, 1_250, "EUR")
         with pytest.raises(InsufficientFunds):
-            api.wallet_debit(brand_id=alpha.id, player_id=player_id, currency="EUR",
-                             amount=5_000, product="casino", idempotency_key="push-2")  # fmt: skip
+            api.wallet_debit(
+                brand_id=alpha.id,
+                player_id=player_id,
+                currency="EUR",
+                amount=5_000,
+                product="casino",
+                idempotency_key="push-2",
+            )
         assert _quiet(sock), "a refused debit must not push anything"
 
 
@@ -115,8 +127,14 @@ def test_after_logout_the_socket_gets_nothing_more(sockets, alpha):
     with live.websocket(sockets, "alpha.localhost", client.cookies["sessionid"].value) as sock:
         assert json.loads(sock.recv(timeout=10))["type"] == "hello"
         client.post("/account/logout/")
-        api.wallet_credit(brand_id=alpha.id, player_id=player_id, currency="EUR", amount=10,
-                          product="payments", idempotency_key="after-logout")  # fmt: skip
+        api.wallet_credit(
+            brand_id=alpha.id,
+            player_id=player_id,
+            currency="EUR",
+            amount=10,
+            product="payments",
+            idempotency_key="after-logout",
+        )
         with pytest.raises(ConnectionClosed):
             sock.recv(timeout=10)
 

@@ -53,8 +53,10 @@ def test_the_stack_serves_the_demo_brand_and_stops_on_ctrl_c(clean):
         # The simulated feed runs from the first start: events with odds on the sportsbook.
         processes.wait_until(
             lambda: "/sports/events/" in live.http_get(port, "/sports/", host="demo.localhost")[1],
-            timeout=90, interval=1, message="events on the demo sportsbook",
-        )  # fmt: skip
+            timeout=90,
+            interval=1,
+            message="events on the demo sportsbook",
+        )
     finally:
         os.killpg(stack.proc.pid, signal.SIGINT)
         stack.proc.wait(60)
@@ -62,9 +64,19 @@ def test_the_stack_serves_the_demo_brand_and_stops_on_ctrl_c(clean):
     assert stack.proc.returncode == 0, out[-3000:]
     lines = out.splitlines()
     roles_seen = (
-        "web", "live-odds", "sockets", "shard-0", "shard-1", "global", "relay", "beat",
-        "feed-simulator", "provider-uof", "video-simulator", "provider-video",
-    )  # fmt: skip
+        "web",
+        "live-odds",
+        "sockets",
+        "shard-0",
+        "shard-1",
+        "global",
+        "relay",
+        "beat",
+        "feed-simulator",
+        "provider-uof",
+        "video-simulator",
+        "provider-video",
+    )
     for role in roles_seen:
         assert any(line.startswith(role) for line in lines), f"{role} never started"
     assert f"http://demo.localhost:{port}/" in out

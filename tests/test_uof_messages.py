@@ -20,8 +20,10 @@ def test_odds_change_sample():
     message = sample("odds_change")
     assert isinstance(message, m.OddsChange)
     assert (message.product, message.event_id, message.timestamp) == (
-        4, "sr:match:10927088", 1487254396715,
-    )  # fmt: skip
+        4,
+        "sr:match:10927088",
+        1487254396715,
+    )
     assert message.status.status == 1
     assert (message.status.home_score, message.status.away_score) == (0, 2)
     assert message.status.match_time == "27:33"
@@ -70,8 +72,10 @@ def test_every_sample_parses(name, kind):
 def test_details_of_the_small_samples():
     cancel = sample("bet_cancel")
     assert [mk.key for mk in cancel.markets] == [
-        (312, "pointnr=45|setnr=4"), (313, "pointnr=1|setnr=2"), (314, ""),
-    ]  # fmt: skip
+        (312, "pointnr=45|setnr=4"),
+        (313, "pointnr=1|setnr=2"),
+        (314, ""),
+    ]
     assert cancel.request_id == 1
     assert sample("bet_stop").groups == ("all",)
     assert sample("bet_stop").market_status == m.MARKET_SUSPENDED
@@ -116,15 +120,21 @@ def test_malformed_messages_are_refused(raw):
 @pytest.mark.parametrize(
     ("key", "expected"),
     [
-        ("hi.pre.-.odds_change.1.sr:match.1234.-",
-         RoutingKey("hi", True, False, "odds_change", 1, "sr:match:1234", None)),
-        ("lo.-.live.bet_settlement.1.sr:match.1234.-",
-         RoutingKey("lo", False, True, "bet_settlement", 1, "sr:match:1234", None)),
+        (
+            "hi.pre.-.odds_change.1.sr:match.1234.-",
+            RoutingKey("hi", True, False, "odds_change", 1, "sr:match:1234", None),
+        ),
+        (
+            "lo.-.live.bet_settlement.1.sr:match.1234.-",
+            RoutingKey("lo", False, True, "bet_settlement", 1, "sr:match:1234", None),
+        ),
         ("-.-.-.alive.-.-.-.-", RoutingKey(None, False, False, "alive", None, None, None)),
-        ("-.-.-.snapshot_complete.-.-.-.7",
-         RoutingKey(None, False, False, "snapshot_complete", None, None, "7")),
+        (
+            "-.-.-.snapshot_complete.-.-.-.7",
+            RoutingKey(None, False, False, "snapshot_complete", None, None, "7"),
+        ),
     ],
-)  # fmt: skip
+)
 def test_routing_keys_parse_and_render(key, expected):
     parsed = parse_routing_key(key)
     assert parsed == expected

@@ -86,10 +86,14 @@ def test_a_valid_entry_parses_and_becomes_the_events_metadata():
     stream = parse_stream(GOOD)
     assert stream.offered
     assert stream.metadata("video") == {
-        "provider": "video", "stream_id": "abc123", "status": "live",
-        "url": "https://cdn.example/hls/abc123.m3u8", "start_ms": 1_764_255_600_000,
-        "quality": ["720p", "1080p"], "geo_blocked": ["US"],
-    }  # fmt: skip
+        "provider": "video",
+        "stream_id": "abc123",
+        "status": "live",
+        "url": "https://cdn.example/hls/abc123.m3u8",
+        "start_ms": 1_764_255_600_000,
+        "quality": ["720p", "1080p"],
+        "geo_blocked": ["US"],
+    }
     ended = parse_stream({**GOOD, "status": "ended", "url": None})
     assert not ended.offered
 
@@ -150,8 +154,9 @@ def test_the_simulator_is_deterministic_by_seed_and_moves_streams_along():
     server = VideoSimulator(seed=3, events=urns, clock=clock, lead_s=60, live_s=300)
     try:
         listed = server.entries()
-        assert {e["event"] for e in listed} == {u for u, p in zip(urns, plans, strict=True)
-                                                if p.offered}  # fmt: skip
+        assert {e["event"] for e in listed} == {
+            u for u, p in zip(urns, plans, strict=True) if p.offered
+        }
         for entry in listed:
             parse_stream(entry)
         assert {e["status"] for e in listed} == {"scheduled", "live"}
@@ -314,8 +319,9 @@ def test_a_body_that_cannot_be_used_is_counted_and_changes_nothing(sim, pushes, 
     assert len([r for r in caplog.records if "unavailable" in r.getMessage()]) == 1
 
 
-def test_a_wrong_token_leaves_the_videos_untouched_and_is_logged_once(clean, pushes, caplog,
-                                                                      monkeypatch):  # fmt: skip
+def test_a_wrong_token_leaves_the_videos_untouched_and_is_logged_once(
+    clean, pushes, caplog, monkeypatch
+):
     server = VideoSimulator(seed=1, offered_share=0.0, token="the-token").start()
     try:
         make_event(E1)
@@ -391,8 +397,9 @@ def test_the_loop_polls_until_stopped_and_marks_the_provider_stopped(sim, pushes
     control(sim, "POST", E1, {})
     row = video_provider(sim)
     stop = threading.Event()
-    loop = threading.Thread(target=video_adapter.run, args=(row,),
-                            kwargs={"stop": stop, "poll_s": 0.05})  # fmt: skip
+    loop = threading.Thread(
+        target=video_adapter.run, args=(row,), kwargs={"stop": stop, "poll_s": 0.05}
+    )
     loop.start()
     try:
         processes.wait_until(lambda: Event.objects.get(urn=E1).video, timeout=5)
@@ -416,11 +423,29 @@ def test_the_simulator_and_the_adapter_as_processes(clean):
         make_event(urn)
     env = {"VIDEO_PROCESS_TOKEN": "process-token"}
     simulator = processes.start(
-        Role("video-simulator", [sys.executable, "manage.py", "video_simulator", "--port", "0",
-             "--events-from-catalog", "--offered-share", "1", "--lead-seconds", "0",
-             "--seed", "5", "--token-env", "VIDEO_PROCESS_TOKEN", "--duration", "60"]),
+        Role(
+            "video-simulator",
+            [
+                sys.executable,
+                "manage.py",
+                "video_simulator",
+                "--port",
+                "0",
+                "--events-from-catalog",
+                "--offered-share",
+                "1",
+                "--lead-seconds",
+                "0",
+                "--seed",
+                "5",
+                "--token-env",
+                "VIDEO_PROCESS_TOKEN",
+                "--duration",
+                "60",
+            ],
+        ),
         env=env,
-    )  # fmt: skip
+    )
     adapter = None
     try:
         simulator.wait_for("video simulator on ", timeout=30)

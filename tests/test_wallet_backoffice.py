@@ -78,9 +78,13 @@ def wallets(alpha, beta):
         for n in range(2):
             player = new_player(brand, funds=10_000)
             api.wallet_debit(
-                brand_id=brand.id, player_id=player.id, currency=brand.currency, amount=1_234,
-                product="sportsbook", idempotency_key=f"bet:{player.id}",
-            )  # fmt: skip
+                brand_id=brand.id,
+                player_id=player.id,
+                currency=brand.currency,
+                amount=1_234,
+                product="sportsbook",
+                idempotency_key=f"bet:{player.id}",
+            )
             found[f"{brand.slug}{n}"] = player
     return found
 
@@ -132,15 +136,33 @@ def test_house_balances_sum_the_stripes_of_every_shard_per_brand(alpha, beta):
             brand=alpha, username=f"house{n}", email="h@example.com", password="a long passphrase"
         )
         shards_used.add(ids.shard_of(player.id))
-        api.wallet_credit(brand_id=alpha.id, player_id=player.id, currency="EUR", amount=5_000,
-                          product="payments", idempotency_key=f"dep:{player.id}")  # fmt: skip
-        api.wallet_debit(brand_id=alpha.id, player_id=player.id, currency="EUR", amount=100 + n,
-                         product="casino", idempotency_key=f"spin:{player.id}")  # fmt: skip
+        api.wallet_credit(
+            brand_id=alpha.id,
+            player_id=player.id,
+            currency="EUR",
+            amount=5_000,
+            product="payments",
+            idempotency_key=f"dep:{player.id}",
+        )
+        api.wallet_debit(
+            brand_id=alpha.id,
+            player_id=player.id,
+            currency="EUR",
+            amount=100 + n,
+            product="casino",
+            idempotency_key=f"spin:{player.id}",
+        )
         stakes += 100 + n
         n += 1
     rival = new_player(beta, funds=777)
-    api.wallet_debit(brand_id=beta.id, player_id=rival.id, currency="GBP", amount=77,
-                     product="casino", idempotency_key="spin")  # fmt: skip
+    api.wallet_debit(
+        brand_id=beta.id,
+        player_id=rival.id,
+        currency="GBP",
+        amount=77,
+        product="casino",
+        idempotency_key="spin",
+    )
 
     brand_page = staff_client("alpha.localhost", alpha.schema_name).get("/admin/wallet/account/")
     assert brand_page.status_code == 200
@@ -208,8 +230,9 @@ def test_a_debit_beyond_the_balance_shows_the_wallets_refusal(wallets, alpha):
     client = staff_client("alpha.localhost", alpha.schema_name)
     player = wallets["alpha0"]
     before, cash = history_counts(), cash_of(alpha, player)
-    response = adjust(client, player, form_key(client, player), direction="debit",
-                      amount=str(cash + 1))  # fmt: skip
+    response = adjust(
+        client, player, form_key(client, player), direction="debit", amount=str(cash + 1)
+    )
     assert response.status_code == 409
     assert "insufficient_funds" in response.content.decode()
     assert history_counts() == before and cash_of(alpha, player) == cash
@@ -241,9 +264,12 @@ def test_wallets_and_adjustments_need_their_permissions(wallets, alpha):
     assert ledger_url(player) not in clerk.get(entry_page).content.decode()
     assert clerk.get(ledger_url(player)).status_code == 403
     viewer = staff_member(
-        "alpha.localhost", alpha.schema_name, "viewer",
-        "players.view_directoryentry", "wallet.view_account",
-    )  # fmt: skip
+        "alpha.localhost",
+        alpha.schema_name,
+        "viewer",
+        "players.view_directoryentry",
+        "wallet.view_account",
+    )
     assert ledger_url(player) in viewer.get(entry_page).content.decode()
     assert viewer.get(ledger_url(player)).status_code == 200
     assert "Adjust the balance" not in viewer.get(ledger_url(player)).content.decode()
@@ -252,9 +278,13 @@ def test_wallets_and_adjustments_need_their_permissions(wallets, alpha):
     assert adjust(viewer, player, "7d4e3c2a-0000-4000-8000-000000000000").status_code == 403
     assert history_counts() == before
     cashier = staff_member(
-        "alpha.localhost", alpha.schema_name, "cashier",
-        "players.view_directoryentry", "wallet.view_account", "wallet.add_operation",
-    )  # fmt: skip
+        "alpha.localhost",
+        alpha.schema_name,
+        "cashier",
+        "players.view_directoryentry",
+        "wallet.view_account",
+        "wallet.add_operation",
+    )
     assert "Adjust the balance" in cashier.get(ledger_url(player)).content.decode()
     cash = cash_of(alpha, player)
     assert adjust(cashier, player, form_key(cashier, player), amount="25").status_code == 302
@@ -283,8 +313,14 @@ def test_a_used_form_resubmitted_with_other_values_changes_nothing(wallets, alph
 def test_the_ledger_pages_through_older_operations(alpha):
     player = new_player(alpha, funds=100_000)
     for n in range(55):
-        api.wallet_debit(brand_id=alpha.id, player_id=player.id, currency="EUR", amount=10,
-                         product="casino", idempotency_key=f"s{n}")  # fmt: skip
+        api.wallet_debit(
+            brand_id=alpha.id,
+            player_id=player.id,
+            currency="EUR",
+            amount=10,
+            product="casino",
+            idempotency_key=f"s{n}",
+        )
     client = staff_client("alpha.localhost", alpha.schema_name)
     first = client.get(ledger_url(player)).content.decode()
     assert first.count('class="operation"') == 50

@@ -14,18 +14,30 @@ from tests.wallet_helpers import books_balance, history_counts, new_player, stak
 
 
 def _many(brand, using):
-    return {"brand_id": brand.id, "currency": brand.currency, "product": "sportsbook",
-            "using": using}  # fmt: skip
+    return {
+        "brand_id": brand.id,
+        "currency": brand.currency,
+        "product": "sportsbook",
+        "using": using,
+    }
 
 
 def test_credits_apply_once_and_match_single_credits(alpha):
     players = [new_player(alpha) for _ in range(12)]
     using = shard_map.alias_for(players[0].id)
     mine = [p for p in players if shard_map.alias_for(p.id) == using]
-    api.wallet_credit(brand_id=alpha.id, player_id=mine[0].id, currency=alpha.currency,
-                      amount=500, product="sportsbook", idempotency_key="pay-0")  # fmt: skip
-    credits = [api.Credit(player_id=p.id, amount=500 + i, idempotency_key=f"pay-{i}")
-               for i, p in enumerate(mine)]  # fmt: skip
+    api.wallet_credit(
+        brand_id=alpha.id,
+        player_id=mine[0].id,
+        currency=alpha.currency,
+        amount=500,
+        product="sportsbook",
+        idempotency_key="pay-0",
+    )
+    credits = [
+        api.Credit(player_id=p.id, amount=500 + i, idempotency_key=f"pay-{i}")
+        for i, p in enumerate(mine)
+    ]
     credits[0] = api.Credit(player_id=mine[0].id, amount=500, idempotency_key="pay-0")
     with transaction.atomic(using=using):
         applied = api.wallet_credit_many(**_many(alpha, using), credits=credits)
@@ -39,9 +51,13 @@ def test_credits_apply_once_and_match_single_credits(alpha):
         assert balance.cash == (500 if i == 0 else 500 + i)
     # The same key through the single-credit path: the original operation, not a new one.
     replay = api.wallet_credit(
-        brand_id=alpha.id, player_id=mine[1].id, currency=alpha.currency, amount=501,
-        product="sportsbook", idempotency_key="pay-1",
-    )  # fmt: skip
+        brand_id=alpha.id,
+        player_id=mine[1].id,
+        currency=alpha.currency,
+        amount=501,
+        product="sportsbook",
+        idempotency_key="pay-1",
+    )
     assert replay.replayed
     books_balance()
 
@@ -62,10 +78,23 @@ def _pay(brand, using, winner):
 
 
 def _take_back(brand, using, winner):
-    api.wallet_credit(brand_id=brand.id, player_id=winner.id, currency=brand.currency,
-                      amount=1_400, product="payments", idempotency_key="funds")  # fmt: skip
-    api.wallet_debit(brand_id=brand.id, player_id=winner.id, currency=brand.currency, amount=700,
-                     product="sportsbook", idempotency_key="unpay", bulk=True)  # fmt: skip
+    api.wallet_credit(
+        brand_id=brand.id,
+        player_id=winner.id,
+        currency=brand.currency,
+        amount=1_400,
+        product="payments",
+        idempotency_key="funds",
+    )
+    api.wallet_debit(
+        brand_id=brand.id,
+        player_id=winner.id,
+        currency=brand.currency,
+        amount=700,
+        product="sportsbook",
+        idempotency_key="unpay",
+        bulk=True,
+    )
 
 
 @pytest.mark.parametrize("posting", [_pay, _take_back], ids=["payouts", "reversals"])
@@ -83,8 +112,14 @@ def test_a_settlements_open_transaction_does_not_hold_up_a_stake(alpha, posting)
             break
     using = key[0]
     winner, punter = by_key[key]
-    api.wallet_credit(brand_id=alpha.id, player_id=punter.id, currency=alpha.currency,
-                      amount=1_000, product="payments", idempotency_key="fund")  # fmt: skip
+    api.wallet_credit(
+        brand_id=alpha.id,
+        player_id=punter.id,
+        currency=alpha.currency,
+        amount=1_000,
+        product="payments",
+        idempotency_key="fund",
+    )
     paying, release = threading.Event(), threading.Event()
     failed: list[BaseException] = []
 
@@ -110,7 +145,8 @@ def test_a_settlements_open_transaction_does_not_hold_up_a_stake(alpha, posting)
         settlement.join(30)
     assert not failed
     for player in (winner, punter):
-        balance = api.wallet_balance(brand_id=alpha.id, player_id=player.id,
-                                     currency=alpha.currency)  # fmt: skip
+        balance = api.wallet_balance(
+            brand_id=alpha.id, player_id=player.id, currency=alpha.currency
+        )
         assert balance.cash == 700
     books_balance()

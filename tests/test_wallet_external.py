@@ -24,8 +24,9 @@ SECRET = "operator-shared-secret-for-tests"
 
 
 def _external_brand(url: str, secret: str = SECRET) -> BrandRef:
-    brand = brand_create(slug="gamma", name="Gamma B2B", domains=["gamma.localhost"],
-                         currency="EUR", mode="b2b")  # fmt: skip
+    brand = brand_create(
+        slug="gamma", name="Gamma B2B", domains=["gamma.localhost"], currency="EUR", mode="b2b"
+    )
     Brand.objects.filter(pk=brand.pk).update(wallet_url=url, wallet_secret=secret)
     ttl_cache.clear_all()
     return BrandRef.of(Brand.objects.get(pk=brand.pk))
@@ -50,11 +51,20 @@ def test_unreliable_operator_wallet_ends_applied_or_rolled_back_on_both_sides(cl
     rng = random.Random(42)
     outcomes = {"applied": 0, "refused": 0, "unavailable": 0}
     with (
-        _simulator(port, "--fail-rate", "0.15", "--stall-rate", "0.1", "--stall-seconds", "2.5",
-                   "--seed", "3"),
+        _simulator(
+            port,
+            "--fail-rate",
+            "0.15",
+            "--stall-rate",
+            "0.1",
+            "--stall-seconds",
+            "2.5",
+            "--seed",
+            "3",
+        ),
         processes.running(roles.shard_pool(0), ready=processes.WORKER_READY),
         processes.running(roles.shard_pool(1), ready=processes.WORKER_READY),
-    ):  # fmt: skip
+    ):
         brand = _external_brand(f"http://127.0.0.1:{port}")
         players = [new_player(brand) for _ in range(6)]
         for n in range(50):
@@ -62,8 +72,14 @@ def test_unreliable_operator_wallet_ends_applied_or_rolled_back_on_both_sides(cl
             operation = api.wallet_debit if rng.random() < 0.6 else api.wallet_credit
             amount = rng.choice([100, 250, 1_000, 400_000])
             try:
-                operation(brand_id=brand.id, player_id=player.id, currency="EUR", amount=amount,
-                          product="casino", idempotency_key=f"ext-{n}")  # fmt: skip
+                operation(
+                    brand_id=brand.id,
+                    player_id=player.id,
+                    currency="EUR",
+                    amount=amount,
+                    product="casino",
+                    idempotency_key=f"ext-{n}",
+                )
                 outcomes["applied"] += 1
             except errors.ExternalWalletRefused:
                 outcomes["refused"] += 1
@@ -89,8 +105,14 @@ def test_a_wrong_signature_is_refused_and_nothing_moves(clean):
         brand = _external_brand(f"http://127.0.0.1:{port}", secret="not-the-operators-secret")
         player = new_player(brand)
         with pytest.raises(errors.ExternalWalletRefused, match="invalid_signature"):
-            api.wallet_debit(brand_id=brand.id, player_id=player.id, currency="EUR", amount=10,
-                             product="casino", idempotency_key="sig")  # fmt: skip
+            api.wallet_debit(
+                brand_id=brand.id,
+                player_id=player.id,
+                currency="EUR",
+                amount=10,
+                product="casino",
+                idempotency_key="sig",
+            )
     (call,) = _calls()
     assert call.status == "refused"
     books_balance()
@@ -101,22 +123,50 @@ def test_replays_answer_as_the_first_time(clean):
     with _simulator(port):
         brand = _external_brand(f"http://127.0.0.1:{port}")
         player = new_player(brand)
-        first = api.wallet_debit(brand_id=brand.id, player_id=player.id, currency="EUR",
-                                 amount=300, product="casino", idempotency_key="r")  # fmt: skip
-        again = api.wallet_debit(brand_id=brand.id, player_id=player.id, currency="EUR",
-                                 amount=300, product="casino", idempotency_key="r")  # fmt: skip
+        first = api.wallet_debit(
+            brand_id=brand.id,
+            player_id=player.id,
+            currency="EUR",
+            amount=300,
+            product="casino",
+            idempotency_key="r",
+        )
+        again = api.wallet_debit(
+            brand_id=brand.id,
+            player_id=player.id,
+            currency="EUR",
+            amount=300,
+            product="casino",
+            idempotency_key="r",
+        )
         assert again.replayed and again.operation_id == first.operation_id
         assert first.balance.cash == 1_000_000 - 300
         with pytest.raises(errors.InvalidRequest):
-            api.wallet_reserve(brand_id=brand.id, player_id=player.id, currency="EUR",
-                               amount=1, product="casino", idempotency_key="res")  # fmt: skip
+            api.wallet_reserve(
+                brand_id=brand.id,
+                player_id=player.id,
+                currency="EUR",
+                amount=1,
+                product="casino",
+                idempotency_key="res",
+            )
     assert len(_calls()) == 1
 
 
 def test_the_simulator_refuses_a_debit_that_arrives_after_its_rollback():
     state = OperatorWalletState(start_balance=100)
-    assert state.apply("rollback", {"transaction_id": "9-rb", "player_id": "p", "amount": 5,
-                                    "reference_transaction_id": "9"})["status"] == "ok"  # fmt: skip
+    assert (
+        state.apply(
+            "rollback",
+            {
+                "transaction_id": "9-rb",
+                "player_id": "p",
+                "amount": 5,
+                "reference_transaction_id": "9",
+            },
+        )["status"]
+        == "ok"
+    )
     late = state.apply("debit", {"transaction_id": "9", "player_id": "p", "amount": 5})
     assert late == {"status": "error", "code": "transaction_rolled_back"}
     assert state.balances["p"] == 100

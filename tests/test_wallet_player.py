@@ -50,18 +50,57 @@ def busy_player(brand):
         product="sportsbook",
         idempotency_key=f"c1-{player.id}",
     )
-    held = _call(api.wallet_reserve, brand, player, amount=4_000, product="casino",
-                 idempotency_key=f"r1-{player.id}")  # fmt: skip
-    _call(api.wallet_commit, brand, player, reservation_id=held.reservation_id, amount=3_000,
-          idempotency_key=f"m1-{player.id}")  # fmt: skip
-    whole = _call(api.wallet_reserve, brand, player, amount=1_000, product="sportsbook",
-                  idempotency_key=f"r2-{player.id}")  # fmt: skip
-    _call(api.wallet_commit, brand, player, reservation_id=whole.reservation_id, amount=1_000,
-          idempotency_key=f"m2-{player.id}")  # fmt: skip
-    _call(api.wallet_transfer, brand, player, amount=500, source="cash", target="bonus",
-          idempotency_key=f"t1-{player.id}")  # fmt: skip
-    _call(api.wallet_adjust, brand, player, amount=50, direction="debit", reason="fee",
-          staff="boss", idempotency_key=f"a1-{player.id}")  # fmt: skip
+    held = _call(
+        api.wallet_reserve,
+        brand,
+        player,
+        amount=4_000,
+        product="casino",
+        idempotency_key=f"r1-{player.id}",
+    )
+    _call(
+        api.wallet_commit,
+        brand,
+        player,
+        reservation_id=held.reservation_id,
+        amount=3_000,
+        idempotency_key=f"m1-{player.id}",
+    )
+    whole = _call(
+        api.wallet_reserve,
+        brand,
+        player,
+        amount=1_000,
+        product="sportsbook",
+        idempotency_key=f"r2-{player.id}",
+    )
+    _call(
+        api.wallet_commit,
+        brand,
+        player,
+        reservation_id=whole.reservation_id,
+        amount=1_000,
+        idempotency_key=f"m2-{player.id}",
+    )
+    _call(
+        api.wallet_transfer,
+        brand,
+        player,
+        amount=500,
+        source="cash",
+        target="bonus",
+        idempotency_key=f"t1-{player.id}",
+    )
+    _call(
+        api.wallet_adjust,
+        brand,
+        player,
+        amount=50,
+        direction="debit",
+        reason="fee",
+        staff="boss",
+        idempotency_key=f"a1-{player.id}",
+    )
     expected = [
         ("credit", "payments", 10_000, 0, 10_000),
         ("debit", "sportsbook", -2_550, 0, 7_450),
@@ -95,15 +134,30 @@ def all_pages(client, limit):
 
 def test_the_balance_is_the_players_in_the_brands_currency(alpha, beta):
     player = new_player(alpha, funds=10_000)
-    _call(api.wallet_reserve, alpha, player, amount=4_000, product="sportsbook",
-          idempotency_key="slip")  # fmt: skip
+    _call(
+        api.wallet_reserve,
+        alpha,
+        player,
+        amount=4_000,
+        product="sportsbook",
+        idempotency_key="slip",
+    )
     body = logged_in(alpha, player).get("/api/v1/wallet").json()
-    assert body == {"currency": "EUR", "cash": 6_000, "bonus": 0, "reserved": 4_000,
-                    "available": 6_000}  # fmt: skip
+    assert body == {
+        "currency": "EUR",
+        "cash": 6_000,
+        "bonus": 0,
+        "reserved": 4_000,
+        "available": 6_000,
+    }
     fresh = new_player(beta)
     assert logged_in(beta, fresh).get("/api/v1/wallet").json() == {
-        "currency": "GBP", "cash": 0, "bonus": 0, "reserved": 0, "available": 0,
-    }  # fmt: skip
+        "currency": "GBP",
+        "cash": 0,
+        "bonus": 0,
+        "reserved": 0,
+        "available": 0,
+    }
 
 
 def test_history_newest_first_signed_for_the_player_with_the_cash_after(alpha):
@@ -168,9 +222,19 @@ def test_unauthenticated_requests_get_401(alpha, path):
 
 @pytest.mark.parametrize(
     "query",
-    ["before=abc", "before=-5", "before=0", "before=1e9", "before=%2012", "before=" + "9" * 30,
-     "limit=0", "limit=101", "limit=ten", "limit=2.5"],
-)  # fmt: skip
+    [
+        "before=abc",
+        "before=-5",
+        "before=0",
+        "before=1e9",
+        "before=%2012",
+        "before=" + "9" * 30,
+        "limit=0",
+        "limit=101",
+        "limit=ten",
+        "limit=2.5",
+    ],
+)
 def test_a_bad_cursor_or_limit_is_refused(alpha, query):
     player = new_player(alpha, funds=100)
     response = logged_in(alpha, player).get(f"/api/v1/wallet/transactions?{query}")
@@ -196,8 +260,14 @@ def test_the_history_is_one_query_on_the_players_shard(alpha):
 def test_the_wallet_page_shows_the_balance_and_pages_through_the_history(alpha):
     player = new_player(alpha, funds=10_000)
     for n in range(21):
-        _call(api.wallet_debit, alpha, player, amount=100 + n, product="casino",
-              idempotency_key=f"spin-{n}")  # fmt: skip
+        _call(
+            api.wallet_debit,
+            alpha,
+            player,
+            amount=100 + n,
+            product="casino",
+            idempotency_key=f"spin-{n}",
+        )
     client = logged_in(alpha, player)
     assert 'href="/account/wallet/"' in client.get("/").content.decode()
     response = client.get("/account/wallet/")

@@ -18,9 +18,14 @@ NO_POOL = {"DB_POOL_MAX": "0"}  # 50 processes at once: one connection each, no 
 
 def _spawn(*args):
     return subprocess.Popen(
-        [*WORKER, *map(str, args)], cwd=ROOT, env={**os.environ, **NO_POOL},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-    )  # fmt: skip
+        [*WORKER, *map(str, args)],
+        cwd=ROOT,
+        env={**os.environ, **NO_POOL},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def test_fifty_processes_race_for_ten_debits(alpha, tmp_path):

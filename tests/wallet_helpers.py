@@ -17,14 +17,20 @@ _names = itertools.count()
 
 def new_player(brand, *, funds: int = 0):
     player = player_register(
-        brand=brand, username=f"w{next(_names)}x", email="w@example.com",
+        brand=brand,
+        username=f"w{next(_names)}x",
+        email="w@example.com",
         password="a long passphrase",
-    )  # fmt: skip
+    )
     if funds:
         api.wallet_credit(
-            brand_id=brand.id, player_id=player.id, currency=brand.currency, amount=funds,
-            product="payments", idempotency_key=f"fund:{player.id}",
-        )  # fmt: skip
+            brand_id=brand.id,
+            player_id=player.id,
+            currency=brand.currency,
+            amount=funds,
+            product="payments",
+            idempotency_key=f"fund:{player.id}",
+        )
     return player
 
 
@@ -46,5 +52,11 @@ def stake_without_waiting(brand, player, amount: int, key: str) -> None:
     with transaction.atomic(using=using):
         with connections[using].cursor() as cursor:
             cursor.execute("SET LOCAL lock_timeout = '2s'")
-        api.wallet_debit(brand_id=brand.id, player_id=player.id, currency=brand.currency,
-                         amount=amount, product="sportsbook", idempotency_key=key)  # fmt: skip
+        api.wallet_debit(
+            brand_id=brand.id,
+            player_id=player.id,
+            currency=brand.currency,
+            amount=amount,
+            product="sportsbook",
+            idempotency_key=key,
+        )

@@ -33,8 +33,14 @@ def main() -> int:
         while not os.path.exists(go):
             time.sleep(0.005)
         try:
-            api.wallet_debit(brand_id=brand_id, player_id=player_id, currency="EUR",
-                             amount=amount, product="casino", idempotency_key=key)  # fmt: skip
+            api.wallet_debit(
+                brand_id=brand_id,
+                player_id=player_id,
+                currency="EUR",
+                amount=amount,
+                product="casino",
+                idempotency_key=key,
+            )
         except WalletError as exc:
             print(exc.code, flush=True)
         else:
@@ -43,8 +49,14 @@ def main() -> int:
     count, prefix = int(sys.argv[4]), sys.argv[5]
     for index in range(count):
         operation = api.wallet_credit if index % 2 == 0 else api.wallet_debit
-        operation(brand_id=brand_id, player_id=player_id, currency="EUR", amount=100 + index,
-                  product="casino", idempotency_key=f"{prefix}-{index}")  # fmt: skip
+        operation(
+            brand_id=brand_id,
+            player_id=player_id,
+            currency="EUR",
+            amount=100 + index,
+            product="casino",
+            idempotency_key=f"{prefix}-{index}",
+        )
         print(index, flush=True)
     return 0
 

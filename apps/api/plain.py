@@ -74,8 +74,9 @@ def json_body(request: HttpRequest) -> object:
         return {}
     media = request.content_type or ""
     if media != JSON:
-        raise PlainError("unsupported_media_type",
-                         f'Unsupported media type "{media}" in request.', 415)  # fmt: skip
+        raise PlainError(
+            "unsupported_media_type", f'Unsupported media type "{media}" in request.', 415
+        )
     try:
         raw = request.body
     except RequestDataTooBig:

@@ -323,8 +323,16 @@ class OfferingRuleAdmin(BrandOwned, admin.ModelAdmin):
 class LiabilityAdmin(ReadOnly, admin.ModelAdmin):
     """The risk view: every shard's liability per outcome, biggest first."""
 
-    list_display = ["event_link", "market_id", "specifiers", "outcome_id", "liability_major",
-                    "stakes_major", "bets", "updated_at"]  # fmt: skip
+    list_display = [
+        "event_link",
+        "market_id",
+        "specifiers",
+        "outcome_id",
+        "liability_major",
+        "stakes_major",
+        "bets",
+        "updated_at",
+    ]
     ordering = ["-liability"]
     search_fields = ["=event_id", "=market_id"]
     actions = ["suspend_markets"]

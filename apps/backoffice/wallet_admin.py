@@ -40,9 +40,10 @@ class AdjustmentForm(forms.Form):
     )
     amount = forms.IntegerField(min_value=1, max_value=api.MAX_AMOUNT)
     reason = forms.CharField(
-        max_length=500, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text="recorded with the operation and in the admin log",
-    )  # fmt: skip
+    )
     # One key per form shown: submitting the same form twice applies the adjustment once.
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
 

@@ -90,9 +90,14 @@ def cash_out_offer(*, player_id: int, bet_id: int) -> CashOutOffer:
 
 
 def bet_cash_out(
-    *, player_id: int, bet_id: int, key: str, seen_offer: int, tolerance: int = 0,
+    *,
+    player_id: int,
+    bet_id: int,
+    key: str,
+    seen_offer: int,
+    tolerance: int = 0,
     amount: int | None = None,
-) -> CashOut:  # fmt: skip
+) -> CashOut:
     """Cash out ``amount`` (the whole offer when None) of the bet, once per ``key``."""
     using = shard_map.alias_for(player_id)
     try:
@@ -117,9 +122,13 @@ def bet_cash_out(
                 raise BetRefused("invalid_amount", "between 1 and the offer", offer=now.offer)
             part = arithmetic.partial_cash_out(bet.unit_stake, now.offer, wanted)
             record = CashOut(
-                bet=bet, player_id=player_id, key=key, amount=part.paid,
-                unit_stake_before=bet.unit_stake, unit_stake_after=part.remaining_stake,
-            )  # fmt: skip
+                bet=bet,
+                player_id=player_id,
+                key=key,
+                amount=part.paid,
+                unit_stake_before=bet.unit_stake,
+                unit_stake_after=part.remaining_stake,
+            )
             record.save(using=using)
             risk.liability_release(bet=bet, legs=legs, using=using)
             if part.is_full:
@@ -132,11 +141,14 @@ def bet_cash_out(
                 risk.liability_take(bet=bet, legs=legs, using=using)  # what runs on
             bet.save(using=using)
             wallet.wallet_credit(
-                brand_id=bet.brand_id, player_id=player_id, currency=bet.currency,
-                amount=part.paid, product="sportsbook",
+                brand_id=bet.brand_id,
+                player_id=player_id,
+                currency=bet.currency,
+                amount=part.paid,
+                product="sportsbook",
                 idempotency_key=f"bet:{bet.id}:cashout:{record.id}",
                 details={"bet": str(bet.id), "cash_out": key},
-            )  # fmt: skip
+            )
             return record
     except IntegrityError as exc:
         if "cash_out_once" not in str(exc):

@@ -83,13 +83,18 @@ def lines_seen(*, rows: Iterable[LineRow], brand_id: int) -> dict[int, LineNow]:
         if isinstance(outcomes, str):
             outcomes = json.loads(outcomes)
         why = (
-            "market_settled" if row.resulted else
-            "market_suspended" if row.status != 1 else
-            "producer_down" if row.producer_down else
-            "market_suspended" if row.desk_suspended else
-            "event_closed" if row.event_status not in OPEN_EVENT_STATUSES else
-            _brand_closes(offer, row.event_id, row.urn, row.market_id, row.specifiers)
-        )  # fmt: skip
+            "market_settled"
+            if row.resulted
+            else "market_suspended"
+            if row.status != 1
+            else "producer_down"
+            if row.producer_down
+            else "market_suspended"
+            if row.desk_suspended
+            else "event_closed"
+            if row.event_status not in OPEN_EVENT_STATUSES
+            else _brand_closes(offer, row.event_id, row.urn, row.market_id, row.specifiers)
+        )
         odds = {}
         for o in outcomes:
             if o.get("active"):

@@ -27,8 +27,9 @@ log = logging.getLogger(__name__)
 
 def bet_live_schedule(*, bet: Bet, delay: int) -> None:
     """Have the shard's pool decide the pending live bet once its delay is over."""
-    decide_live_bet.apply_async(kwargs={"player_id": bet.player_id, "bet_id": bet.id},
-                                countdown=delay)  # fmt: skip
+    decide_live_bet.apply_async(
+        kwargs={"player_id": bet.player_id, "bet_id": bet.id}, countdown=delay
+    )
 
 
 def bet_live_decide(*, player_id: int, bet_id: int) -> str:
@@ -69,16 +70,21 @@ def bet_live_decide(*, player_id: int, bet_id: int) -> str:
         common = {"brand_id": bet.brand_id, "player_id": player_id, "currency": bet.currency}
         if refusal:
             with contextlib.suppress(ReservationClosed):  # expired: the stake is back already
-                wallet.wallet_void(**common, reservation_id=bet.reservation_id,
-                                   idempotency_key=f"bet:{bet.id}:release")  # fmt: skip
+                wallet.wallet_void(
+                    **common,
+                    reservation_id=bet.reservation_id,
+                    idempotency_key=f"bet:{bet.id}:release",
+                )
             bet.status, bet.refusal = "refused", refusal
             risk.liability_release(bet=bet, legs=legs, using=using)
         else:
             try:
                 wallet.wallet_commit(
-                    **common, reservation_id=bet.reservation_id, amount=bet.stake,
+                    **common,
+                    reservation_id=bet.reservation_id,
+                    amount=bet.stake,
                     idempotency_key=f"bet:{bet.id}:stake",
-                )  # fmt: skip
+                )
                 bet.status = "open"
             except ReservationClosed:
                 # Decided too late (the pool was down past the reservation's time-out): the
@@ -88,10 +94,16 @@ def bet_live_decide(*, player_id: int, bet_id: int) -> str:
         bet.decided_at = timezone.now()
         bet.save(using=using, update_fields=["status", "refusal", "decided_at"])
         player_notify(
-            using=using, brand_id=bet.brand_id, player_id=player_id,
-            message={"type": "bet", "bet": str(bet.id), "status": bet.status,
-                     "refusal": bet.refusal},
-        )  # fmt: skip
+            using=using,
+            brand_id=bet.brand_id,
+            player_id=player_id,
+            message={
+                "type": "bet",
+                "bet": str(bet.id),
+                "status": bet.status,
+                "refusal": bet.refusal,
+            },
+        )
     return bet.status
 
 

@@ -51,10 +51,15 @@ class Slip:
 
     def fingerprint(self) -> str:
         body = json.dumps(
-            [self.kind, self.system, self.unit_stake, self.odds_policy,
-             [[leg.market, leg.outcome, str(leg.odds)] for leg in self.legs]],
+            [
+                self.kind,
+                self.system,
+                self.unit_stake,
+                self.odds_policy,
+                [[leg.market, leg.outcome, str(leg.odds)] for leg in self.legs],
+            ],
             separators=(",", ":"),
-        )  # fmt: skip
+        )
         return hashlib.sha256(body.encode()).hexdigest()
 
 
@@ -145,13 +150,16 @@ def bet_place(*, brand_id: int, player_id: int, currency: str, slip: Slip) -> Pl
     lines = _shape(slip)
     try:
         with transaction.atomic(using=using):
-            bet, legs, delay = _create(brand_id, player_id, currency, slip, lines, printed,
-                                       using)  # fmt: skip
+            bet, legs, delay = _create(brand_id, player_id, currency, slip, lines, printed, using)
     except InsufficientFunds:
         raise BetRefused("insufficient_funds", "not enough funds for this stake") from None
     except risk.LimitReached as exc:
-        raise BetRefused(f"{exc.kind}_limit", f"your {exc.kind} limit per {exc.period}",
-                         period=exc.period, left=exc.left) from None  # fmt: skip
+        raise BetRefused(
+            f"{exc.kind}_limit",
+            f"your {exc.kind} limit per {exc.period}",
+            period=exc.period,
+            left=exc.left,
+        ) from None
     except IntegrityError as exc:
         if "bet_slip_once" not in str(exc):
             raise
@@ -163,9 +171,11 @@ def bet_place(*, brand_id: int, player_id: int, currency: str, slip: Slip) -> Pl
     if bet.status == "pending":
         transaction.on_commit(lambda: bet_live_schedule(bet=bet, delay=delay), using=using)
     player_notify(
-        using=using, brand_id=brand_id, player_id=player_id,
+        using=using,
+        brand_id=brand_id,
+        player_id=player_id,
         message={"type": "bet", "bet": str(bet.id), "status": bet.status, "refusal": ""},
-    )  # fmt: skip
+    )
     return Placed(bet=bet, replayed=False, legs=legs)
 
 
@@ -175,14 +185,20 @@ class _Earlier:
 
 
 def _create(
-    brand_id: int, player_id: int, currency: str, slip: Slip, lines: int, printed: str,
+    brand_id: int,
+    player_id: int,
+    currency: str,
+    slip: Slip,
+    lines: int,
+    printed: str,
     using: str,
-) -> tuple[Bet | _Earlier, list[PlacedLeg], int]:  # fmt: skip
+) -> tuple[Bet | _Earlier, list[PlacedLeg], int]:
     """Inside the bet's transaction: lock the player and (shared) the lines, validate against
     the replica, then write."""
     with prepared_cursor(using) as cursor:
-        cursor.execute(_OPEN_SLIP, [brand_id, slip.key, player_id,
-                                    [leg.market for leg in slip.legs]])  # fmt: skip
+        cursor.execute(
+            _OPEN_SLIP, [brand_id, slip.key, player_id, [leg.market for leg in slip.legs]]
+        )
         rows = cursor.fetchall()
     player = SlipPlayer._make(rows[0][:_PLAYER_COLUMNS])
     if not player.player_ok:
@@ -223,55 +239,111 @@ def _create(
         )
     )
     if potential > settings.max_payout:
-        raise BetRefused("payout_too_high", "above the maximum payout",
-                         max_payout=settings.max_payout)  # fmt: skip
+        raise BetRefused(
+            "payout_too_high", "above the maximum payout", max_payout=settings.max_payout
+        )
     live = any(now[leg.market].live for leg in slip.legs)
     delay = max((in_play_delay(sport_id=now[leg.market].sport_id) for leg in slip.legs), default=0)
     status = "pending" if live and delay else "open"
     debit = (  # a live bet's stake is reserved after the write instead (_reserve_stake)
         wallet.wallet_prepare_debit(
-            using=using, brand_id=brand_id, player_id=player_id, currency=currency,
-            amount=stake, product="sportsbook",
+            using=using,
+            brand_id=brand_id,
+            player_id=player_id,
+            currency=currency,
+            amount=stake,
+            product="sportsbook",
         )
-        if status == "open" else None
-    )  # fmt: skip
+        if status == "open"
+        else None
+    )
     lines_of = [now[leg.market] for leg in slip.legs]
     with prepared_cursor(using) as cursor, wallet.wallet_posting_errors():
         try:
             cursor.execute(
                 _PLACE,
                 [
-                    player_id, brand_id, currency, slip.key, printed, slip.kind, slip.system,
-                    lines, slip.unit_stake, stake, potential, slip.odds_policy, live, status,
-                    json.dumps([
-                        {"p": i, "e": line.event_id, "m": line.market, "mi": line.market_id,
-                         "s": line.specifiers, "o": leg.outcome, "od": str(odds)}
-                        for i, (leg, line, odds) in enumerate(zip(slip.legs, lines_of, taken,
-                                                                  strict=True))
-                    ]),
+                    player_id,
+                    brand_id,
+                    currency,
+                    slip.key,
+                    printed,
+                    slip.kind,
+                    slip.system,
+                    lines,
+                    slip.unit_stake,
+                    stake,
+                    potential,
+                    slip.odds_policy,
+                    live,
+                    status,
+                    json.dumps(
+                        [
+                            {
+                                "p": i,
+                                "e": line.event_id,
+                                "m": line.market,
+                                "mi": line.market_id,
+                                "s": line.specifiers,
+                                "o": leg.outcome,
+                                "od": str(odds),
+                            }
+                            for i, (leg, line, odds) in enumerate(
+                                zip(slip.legs, lines_of, taken, strict=True)
+                            )
+                        ]
+                    ),
                     settings.max_line_liability // shard_map.shard_count(),
-                    *((debit.request_print, debit.debits[0], debit.credits[0],
-                       debit.player_accounts) if debit else (None, None, None, None)),
+                    *(
+                        (
+                            debit.request_print,
+                            debit.debits[0],
+                            debit.credits[0],
+                            debit.player_accounts,
+                        )
+                        if debit
+                        else (None, None, None, None)
+                    ),
                 ],
-            )  # fmt: skip
+            )
         except DatabaseError as exc:
             refused = risk.over_limit(exc)
-            raise BetRefused("liability_limit", "the book takes no more on this line",
-                             leg=refused.leg) from None  # fmt: skip
+            raise BetRefused(
+                "liability_limit", "the book takes no more on this line", leg=refused.leg
+            ) from None
         bet_id, placed_at, operation, balances = cursor.fetchone()
     bet = Bet(
-        id=bet_id, player_id=player_id, brand_id=brand_id, currency=currency, slip_key=slip.key,
-        slip_print=printed, kind=slip.kind, system=slip.system, lines=lines,
-        unit_stake=slip.unit_stake, stake=stake, staked=stake, potential_payout=potential,
-        odds_policy=slip.odds_policy, live=live, status=status, placed_at=placed_at,
-    )  # fmt: skip
+        id=bet_id,
+        player_id=player_id,
+        brand_id=brand_id,
+        currency=currency,
+        slip_key=slip.key,
+        slip_print=printed,
+        kind=slip.kind,
+        system=slip.system,
+        lines=lines,
+        unit_stake=slip.unit_stake,
+        stake=stake,
+        staked=stake,
+        potential_payout=potential,
+        odds_policy=slip.odds_policy,
+        live=live,
+        status=status,
+        placed_at=placed_at,
+    )
     bet._state.adding, bet._state.db = False, using
     legs = [
-        PlacedLeg(position=i, event_id=line.event_id, market=line.market,
-                  market_id=line.market_id, specifiers=line.specifiers, outcome_id=leg.outcome,
-                  odds=odds)
+        PlacedLeg(
+            position=i,
+            event_id=line.event_id,
+            market=line.market,
+            market_id=line.market_id,
+            specifiers=line.specifiers,
+            outcome_id=leg.outcome,
+            odds=odds,
+        )
         for i, (leg, line, odds) in enumerate(zip(slip.legs, lines_of, taken, strict=True))
-    ]  # fmt: skip
+    ]
     if debit is not None:
         wallet.wallet_debit_posted(debit, using=using, operation_id=operation, balances=balances)
     else:
@@ -289,10 +361,15 @@ SELECT out_bet, out_placed_at, out_operation, out_balances FROM bets_place(
 def _reserve_stake(bet: Bet, delay: int) -> None:
     """Inside the bet's transaction: reserve a live bet's stake until its delay is over."""
     held = wallet.wallet_reserve(
-        brand_id=bet.brand_id, player_id=bet.player_id, currency=bet.currency, amount=bet.stake,
-        product="sportsbook", idempotency_key=f"bet:{bet.id}:hold",
-        ttl=dt.timedelta(seconds=delay) + DELAY_TTL_GRACE, details={"bet": str(bet.id)},
-    )  # fmt: skip
+        brand_id=bet.brand_id,
+        player_id=bet.player_id,
+        currency=bet.currency,
+        amount=bet.stake,
+        product="sportsbook",
+        idempotency_key=f"bet:{bet.id}:hold",
+        ttl=dt.timedelta(seconds=delay) + DELAY_TTL_GRACE,
+        details={"bet": str(bet.id)},
+    )
     bet.reservation_id = held.reservation_id
     bet.save(using=bet._state.db, update_fields=["reservation_id"])
 

@@ -20,9 +20,11 @@ from apps.players.sessions import session_player
 from shards import map as shard_map
 
 REFUSAL_STATUS = {
-    "idempotency_key_reused": 409, "insufficient_funds": 402, "unknown_bet": 404,
+    "idempotency_key_reused": 409,
+    "insufficient_funds": 402,
+    "unknown_bet": 404,
     "account_closed": 403,
-}  # fmt: skip
+}
 
 
 KINDS = ("single", "multiple", "system")
@@ -77,16 +79,27 @@ def parse_slip(data: object) -> placement.Slip:
     if errors:
         raise SlipInvalid(errors)
     return placement.Slip(
-        key=key, kind=kind, system=system, unit_stake=stake, odds_policy=policy,
+        key=key,
+        kind=kind,
+        system=system,
+        unit_stake=stake,
+        odds_policy=policy,
         legs=tuple(
             LegRequest(market=market, outcome=outcome, odds=placement.parse_odds(odds))
             for market, outcome, odds in legs
         ),
-    )  # fmt: skip
+    )
 
 
-def _text(data: dict, name: str, longest: int, errors: dict, *, required: bool = True,
-          numbers: bool = False) -> str:  # fmt: skip
+def _text(
+    data: dict,
+    name: str,
+    longest: int,
+    errors: dict,
+    *,
+    required: bool = True,
+    numbers: bool = False,
+) -> str:
     value = data.get(name)
     if value is None and not required:
         return ""
@@ -101,8 +114,9 @@ def _text(data: dict, name: str, longest: int, errors: dict, *, required: bool =
     return value
 
 
-def _choice(data: dict, name: str, choices: tuple[str, ...], default: str | None,
-            errors: dict) -> str:  # fmt: skip
+def _choice(
+    data: dict, name: str, choices: tuple[str, ...], default: str | None, errors: dict
+) -> str:
     value = data.get(name, default)
     if value not in choices:
         errors[name] = [f"one of {', '.join(choices)}"]
@@ -188,9 +202,13 @@ class CashOutView(APIView):
         v = data.validated_data
         try:
             done = cashout.bet_cash_out(
-                player_id=player.id, bet_id=bet_id, key=v["idempotency_key"],
-                seen_offer=v["offer"], tolerance=v["tolerance"], amount=v.get("amount"),
-            )  # fmt: skip
+                player_id=player.id,
+                bet_id=bet_id,
+                key=v["idempotency_key"],
+                seen_offer=v["offer"],
+                tolerance=v["tolerance"],
+                amount=v.get("amount"),
+            )
         except BetRefused as exc:
             return _refusal(exc)
         return Response(

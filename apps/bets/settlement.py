@@ -157,12 +157,19 @@ def results_settle(*, results: list[dict[str, Any]], using: str) -> None:
             "catalog_replicamarket m JOIN unnest(%s::bigint[], %s::int[], %s::text[]) "
             "AS x(e, k, s) ON m.event_id = x.e AND m.market_id = x.k AND m.specifiers = x.s "
             "ORDER BY m.id FOR UPDATE OF m) q",
-            [[r["event_id"] for r in results], [r["market_id"] for r in results],
-             [r["specifiers"] for r in results]],
-        )  # fmt: skip
+            [
+                [r["event_id"] for r in results],
+                [r["market_id"] for r in results],
+                [r["specifiers"] for r in results],
+            ],
+        )
         for r in results:
-            line = {"event": r["event_id"], "market": r["market_id"], "spec": r["specifiers"],
-                    "ts": r["ts"]}  # fmt: skip
+            line = {
+                "event": r["event_id"],
+                "market": r["market_id"],
+                "spec": r["specifiers"],
+                "ts": r["ts"],
+            }
             if r["kind"] == "settle":
                 cursor.execute(_SETTLE_LEGS, {**line, "outcomes": json.dumps(r["outcomes"])})
             elif r["kind"] == "rollback_settle":
@@ -332,13 +339,19 @@ def _settle_chunk(using: str, ids: list[int]) -> None:
     with connections[using].cursor() as cursor:
         cursor.execute(
             _UPDATE_BETS,
-            [[b.id for b in changed], [b.status for b in changed], [b.payout for b in changed],
-             [b.owed for b in changed], [b.settled_at for b in changed],
-             [b.postings for b in changed]],
-        )  # fmt: skip
+            [
+                [b.id for b in changed],
+                [b.status for b in changed],
+                [b.payout for b in changed],
+                [b.owed for b in changed],
+                [b.settled_at for b in changed],
+                [b.postings for b in changed],
+            ],
+        )
     for (brand_id, currency), items in credits.items():
-        wallet.wallet_credit_many(brand_id=brand_id, currency=currency, product="sportsbook",
-                                  credits=items, using=using)  # fmt: skip
+        wallet.wallet_credit_many(
+            brand_id=brand_id, currency=currency, product="sportsbook", credits=items, using=using
+        )
     risk.liability_shift(bets=settled, sign=-1, using=using)
     risk.liability_shift(bets=reopened, sign=1, using=using)
     # One push per player for the chunk, after commit: their bets changed.
@@ -347,10 +360,14 @@ def _settle_chunk(using: str, ids: list[int]) -> None:
         changed_by_player.setdefault((bet.brand_id, bet.player_id), []).append(bet)
     for (brand_id, player_id), mine in changed_by_player.items():
         player_notify(
-            using=using, brand_id=brand_id, player_id=player_id,
-            message={"type": "bets", "bets": [{"bet": str(b.id), "status": b.status,
-                                               "payout": b.payout} for b in mine]},
-        )  # fmt: skip
+            using=using,
+            brand_id=brand_id,
+            player_id=player_id,
+            message={
+                "type": "bets",
+                "bets": [{"bet": str(b.id), "status": b.status, "payout": b.payout} for b in mine],
+            },
+        )
 
 
 def _any(ids: list[int]) -> RawSQL:
@@ -359,8 +376,13 @@ def _any(ids: list[int]) -> RawSQL:
 
 
 def _common(bet: Bet) -> dict[str, Any]:
-    return {"brand_id": bet.brand_id, "player_id": bet.player_id, "currency": bet.currency,
-            "product": "sportsbook", "details": {"bet": str(bet.id)}}  # fmt: skip
+    return {
+        "brand_id": bet.brand_id,
+        "player_id": bet.player_id,
+        "currency": bet.currency,
+        "product": "sportsbook",
+        "details": {"bet": str(bet.id)},
+    }
 
 
 def _pay(bet: Bet, amount: int, credits: dict[tuple[int, str], list[wallet.Credit]]) -> None:

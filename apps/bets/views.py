@@ -59,9 +59,11 @@ def cash_out(request: HttpRequest, bet_id: int) -> HttpResponse:
     try:
         seen = int(request.POST.get("offer", "0"))
         done = cashout.bet_cash_out(
-            player_id=player.id, bet_id=bet_id, key=request.POST.get("key", "")[:100] or "site",
+            player_id=player.id,
+            bet_id=bet_id,
+            key=request.POST.get("key", "")[:100] or "site",
             seen_offer=seen,
-        )  # fmt: skip
+        )
     except (BetRefused, ValueError) as exc:
         messages.error(request, f"Not cashed out: {getattr(exc, 'code', 'invalid_request')}.")
     else:

@@ -54,17 +54,26 @@ def suspend(
         action = "suspend" if suspended else "unsuspend"
         CatalogAudit.objects.bulk_create(
             [
-                CatalogAudit(actor=actor, action=f"{action} event", target=f"{e.urn} {e}",
-                             before={"suspended": not suspended}, after={"suspended": suspended})
+                CatalogAudit(
+                    actor=actor,
+                    action=f"{action} event",
+                    target=f"{e.urn} {e}",
+                    before={"suspended": not suspended},
+                    after={"suspended": suspended},
+                )
                 for e in events
             ]
             + [
-                CatalogAudit(actor=actor, action=f"{action} market",
-                             target=f"{m.event.urn} market {m.market_id} {m.specifiers}".strip(),
-                             before={"suspended": not suspended}, after={"suspended": suspended})
+                CatalogAudit(
+                    actor=actor,
+                    action=f"{action} market",
+                    target=f"{m.event.urn} market {m.market_id} {m.specifiers}".strip(),
+                    before={"suspended": not suspended},
+                    after={"suspended": suspended},
+                )
                 for m in markets
             ]
-        )  # fmt: skip
+        )
     touched = {e.pk: e for e in events}
     for m in markets:
         touched.setdefault(m.event_id, m.event)

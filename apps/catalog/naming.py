@@ -75,8 +75,9 @@ def render(template: str, specifiers: str, *, home: str, away: str) -> str:
     return _PLACEHOLDER.sub(replace, template)
 
 
-def outcome_name(outcome_templates: dict, outcome_id: str, specifiers: str, *, home: str,
-                 away: str) -> str:  # fmt: skip
+def outcome_name(
+    outcome_templates: dict, outcome_id: str, specifiers: str, *, home: str, away: str
+) -> str:
     template = outcome_templates.get(outcome_id)
     if template is None:
         # Variant outcomes ("sr:exact_goals:4+:94") carry no template: show their last part.

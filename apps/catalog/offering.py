@@ -66,9 +66,14 @@ class Offer:
         return str(value)
 
     def lines(
-        self, event: str, rows: list[list], *, closed: bool, producers_down: set[int],
+        self,
+        event: str,
+        rows: list[list],
+        *,
+        closed: bool,
+        producers_down: set[int],
         desk_suspended: set[int],
-    ) -> list[dict[str, Any]]:  # fmt: skip
+    ) -> list[dict[str, Any]]:
         """Cached market rows ([id, market_id, specifiers, status, producer, ts, outcomes]) as
         the brand's players see them; lines the brand does not offer are left out."""
         out = []

@@ -291,9 +291,12 @@ class FeedBatch:
 
     def __len__(self) -> int:
         return (
-            len(self.lines) + len(self.stops) + len(self.statuses) + len(self.results)
+            len(self.lines)
+            + len(self.stops)
+            + len(self.statuses)
+            + len(self.results)
             + len(self.fixtures)
-        )  # fmt: skip
+        )
 
     def fixture(self, *, event_id: int, ts: int, start_ms: int) -> None:
         """The event's start time moved."""
@@ -351,11 +354,19 @@ class FeedBatch:
             # One JSON document rather than nine arrays: the driver quotes one string, not
             # every element.
             rows = [
-                {"e": x.event_id, "m": x.market_id, "s": x.specifiers, "st": x.status,
-                 "p": x.producer, "t": x.ts, "f": x.favourite, "o": x.outcomes,
-                 "hb": x.handed_over_by}
+                {
+                    "e": x.event_id,
+                    "m": x.market_id,
+                    "s": x.specifiers,
+                    "st": x.status,
+                    "p": x.producer,
+                    "t": x.ts,
+                    "f": x.favourite,
+                    "o": x.outcomes,
+                    "hb": x.handed_over_by,
+                }
                 for x in lines
-            ]  # fmt: skip
+            ]
             cursor.execute(_UPSERT_LINES, [json.dumps(rows, separators=(",", ":"))])
             changes.markets.extend(map(MarketChange._make, cursor.fetchall()))
         for event_id, producer, ts, status, market_ids in self.stops:

@@ -23,9 +23,12 @@ def _database(alias: str) -> Callable[[], None]:
     def check() -> None:
         db = settings.DATABASES[alias]
         params = {
-            "dbname": db["NAME"], "user": db["USER"] or None, "password": db["PASSWORD"] or None,
-            "host": db["HOST"] or None, "port": db["PORT"] or None,
-        }  # fmt: skip
+            "dbname": db["NAME"],
+            "user": db["USER"] or None,
+            "password": db["PASSWORD"] or None,
+            "host": db["HOST"] or None,
+            "port": db["PORT"] or None,
+        }
         with psycopg.connect(
             **{k: v for k, v in params.items() if v is not None},
             connect_timeout=int(CHECK_TIMEOUT_S),

@@ -124,9 +124,15 @@ MAX_RESERVATION_TTL = dt.timedelta(days=7)
 
 
 def wallet_credit(
-    *, brand_id: int, player_id: int, currency: str, amount: int, product: str,
-    idempotency_key: str, details: dict | None = None,
-) -> WalletResult:  # fmt: skip
+    *,
+    brand_id: int,
+    player_id: int,
+    currency: str,
+    amount: int,
+    product: str,
+    idempotency_key: str,
+    details: dict | None = None,
+) -> WalletResult:
     """Pay ``amount`` into the player's cash from the product's house account (in external
     wallet mode: into the player's wallet at the operator)."""
     amount, currency = check_amount(amount), check_currency(brand_id, currency)
@@ -135,24 +141,44 @@ def wallet_credit(
     if operator is not None:
         shard_of_player(player_id)
         return external_credit(
-            operator, brand_id=brand_id, player_id=player_id, currency=currency, amount=amount,
-            product=product, key=key, details=details,
-        )  # fmt: skip
+            operator,
+            brand_id=brand_id,
+            player_id=player_id,
+            currency=currency,
+            amount=amount,
+            product=product,
+            key=key,
+            details=details,
+        )
 
     def build(cursor, accounts, claimed):
         house = product_house(cursor, product, accounts, currency, player_id)
         return [Move(debit=house, credit=accounts.cash, amount=amount)]
 
     return apply_operation(
-        brand_id=brand_id, player_id=player_id, currency=currency, kind="credit", key=key,
-        amount=amount, product=product, build=build, details=details,
-    )  # fmt: skip
+        brand_id=brand_id,
+        player_id=player_id,
+        currency=currency,
+        kind="credit",
+        key=key,
+        amount=amount,
+        product=product,
+        build=build,
+        details=details,
+    )
 
 
 def wallet_debit(
-    *, brand_id: int, player_id: int, currency: str, amount: int, product: str,
-    idempotency_key: str, details: dict | None = None, bulk: bool = False,
-) -> WalletResult:  # fmt: skip
+    *,
+    brand_id: int,
+    player_id: int,
+    currency: str,
+    amount: int,
+    product: str,
+    idempotency_key: str,
+    details: dict | None = None,
+    bulk: bool = False,
+) -> WalletResult:
     """Take ``amount`` from the player's cash into the product's house account (in external
     wallet mode: from the player's wallet at the operator, which must approve it). ``bulk``:
     one of many postings in one long transaction (a market's settlement being reversed), made
@@ -163,25 +189,44 @@ def wallet_debit(
     if operator is not None:
         shard_of_player(player_id)
         return external_debit(
-            operator, brand_id=brand_id, player_id=player_id, currency=currency, amount=amount,
-            product=product, key=key, details=details,
-        )  # fmt: skip
+            operator,
+            brand_id=brand_id,
+            player_id=player_id,
+            currency=currency,
+            amount=amount,
+            product=product,
+            key=key,
+            details=details,
+        )
 
     def build(cursor, accounts, claimed):
         house = product_house(cursor, product, accounts, currency, player_id, bulk=bulk)
         return [Move(debit=accounts.cash, credit=house, amount=amount)]
 
     return apply_operation(
-        brand_id=brand_id, player_id=player_id, currency=currency, kind="debit", key=key,
-        amount=amount, product=product, build=build, details=details,
-    )  # fmt: skip
+        brand_id=brand_id,
+        player_id=player_id,
+        currency=currency,
+        kind="debit",
+        key=key,
+        amount=amount,
+        product=product,
+        build=build,
+        details=details,
+    )
 
 
 def wallet_reserve(
-    *, brand_id: int, player_id: int, currency: str, amount: int, product: str,
-    idempotency_key: str, ttl: dt.timedelta = DEFAULT_RESERVATION_TTL,
+    *,
+    brand_id: int,
+    player_id: int,
+    currency: str,
+    amount: int,
+    product: str,
+    idempotency_key: str,
+    ttl: dt.timedelta = DEFAULT_RESERVATION_TTL,
     details: dict | None = None,
-) -> WalletResult:  # fmt: skip
+) -> WalletResult:
     """Hold ``amount`` of the player's cash; commit or void it later (or it voids at expiry)."""
     amount, currency = check_amount(amount), check_currency(brand_id, currency)
     internal_only(brand_id, "a reservation")
@@ -199,10 +244,17 @@ def wallet_reserve(
         return [Move(debit=accounts.cash, credit=accounts.reserved, amount=amount)]
 
     result = apply_operation(
-        brand_id=brand_id, player_id=player_id, currency=currency, kind="reserve", key=key,
-        amount=amount, product=product, build=build, details=details,
+        brand_id=brand_id,
+        player_id=player_id,
+        currency=currency,
+        kind="reserve",
+        key=key,
+        amount=amount,
+        product=product,
+        build=build,
+        details=details,
         fingerprint_extra={"ttl": ttl.total_seconds()},
-    )  # fmt: skip
+    )
     return _with_reservation(result, result.operation_id)
 
 
@@ -238,9 +290,15 @@ def _close_reservation(
 
 
 def wallet_commit(
-    *, brand_id: int, player_id: int, currency: str, reservation_id: int, amount: int,
-    idempotency_key: str, details: dict | None = None,
-) -> WalletResult:  # fmt: skip
+    *,
+    brand_id: int,
+    player_id: int,
+    currency: str,
+    reservation_id: int,
+    amount: int,
+    idempotency_key: str,
+    details: dict | None = None,
+) -> WalletResult:
     """Take ``amount`` (all or part) of a reservation into the house; release the rest."""
     amount, currency = check_amount(amount), check_currency(brand_id, currency)
     internal_only(brand_id, "committing a reservation")
@@ -248,9 +306,12 @@ def wallet_commit(
 
     def build(cursor, accounts, claimed):
         reserved, product = _close_reservation(
-            cursor, reservation_id=reservation_id, player_id=player_id, status="committed",
+            cursor,
+            reservation_id=reservation_id,
+            player_id=player_id,
+            status="committed",
             committed=amount,
-        )  # fmt: skip
+        )
         house = product_house(cursor, product, accounts, currency, player_id)
         return [
             Move(debit=accounts.reserved, credit=house, amount=amount),
@@ -258,36 +319,66 @@ def wallet_commit(
         ]
 
     return apply_operation(
-        brand_id=brand_id, player_id=player_id, currency=currency, kind="commit", key=key,
-        amount=amount, product="", build=build, reservation_id=reservation_id, details=details,
-    )  # fmt: skip
+        brand_id=brand_id,
+        player_id=player_id,
+        currency=currency,
+        kind="commit",
+        key=key,
+        amount=amount,
+        product="",
+        build=build,
+        reservation_id=reservation_id,
+        details=details,
+    )
 
 
 def wallet_void(
-    *, brand_id: int, player_id: int, currency: str, reservation_id: int, idempotency_key: str,
+    *,
+    brand_id: int,
+    player_id: int,
+    currency: str,
+    reservation_id: int,
+    idempotency_key: str,
     details: dict | None = None,
-) -> WalletResult:  # fmt: skip
+) -> WalletResult:
     """Release a whole reservation back to the player's cash."""
     currency, key = check_currency(brand_id, currency), check_key(idempotency_key)
     internal_only(brand_id, "voiding a reservation")
 
     def build(cursor, accounts, claimed):
         reserved, _ = _close_reservation(
-            cursor, reservation_id=reservation_id, player_id=player_id, status="voided",
+            cursor,
+            reservation_id=reservation_id,
+            player_id=player_id,
+            status="voided",
             committed=0,
-        )  # fmt: skip
+        )
         return [Move(debit=accounts.reserved, credit=accounts.cash, amount=reserved)]
 
     return apply_operation(
-        brand_id=brand_id, player_id=player_id, currency=currency, kind="void", key=key,
-        amount=0, product="", build=build, reservation_id=reservation_id, details=details,
-    )  # fmt: skip
+        brand_id=brand_id,
+        player_id=player_id,
+        currency=currency,
+        kind="void",
+        key=key,
+        amount=0,
+        product="",
+        build=build,
+        reservation_id=reservation_id,
+        details=details,
+    )
 
 
 def wallet_transfer(
-    *, brand_id: int, player_id: int, currency: str, amount: int, source: str, target: str,
+    *,
+    brand_id: int,
+    player_id: int,
+    currency: str,
+    amount: int,
+    source: str,
+    target: str,
     idempotency_key: str,
-) -> WalletResult:  # fmt: skip
+) -> WalletResult:
     """Move ``amount`` between the player's own cash and bonus accounts."""
     amount, currency = check_amount(amount), check_currency(brand_id, currency)
     internal_only(brand_id, "a transfer between accounts")
@@ -299,16 +390,30 @@ def wallet_transfer(
         return [Move(debit=accounts.of(source), credit=accounts.of(target), amount=amount)]
 
     return apply_operation(
-        brand_id=brand_id, player_id=player_id, currency=currency, kind="transfer", key=key,
-        amount=amount, product="", build=build, fingerprint_extra={"from": source, "to": target},
+        brand_id=brand_id,
+        player_id=player_id,
+        currency=currency,
+        kind="transfer",
+        key=key,
+        amount=amount,
+        product="",
+        build=build,
+        fingerprint_extra={"from": source, "to": target},
         details={"from": source, "to": target},
-    )  # fmt: skip
+    )
 
 
 def wallet_adjust(
-    *, brand_id: int, player_id: int, currency: str, amount: int, direction: str, reason: str,
-    staff: str, idempotency_key: str,
-) -> WalletResult:  # fmt: skip
+    *,
+    brand_id: int,
+    player_id: int,
+    currency: str,
+    amount: int,
+    direction: str,
+    reason: str,
+    staff: str,
+    idempotency_key: str,
+) -> WalletResult:
     """A manual correction by staff, with a mandatory reason, against the adjustments account."""
     amount, currency = check_amount(amount), check_currency(brand_id, currency)
     internal_only(brand_id, "a manual adjustment")
@@ -327,11 +432,17 @@ def wallet_adjust(
         return [Move(debit=accounts.cash, credit=house, amount=amount)]
 
     return apply_operation(
-        brand_id=brand_id, player_id=player_id, currency=currency, kind="adjust", key=key,
-        amount=amount, product="adjustments", build=build,
+        brand_id=brand_id,
+        player_id=player_id,
+        currency=currency,
+        kind="adjust",
+        key=key,
+        amount=amount,
+        product="adjustments",
+        build=build,
         details={"direction": direction, "reason": reason.strip(), "staff": staff},
         fingerprint_extra={"direction": direction, "reason": reason.strip(), "staff": staff},
-    )  # fmt: skip
+    )
 
 
 def wallet_balance(*, brand_id: int, player_id: int, currency: str) -> Balance:
@@ -387,9 +498,15 @@ def wallet_credit_many(
         return 0
     if brand_wallet(brand_id).operator is not None:
         for c in credits:
-            wallet_credit(brand_id=brand_id, player_id=c.player_id, currency=currency,
-                          amount=c.amount, product=product, idempotency_key=c.idempotency_key,
-                          details=c.details)  # fmt: skip
+            wallet_credit(
+                brand_id=brand_id,
+                player_id=c.player_id,
+                currency=currency,
+                amount=c.amount,
+                product=product,
+                idempotency_key=c.idempotency_key,
+                details=c.details,
+            )
         return len(credits)
     for c in credits:
         check_amount(c.amount)
@@ -406,10 +523,11 @@ def wallet_credit_many(
             )
             accounts = [
                 known.get(c.player_id)
-                or ledger.player_accounts(cursor, using, brand_id=brand_id,
-                                          player_id=c.player_id, currency=currency)
+                or ledger.player_accounts(
+                    cursor, using, brand_id=brand_id, player_id=c.player_id, currency=currency
+                )
                 for c in chunk
-            ]  # fmt: skip
+            ]
             if any(a.brand_id != brand_id for a in accounts):
                 raise UnknownPlayer("a player of another brand")
             houses = []  # the house's bulk stripes: single postings do not wait for these
@@ -421,29 +539,44 @@ def wallet_credit_many(
                     )
                 houses.append(houses_by_stripe[stripe])
             prints = [
-                request_print(kind="credit", player_id=c.player_id, currency=currency,
-                              amount=c.amount, product=product)
+                request_print(
+                    kind="credit",
+                    player_id=c.player_id,
+                    currency=currency,
+                    amount=c.amount,
+                    product=product,
+                )
                 for c in chunk
-            ]  # fmt: skip
+            ]
             with posting_errors():
                 cursor.execute(
                     _CREDIT_MANY,
                     [
-                        [c.player_id for c in chunk], [c.idempotency_key for c in chunk], prints,
-                        [c.amount for c in chunk], houses, [a.cash for a in accounts],
-                        [a.cash for a in accounts], [a.bonus for a in accounts],
+                        [c.player_id for c in chunk],
+                        [c.idempotency_key for c in chunk],
+                        prints,
+                        [c.amount for c in chunk],
+                        houses,
+                        [a.cash for a in accounts],
+                        [a.cash for a in accounts],
+                        [a.bonus for a in accounts],
                         [a.reserved for a in accounts],
                         [json.dumps(c.details or {}) for c in chunk],
-                        brand_id, currency, product,
+                        brand_id,
+                        currency,
+                        product,
                     ],
-                )  # fmt: skip
+                )
             for player_id, replayed, balances in cursor.fetchall():
                 if replayed:
                     continue
                 applied += 1
                 cash, bonus, reserved = balances
                 push_balance(
-                    using=using, brand_id=brand_id, player_id=player_id, kind="credit",
+                    using=using,
+                    brand_id=brand_id,
+                    player_id=player_id,
+                    kind="credit",
                     balance=Balance(currency=currency, cash=cash, bonus=bonus, reserved=reserved),
-                )  # fmt: skip
+                )
     return applied

@@ -47,9 +47,17 @@ def _result(op_id: int, kind: str, amount: int, currency: str, balance: int | No
 
 
 def _shadow(
-    cursor, using: str, *, op_id: int, brand_id: int, player_id: int, currency: str,
-    product: str, amount: int, to_house: bool,
-) -> None:  # fmt: skip
+    cursor,
+    using: str,
+    *,
+    op_id: int,
+    brand_id: int,
+    player_id: int,
+    currency: str,
+    product: str,
+    amount: int,
+    to_house: bool,
+) -> None:
     """Post the local shadow of a movement at the operator: between the brand's ``operator``
     account and the product's house account (``to_house``: the platform received the money)."""
     operator, house = (
@@ -59,8 +67,12 @@ def _shadow(
         for name in ("operator", product)
     )
     source, target = (operator, house) if to_house else (house, operator)
-    ledger.post(cursor, operation_id=op_id, currency=currency,
-                moves=[Move(debit=source, credit=target, amount=amount)])  # fmt: skip
+    ledger.post(
+        cursor,
+        operation_id=op_id,
+        currency=currency,
+        moves=[Move(debit=source, credit=target, amount=amount)],
+    )
 
 
 def _set_status(
@@ -80,14 +92,27 @@ def _set_status(
 def _claim(cursor, using, *, kind, brand_id, player_id, currency, amount, product, key, details):
     ledger.player_accounts(cursor, using, brand_id=brand_id, player_id=player_id, currency=currency)
     request_print = ledger.fingerprint(
-        {"kind": kind, "player": player_id, "currency": currency, "amount": amount,
-         "product": product, "external": True}
-    )  # fmt: skip
+        {
+            "kind": kind,
+            "player": player_id,
+            "currency": currency,
+            "amount": amount,
+            "product": product,
+            "external": True,
+        }
+    )
     claimed = ledger.claim(
-        cursor, brand_id=brand_id, player_id=player_id, kind=kind, key=key,
-        request_print=request_print, currency=currency, amount=amount, product=product,
+        cursor,
+        brand_id=brand_id,
+        player_id=player_id,
+        kind=kind,
+        key=key,
+        request_print=request_print,
+        currency=currency,
+        amount=amount,
+        product=product,
         details=details,
-    )  # fmt: skip
+    )
     if not claimed.replayed:
         cursor.execute(
             "INSERT INTO wallet_externalcall (id, brand_id, player_id, kind, amount, currency, "
@@ -105,21 +130,39 @@ def _claim(cursor, using, *, kind, brand_id, player_id, currency, amount, produc
 
 def _payload(op_id: int, player_id: int, amount: int, currency: str, reason: str) -> dict:
     return {
-        "transaction_id": str(op_id), "player_id": str(player_id), "amount": amount,
-        "currency": currency, "reason": reason,
-    }  # fmt: skip
+        "transaction_id": str(op_id),
+        "player_id": str(player_id),
+        "amount": amount,
+        "currency": currency,
+        "reason": reason,
+    }
 
 
 def external_debit(
-    wallet: OperatorWallet, *, brand_id: int, player_id: int, currency: str, amount: int,
-    product: str, key: str, details: dict | None,
-) -> WalletResult:  # fmt: skip
+    wallet: OperatorWallet,
+    *,
+    brand_id: int,
+    player_id: int,
+    currency: str,
+    amount: int,
+    product: str,
+    key: str,
+    details: dict | None,
+) -> WalletResult:
     using = shard_map.alias_for(player_id)
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
         claimed, known = _claim(
-            cursor, using, kind="debit", brand_id=brand_id, player_id=player_id,
-            currency=currency, amount=amount, product=product, key=key, details=details,
-        )  # fmt: skip
+            cursor,
+            using,
+            kind="debit",
+            brand_id=brand_id,
+            player_id=player_id,
+            currency=currency,
+            amount=amount,
+            product=product,
+            key=key,
+            details=details,
+        )
     op_id = claimed.operation_id
     if known is not None:
         status, refusal, balance = known
@@ -147,25 +190,57 @@ def external_debit(
         ):
             # The sweeper gave up on it meanwhile: its rollback will undo the operator's side.
             raise ExternalWalletUnavailable("the debit timed out and is being rolled back")
-        _shadow(cursor, using, op_id=op_id, brand_id=brand_id, player_id=player_id,
-                currency=currency, product=product, amount=amount, to_house=True)  # fmt: skip
+        _shadow(
+            cursor,
+            using,
+            op_id=op_id,
+            brand_id=brand_id,
+            player_id=player_id,
+            currency=currency,
+            product=product,
+            amount=amount,
+            to_house=True,
+        )
     return _result(op_id, "debit", amount, currency, answer.balance, replayed=False)
 
 
 def external_credit(
-    wallet: OperatorWallet, *, brand_id: int, player_id: int, currency: str, amount: int,
-    product: str, key: str, details: dict | None,
-) -> WalletResult:  # fmt: skip
+    wallet: OperatorWallet,
+    *,
+    brand_id: int,
+    player_id: int,
+    currency: str,
+    amount: int,
+    product: str,
+    key: str,
+    details: dict | None,
+) -> WalletResult:
     using = shard_map.alias_for(player_id)
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
         claimed, known = _claim(
-            cursor, using, kind="credit", brand_id=brand_id, player_id=player_id,
-            currency=currency, amount=amount, product=product, key=key, details=details,
-        )  # fmt: skip
+            cursor,
+            using,
+            kind="credit",
+            brand_id=brand_id,
+            player_id=player_id,
+            currency=currency,
+            amount=amount,
+            product=product,
+            key=key,
+            details=details,
+        )
         if known is None:
-            _shadow(cursor, using, op_id=claimed.operation_id, brand_id=brand_id,
-                    player_id=player_id, currency=currency, product=product, amount=amount,
-                    to_house=False)  # fmt: skip
+            _shadow(
+                cursor,
+                using,
+                op_id=claimed.operation_id,
+                brand_id=brand_id,
+                player_id=player_id,
+                currency=currency,
+                product=product,
+                amount=amount,
+                to_house=False,
+            )
     op_id = claimed.operation_id
     if known is not None:
         status, refusal, balance = known
@@ -219,9 +294,11 @@ def credit_deliver(*, using: str, op_id: int) -> str:
     wallet = operator_wallet(brand_id)
     try:
         answer = protocol.call(
-            wallet.url, wallet.secret, "credit",
+            wallet.url,
+            wallet.secret,
+            "credit",
             _payload(op_id, player_id, amount, currency, "settle"),
-        )  # fmt: skip
+        )
     except protocol.OperatorUnavailable as exc:
         _note_failure(using, op_id, str(exc))
         return "unavailable"
@@ -232,8 +309,17 @@ def credit_deliver(*, using: str, op_id: int) -> str:
         return "applied"
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
         if _set_status(using, op_id, "refused", only_from=("pending",), refusal=answer.code):
-            _shadow(cursor, using, op_id=op_id, brand_id=brand_id, player_id=player_id,
-                    currency=currency, product=product, amount=amount, to_house=True)  # fmt: skip
+            _shadow(
+                cursor,
+                using,
+                op_id=op_id,
+                brand_id=brand_id,
+                player_id=player_id,
+                currency=currency,
+                product=product,
+                amount=amount,
+                to_house=True,
+            )
     return "refused"
 
 
@@ -257,8 +343,9 @@ def rollback_send(*, using: str, op_id: int) -> bool:
     wallet = operator_wallet(brand_id)
     payload = {
         **_payload(op_id, player_id, amount, currency, "rollback"),
-        "transaction_id": f"{op_id}-rollback", "reference_transaction_id": str(op_id),
-    }  # fmt: skip
+        "transaction_id": f"{op_id}-rollback",
+        "reference_transaction_id": str(op_id),
+    }
     try:
         answer = protocol.call(wallet.url, wallet.secret, "rollback", payload)
     except protocol.OperatorUnavailable as exc:

@@ -151,9 +151,15 @@ def players_accounts(
 
 
 def house_account(
-    cursor: CursorWrapper, using: str, *, brand_id: int, currency: str, product: str,
-    player_id: int, bulk: bool = False,
-) -> int:  # fmt: skip
+    cursor: CursorWrapper,
+    using: str,
+    *,
+    brand_id: int,
+    currency: str,
+    product: str,
+    player_id: int,
+    bulk: bool = False,
+) -> int:
     """The house account of a brand's product, striped so that players do not queue on one row.
 
     ``bulk`` postings (a market's settlement paying thousands of players in one transaction) go
@@ -202,10 +208,18 @@ def claim(
         "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
         "ON CONFLICT (brand_id, idempotency_key) DO NOTHING RETURNING id",
         [
-            brand_id, player_id, kind, key, request_print, currency, amount, product,
-            reservation_id, json.dumps(details or {}),
+            brand_id,
+            player_id,
+            kind,
+            key,
+            request_print,
+            currency,
+            amount,
+            product,
+            reservation_id,
+            json.dumps(details or {}),
         ],
-    )  # fmt: skip
+    )
     row = cursor.fetchone()
     if row is not None:
         return Claimed(operation_id=row[0], replayed=False, reservation_id=reservation_id)
@@ -245,9 +259,14 @@ def post(cursor: CursorWrapper, *, operation_id: int, currency: str, moves: list
         running[move.debit] -= move.amount
         running[move.credit] += move.amount
         rows += [
-            operation_id, move.debit, move.credit, move.amount, currency,
-            running[move.debit], running[move.credit],
-        ]  # fmt: skip
+            operation_id,
+            move.debit,
+            move.credit,
+            move.amount,
+            currency,
+            running[move.debit],
+            running[move.credit],
+        ]
     placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, now())"] * len(moves))
     cursor.execute(
         _INSERT_TRANSFERS + placeholders,  # only placeholders are added; values are parameters
@@ -298,11 +317,21 @@ def post_once(
             "SELECT out_operation, out_replayed, out_balances FROM wallet_post("
             "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             [
-                brand_id, player_id, kind, key, request_print, currency, amount, product,
-                json.dumps(details or {}), [m.debit for m in moves], [m.credit for m in moves],
-                [m.amount for m in moves], [accounts.of(k) for k in PLAYER_KINDS],
+                brand_id,
+                player_id,
+                kind,
+                key,
+                request_print,
+                currency,
+                amount,
+                product,
+                json.dumps(details or {}),
+                [m.debit for m in moves],
+                [m.credit for m in moves],
+                [m.amount for m in moves],
+                [accounts.of(k) for k in PLAYER_KINDS],
             ],
-        )  # fmt: skip
+        )
     except DatabaseError as exc:
         sqlstate = getattr(exc.__cause__, "sqlstate", None)
         if sqlstate == "WK001":

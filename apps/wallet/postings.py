@@ -88,10 +88,20 @@ SINGLE_STATEMENT_KINDS = frozenset({"credit", "debit", "transfer", "adjust"})
 
 
 def _apply_in_steps(
-    using: str, *, brand_id: int, player_id: int, currency: str, kind: str, key: str,
-    amount: int, product: str, build: Build, reservation_id: int | None, details: dict | None,
+    using: str,
+    *,
+    brand_id: int,
+    player_id: int,
+    currency: str,
+    kind: str,
+    key: str,
+    amount: int,
+    product: str,
+    build: Build,
+    reservation_id: int | None,
+    details: dict | None,
     request_print: str,
-) -> tuple[Claimed, dict[str, int]]:  # fmt: skip
+) -> tuple[Claimed, dict[str, int]]:
     """Operations on reservations: claim, then work out the moves (they depend on the
     reservation's row), then post, in one transaction."""
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
@@ -99,10 +109,18 @@ def _apply_in_steps(
             cursor, using, brand_id=brand_id, player_id=player_id, currency=currency
         )
         claimed = ledger.claim(
-            cursor, brand_id=brand_id, player_id=player_id, kind=kind, key=key,
-            request_print=request_print, currency=currency, amount=amount, product=product,
-            reservation_id=reservation_id, details=details,
-        )  # fmt: skip
+            cursor,
+            brand_id=brand_id,
+            player_id=player_id,
+            kind=kind,
+            key=key,
+            request_print=request_print,
+            currency=currency,
+            amount=amount,
+            product=product,
+            reservation_id=reservation_id,
+            details=details,
+        )
         if not claimed.replayed:
             moves = [m for m in build(cursor, accounts, claimed) if m.amount > 0]
             ledger.post(cursor, operation_id=claimed.operation_id, currency=currency, moves=moves)
@@ -110,17 +128,28 @@ def _apply_in_steps(
 
 
 def request_print(
-    *, kind: str, player_id: int, currency: str, amount: int, product: str,
-    reservation_id: int | None = None, extra: dict | None = None,
-) -> str:  # fmt: skip
+    *,
+    kind: str,
+    player_id: int,
+    currency: str,
+    amount: int,
+    product: str,
+    reservation_id: int | None = None,
+    extra: dict | None = None,
+) -> str:
     """The fingerprint an operation's key is stored with: a key sent again with other data is
     refused. One definition for every way a posting is made (alone, in bulk, prepared)."""
     return ledger.fingerprint(
         {
-            "kind": kind, "player": player_id, "currency": currency, "amount": amount,
-            "product": product, "reservation": reservation_id, **(extra or {}),
+            "kind": kind,
+            "player": player_id,
+            "currency": currency,
+            "amount": amount,
+            "product": product,
+            "reservation": reservation_id,
+            **(extra or {}),
         }
-    )  # fmt: skip
+    )
 
 
 @contextlib.contextmanager
@@ -148,15 +177,24 @@ def posting_errors() -> Iterator[None]:
 
 
 def push_balance(
-    *, using: str, brand_id: int, player_id: int, balance: Balance, kind: str,
+    *,
+    using: str,
+    brand_id: int,
+    player_id: int,
+    balance: Balance,
+    kind: str,
     operation_id: int | None = None,
-) -> None:  # fmt: skip
+) -> None:
     """The player's new balance to their sockets, once the posting's transaction commits."""
     message = {
-        "type": "balance", "currency": balance.currency, "cash": balance.cash,
-        "bonus": balance.bonus, "reserved": balance.reserved, "available": balance.available,
+        "type": "balance",
+        "currency": balance.currency,
+        "cash": balance.cash,
+        "bonus": balance.bonus,
+        "reserved": balance.reserved,
+        "available": balance.available,
         "kind": kind,
-    }  # fmt: skip
+    }
     if operation_id is not None:
         message["operation"] = str(operation_id)
     player_notify(using=using, brand_id=brand_id, player_id=player_id, message=message)
@@ -178,9 +216,14 @@ def apply_operation(
 ) -> WalletResult:
     using = shard_of_player(player_id)
     printed = request_print(
-        kind=kind, player_id=player_id, currency=currency, amount=amount, product=product,
-        reservation_id=reservation_id, extra=fingerprint_extra,
-    )  # fmt: skip
+        kind=kind,
+        player_id=player_id,
+        currency=currency,
+        amount=amount,
+        product=product,
+        reservation_id=reservation_id,
+        extra=fingerprint_extra,
+    )
     connection = connections[using]
     with posting_errors():
         if kind in SINGLE_STATEMENT_KINDS:
@@ -197,24 +240,46 @@ def apply_operation(
                 )
                 moves = [m for m in build(cursor, accounts, None) if m.amount > 0]
                 posted = ledger.post_once(
-                    cursor, brand_id=brand_id, player_id=player_id, kind=kind, key=key,
-                    request_print=printed, currency=currency, amount=amount,
-                    product=product, details=details, moves=moves, accounts=accounts,
-                )  # fmt: skip
+                    cursor,
+                    brand_id=brand_id,
+                    player_id=player_id,
+                    kind=kind,
+                    key=key,
+                    request_print=printed,
+                    currency=currency,
+                    amount=amount,
+                    product=product,
+                    details=details,
+                    moves=moves,
+                    accounts=accounts,
+                )
             claimed = Claimed(posted.operation_id, posted.replayed, reservation_id)
             now = posted.balances
         else:
             claimed, now = _apply_in_steps(
-                using, brand_id=brand_id, player_id=player_id, currency=currency, kind=kind,
-                key=key, amount=amount, product=product, build=build,
-                reservation_id=reservation_id, details=details, request_print=printed,
-            )  # fmt: skip
+                using,
+                brand_id=brand_id,
+                player_id=player_id,
+                currency=currency,
+                kind=kind,
+                key=key,
+                amount=amount,
+                product=product,
+                build=build,
+                reservation_id=reservation_id,
+                details=details,
+                request_print=printed,
+            )
     balance = Balance(currency=currency, **now)
     if not claimed.replayed:
         push_balance(
-            using=using, brand_id=brand_id, player_id=player_id, balance=balance, kind=kind,
+            using=using,
+            brand_id=brand_id,
+            player_id=player_id,
+            balance=balance,
+            kind=kind,
             operation_id=claimed.operation_id,
-        )  # fmt: skip
+        )
     return WalletResult(
         operation_id=claimed.operation_id,
         kind=kind,
@@ -226,10 +291,22 @@ def apply_operation(
     )
 
 
-def product_house(cursor, product: str, accounts: PlayerAccounts, currency: str, player_id: int,
-           *, bulk: bool = False) -> int:  # fmt: skip
+def product_house(
+    cursor,
+    product: str,
+    accounts: PlayerAccounts,
+    currency: str,
+    player_id: int,
+    *,
+    bulk: bool = False,
+) -> int:
     using = cursor.db.alias
     return ledger.house_account(
-        cursor, using, brand_id=accounts.brand_id, currency=currency, product=product,
-        player_id=player_id, bulk=bulk,
-    )  # fmt: skip
+        cursor,
+        using,
+        brand_id=accounts.brand_id,
+        currency=currency,
+        product=product,
+        player_id=player_id,
+        bulk=bulk,
+    )

@@ -61,10 +61,16 @@ def wallet_prepare_debit(
         kind="debit", player_id=player_id, currency=currency, amount=amount, product=product
     )
     return PreparedDebit(
-        brand_id=brand_id, player_id=player_id, currency=currency, amount=amount,
-        product=product, request_print=printed, debits=[accounts.cash], credits=[house],
+        brand_id=brand_id,
+        player_id=player_id,
+        currency=currency,
+        amount=amount,
+        product=product,
+        request_print=printed,
+        debits=[accounts.cash],
+        credits=[house],
         player_accounts=[accounts.of(kind) for kind in ledger.PLAYER_KINDS],
-    )  # fmt: skip
+    )
 
 
 wallet_posting_errors = posting_errors  # around the product's statement, as around any
@@ -78,7 +84,11 @@ def wallet_debit_posted(
     now = dict(zip(ledger.PLAYER_KINDS, balances, strict=True))
     balance = Balance(currency=debit.currency, **now)
     push_balance(
-        using=using, brand_id=debit.brand_id, player_id=debit.player_id, balance=balance,
-        kind="debit", operation_id=operation_id,
-    )  # fmt: skip
+        using=using,
+        brand_id=debit.brand_id,
+        player_id=debit.player_id,
+        balance=balance,
+        kind="debit",
+        operation_id=operation_id,
+    )
     return balance

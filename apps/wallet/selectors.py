@@ -135,9 +135,20 @@ def _details(value: Any) -> dict[str, Any]:
 
 
 def _history_item(
-    op_id, kind, amount, currency, product, reservation_id, key, details, created_at,
-    cash, bonus, reserved, cash_after,
-) -> HistoryItem:  # fmt: skip
+    op_id,
+    kind,
+    amount,
+    currency,
+    product,
+    reservation_id,
+    key,
+    details,
+    created_at,
+    cash,
+    bonus,
+    reserved,
+    cash_after,
+) -> HistoryItem:
     return HistoryItem(
         id=op_id,
         kind=kind,

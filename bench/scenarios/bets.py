@@ -94,7 +94,11 @@ PROBE_COMMITS = 300
 DURING_RATE, DURING_S = 100, 8.0  # bets a second, and for how long, during a settlement
 ID_CHUNK = 4_000  # platform_next_id() gives 4,096 ids per millisecond: one chunk per millisecond
 HOST = BRAND["domain"]
-_SELF = [sys.executable, "-c", "import sys, bench.scenarios.bets as b; sys.exit(b.main(sys.argv[1:]))"]  # fmt: skip  # noqa: E501
+_SELF = [
+    sys.executable,
+    "-c",
+    "import sys, bench.scenarios.bets as b; sys.exit(b.main(sys.argv[1:]))",
+]
 
 METHOD = (
     "the web role (roles.web: granian, Django's WSGI application, one worker process per core); "
@@ -280,8 +284,13 @@ def _bets_ladder(web: Process, port: int, world: dict, run_id: str, quick: bool)
 def _brief(step: dict) -> dict:
     keys = ("offered_rps", "achieved_rps", "p50_ms", "p99_ms", "p999_ms", "max_ms", "errors")
     more = ("server_cpu", "server_ms", "pg_cores", "pg_ms", "redis_cores", "machine_busy_cores")
-    rest = ("machine_ms", "redis_connects_per_request", "web_process_cores", "client_cpu",
-            "statuses")  # fmt: skip
+    rest = (
+        "machine_ms",
+        "redis_connects_per_request",
+        "web_process_cores",
+        "client_cpu",
+        "statuses",
+    )
     return {k: step[k] for k in (*keys, *more, *rest)}
 
 
@@ -291,9 +300,13 @@ def _brief(step: dict) -> dict:
 def _program(env: dict[str, str], *args: str, timeout: float = 900) -> None:
     """This module as a Django program; its output goes to stderr."""
     subprocess.run(
-        [*_SELF, *args], cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "betting.settings"},
-        check=True, stdout=sys.stderr, timeout=timeout,
-    )  # fmt: skip
+        [*_SELF, *args],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "betting.settings"},
+        check=True,
+        stdout=sys.stderr,
+        timeout=timeout,
+    )
 
 
 def _profiling() -> bool:
@@ -304,8 +317,11 @@ def _ledger_check(env: dict[str, str]) -> str:
     log(f"ledger_check --shard {SHARD}")
     done = subprocess.run(
         [sys.executable, "manage.py", "ledger_check", "--shard", str(SHARD)],
-        cwd=ROOT, env=env, capture_output=True, text=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     for line in (done.stdout + done.stderr).strip().splitlines():
         log(f"  {line}")
     return "passed" if done.returncode == 0 else f"FAILED: {done.stdout.strip()[-300:]}"
@@ -381,12 +397,19 @@ def _bets_during_settlement(
         wait_healthy(port, web)
         token = http._csrf_token(port)
         log(f"POST /api/v1/bets: warm-up at {WARM_UP_RATE}/s")
-        _bets_step(web, port, WARM_UP_RATE, WARM_UP_S,
-                   _bet_factory(world, token, f"{run_id}-during-warm", 0))  # fmt: skip
+        _bets_step(
+            web,
+            port,
+            WARM_UP_RATE,
+            WARM_UP_S,
+            _bet_factory(world, token, f"{run_id}-during-warm", 0),
+        )
         settling = subprocess.Popen(
-            [*_SELF, "settle", str(world_file), str(out), "--loaded"], cwd=ROOT,
-            env={**env, "DJANGO_SETTINGS_MODULE": "betting.settings"}, stdout=sys.stderr,
-        )  # fmt: skip
+            [*_SELF, "settle", str(world_file), str(out), "--loaded"],
+            cwd=ROOT,
+            env={**env, "DJANGO_SETTINGS_MODULE": "betting.settings"},
+            stdout=sys.stderr,
+        )
         try:
             deadline = time.monotonic() + 120
             while not started.exists():
@@ -397,8 +420,9 @@ def _bets_during_settlement(
             # Every player bets, half of them with bets in this settlement (a third of those
             # win it): a chunk of the settlement holds its winners' cash accounts until it
             # commits.
-            _, step = _bets_step(web, port, DURING_RATE, DURING_S,
-                                 _bet_factory(world, token, f"{run_id}-during", 0))  # fmt: skip
+            _, step = _bets_step(
+                web, port, DURING_RATE, DURING_S, _bet_factory(world, token, f"{run_id}-during", 0)
+            )
         finally:
             code = settling.wait(timeout=600)
     if code:
@@ -409,9 +433,12 @@ def _bets_during_settlement(
         f"{step['p99_ms']}, max {step['max_ms']} ms, {step['achieved_rps']}/s accepted"
     )
     return {
-        **_brief(step), "seconds": DURING_S, "settle_s": settle["seconds"],
-        "settle_check": settle["check"], "within_settlement": settle["seconds"] >= DURING_S,
-    }  # fmt: skip
+        **_brief(step),
+        "seconds": DURING_S,
+        "settle_s": settle["seconds"],
+        "settle_check": settle["check"],
+        "within_settlement": settle["seconds"] >= DURING_S,
+    }
 
 
 # --- the Django programs -----------------------------------------------------------------------
@@ -448,22 +475,31 @@ def _events(count: int, run_id: str, *, tag: str, first: int) -> list[dict]:
         events.append(
             event_from_fixture(
                 FixtureData(
-                    urn=f"sr:match:{base + k}", provider="uof", sport_urn="sr:sport:1",
-                    sport_name="Football", category_urn="sr:category:780000",
-                    category_name="Bench", tournament_urn="sr:tournament:780000",
-                    tournament_name=f"Bench bets {tag}", home_name=f"Home {run_id} {k}",
-                    away_name=f"Away {run_id} {k}", start_time=start,
+                    urn=f"sr:match:{base + k}",
+                    provider="uof",
+                    sport_urn="sr:sport:1",
+                    sport_name="Football",
+                    category_urn="sr:category:780000",
+                    category_name="Bench",
+                    tournament_urn="sr:tournament:780000",
+                    tournament_name=f"Bench bets {tag}",
+                    home_name=f"Home {run_id} {k}",
+                    away_name=f"Away {run_id} {k}",
+                    start_time=start,
                 )
             )
-        )  # fmt: skip
+        )
     if any(run_id not in e.home_name for e in events):
         raise RuntimeError("an event of an earlier run has this URN: run again")
     batch = FeedBatch()
     ts = _now_ms()
     outcomes = tuple({"id": o, "odds": odds, "active": True} for o, odds in ODDS.items())
     for event in events:
-        batch.line(Line(event.id, market_id=1, specifiers="", status=1, producer=3, ts=ts,
-                        outcomes=outcomes))  # fmt: skip
+        batch.line(
+            Line(
+                event.id, market_id=1, specifiers="", status=1, producer=3, ts=ts, outcomes=outcomes
+            )
+        )
     changes = batch.commit()
     markets = {row.event_id: row.id for row in changes.markets}
     if set(markets) != {e.id for e in events}:
@@ -478,9 +514,13 @@ def _events(count: int, run_id: str, *, tag: str, first: int) -> list[dict]:
         if not ids or not ids <= mine:
             continue
         event = OutboxEvent(
-            event_id=row.event_id, topic=row.topic, audience=row.audience,
-            brand_id=row.brand_id, origin="global", payload=row.payload,
-        )  # fmt: skip
+            event_id=row.event_id,
+            topic=row.topic,
+            audience=row.audience,
+            brand_id=row.brand_id,
+            origin="global",
+            payload=row.payload,
+        )
         for alias in shard_map.aliases():
             event_apply_once(event=event, using=alias)
         applied += 1
@@ -510,11 +550,17 @@ def _players(brand_id: int) -> list[int]:
             new_ids = [row[0] for row in cursor.fetchall()]
             Player.objects.using(USING).bulk_create(
                 [
-                    Player(id=i, brand_id=brand_id, username=n, login_name=n,
-                           email=f"{n}@example.com", password="!")  # unusable: never logs in
+                    Player(
+                        id=i,
+                        brand_id=brand_id,
+                        username=n,
+                        login_name=n,
+                        email=f"{n}@example.com",
+                        password="!",
+                    )  # unusable: never logs in
                     for i, n in zip(new_ids, chunk, strict=True)
                 ]
-            )  # fmt: skip
+            )
         existing.update(zip(chunk, new_ids, strict=True))
         time.sleep(0.002)
     # The directory entries (global), also for players an interrupted set-up left without one.
@@ -545,11 +591,12 @@ def _fund(brand_id: int, players: list[int], run_id: str) -> None:
         )
         cash = dict(cursor.fetchall())
     credits = [
-        api.Credit(player_id=p, amount=FUNDS - cash.get(p, 0),
-                   idempotency_key=f"bb-fund-{run_id}-{p}")
+        api.Credit(
+            player_id=p, amount=FUNDS - cash.get(p, 0), idempotency_key=f"bb-fund-{run_id}-{p}"
+        )
         for p in players
         if cash.get(p, 0) < FUNDS // 2
-    ]  # fmt: skip
+    ]
     with transaction.atomic(using=USING):
         api.wallet_credit_many(
             brand_id=brand_id, currency=CURRENCY, product="payments", credits=credits, using=USING
@@ -588,9 +635,14 @@ def _setup_main(world_file: Path, run_id: str) -> None:
     lines = _events(LINES, run_id, tag="placement", first=0)
     settle_line, loaded_line = _events(2, run_id, tag="settlement", first=LINES)
     world = {
-        "run_id": run_id, "brand_id": brand_id, "players": players, "sessions": sessions,
-        "lines": lines, "settle_line": settle_line, "settle_line_loaded": loaded_line,
-    }  # fmt: skip
+        "run_id": run_id,
+        "brand_id": brand_id,
+        "players": players,
+        "sessions": sessions,
+        "lines": lines,
+        "settle_line": settle_line,
+        "settle_line_loaded": loaded_line,
+    }
     world_file.write_text(json.dumps(world))
     _checkpoint()
 
@@ -726,10 +778,12 @@ def _commit_probe_main(out: Path) -> None:
         cursor.execute("DROP TABLE bench_commit_probe")
     times.sort()
     figures = {
-        "commits": len(times), "p50_ms": round(loadgen.percentile(times, 0.5), 2),
-        "p99_ms": round(loadgen.percentile(times, 0.99), 2), "max_ms": round(times[-1], 2),
+        "commits": len(times),
+        "p50_ms": round(loadgen.percentile(times, 0.5), 2),
+        "p99_ms": round(loadgen.percentile(times, 0.99), 2),
+        "max_ms": round(times[-1], 2),
         "over_50_ms": sum(t > 50 for t in times),
-    }  # fmt: skip
+    }
     out.write_text(json.dumps(figures))
     print(f"commit probe: {figures}", file=sys.stderr)
 
@@ -746,16 +800,23 @@ def _settle_prepare_main(world_file: Path, loaded: bool = False) -> None:
     line, prefix = _settlement_of(world, loaded)
     players = _half(world) if loaded else world["players"]
     params = {
-        "players": players, "n": len(players), "brand": world["brand_id"],
-        "currency": CURRENCY, "prefix": prefix, "odds": [ODDS[o] for o in ("1", "2", "3")],
-        "event": line["event_id"], "market": line["market"],
-    }  # fmt: skip
+        "players": players,
+        "n": len(players),
+        "brand": world["brand_id"],
+        "currency": CURRENCY,
+        "prefix": prefix,
+        "odds": [ODDS[o] for o in ("1", "2", "3")],
+        "event": line["event_id"],
+        "market": line["market"],
+    }
     bet_columns, bet_values = _columns(Bet, _BET_VALUES, params)
     leg_columns, leg_values = _columns(BetLeg, _LEG_VALUES, params)
     insert = _INSERT_BETS.format(
-        bet_columns=bet_columns, bet_values=bet_values, leg_columns=leg_columns,
+        bet_columns=bet_columns,
+        bet_values=bet_values,
+        leg_columns=leg_columns,
         leg_values=leg_values,
-    )  # fmt: skip
+    )
     started = time.monotonic()
     with transaction.atomic(using=USING), connections[USING].cursor() as cursor:
         for first in range(0, SETTLE_BETS, ID_CHUNK):
@@ -806,10 +867,17 @@ def _settle_main(world_file: Path, out: Path, profile: str | None, loaded: bool 
         for o in ODDS
     ]
     result = {
-        "id": 0, "event_id": line["event_id"], "market_id": 1, "specifiers": "",
-        "kind": "settle", "ts": ts, "certainty": 2, "outcomes": outcomes, "start_time": None,
+        "id": 0,
+        "event_id": line["event_id"],
+        "market_id": 1,
+        "specifiers": "",
+        "kind": "settle",
+        "ts": ts,
+        "certainty": 2,
+        "outcomes": outcomes,
+        "start_time": None,
         "end_time": None,
-    }  # fmt: skip
+    }
     connections[USING].ensure_connection()  # not timed: the pool's worker is connected
     sql: dict[str, list[float]] = {}  # statement (its start) -> [count, seconds]
 
@@ -924,9 +992,11 @@ def _profile_place_main(world_file: Path, count: int, out: str) -> None:
         headers = dict(line.split(": ", 1) for line in head.decode().split("\r\n")[1:])
         client.cookies.load(headers["Cookie"])
         response = client.post(
-            "/api/v1/bets", data=body, content_type="application/json",
+            "/api/v1/bets",
+            data=body,
+            content_type="application/json",
             headers={"X-CSRFToken": token},
-        )  # fmt: skip
+        )
         return response.status_code
 
     def ping(_index: int) -> int:
@@ -962,11 +1032,14 @@ def _profile_place_main(world_file: Path, count: int, out: str) -> None:
     path.write_text(summary + "\n\n" + path.read_text())
     print(summary, flush=True)
     Path(f"{out}.json").write_text(
-        json.dumps({
-            "ping_cpu_ms": round(ping_ms, 2), "bet_cpu_ms": round(bet_ms, 2),
-            "sql_per_bet": {a: round(n / count, 1) for a, n in statements.items()},
-        })
-    )  # fmt: skip
+        json.dumps(
+            {
+                "ping_cpu_ms": round(ping_ms, 2),
+                "bet_cpu_ms": round(bet_ms, 2),
+                "sql_per_bet": {a: round(n / count, 1) for a, n in statements.items()},
+            }
+        )
+    )
 
 
 def main(argv: list[str]) -> int:

@@ -83,7 +83,11 @@ SETTLE_S, MAX_SETTLE_S = 1.5, 60.0  # after the last message: quiet this long, o
 SLOW_RATE, SLOW_S = 1.0, 10.0  # the platform again, below its fan-out capacity (not --quick)
 WARM_UP_S, QUICK_WARM_UP_S = 2.0, 1.0  # pushes then are not counted (first query, first offer)
 # This module as a program (not ``-m``: the package imports it already, and runpy would warn).
-_SELF = [sys.executable, "-c", "import sys, bench.scenarios.feed as f; sys.exit(f.main(sys.argv[1:]))"]  # fmt: skip  # noqa: E501
+_SELF = [
+    sys.executable,
+    "-c",
+    "import sys, bench.scenarios.feed as f; sys.exit(f.main(sys.argv[1:]))",
+]
 
 METHOD = (
     "rate: one adapter process (run_provider) on a durable RabbitMQ queue; a separate publisher "
@@ -300,9 +304,12 @@ def _world(env: dict[str, str]) -> Path:
     log(f"provider {PROVIDER} and {sum(EVENTS.values())} + 1 events (created once, kept)")
     subprocess.run(
         [*_SELF, "setup", str(out)],
-        cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "betting.settings"}, check=True,
-        stdout=sys.stderr, timeout=600,
-    )  # fmt: skip
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "betting.settings"},
+        check=True,
+        stdout=sys.stderr,
+        timeout=600,
+    )
     return out
 
 
@@ -317,9 +324,14 @@ def _setup_main(out: Path) -> None:
     from apps.providers.services import provider_configure
 
     provider_configure(
-        name=PROVIDER, kind="uof", producers=[1, 3], exchange=EXCHANGE, bindings=[],
-        api_url="", broker_url_env=BROKER_ENV,
-    )  # fmt: skip
+        name=PROVIDER,
+        kind="uof",
+        producers=[1, 3],
+        exchange=EXCHANGE,
+        bindings=[],
+        api_url="",
+        broker_url_env=BROKER_ENV,
+    )
     wanted: list[tuple[str, str]] = []
     number = EVENT_BASE
     for sport, count in EVENTS.items():
@@ -336,13 +348,19 @@ def _setup_main(out: Path) -> None:
         n, group = urn.rsplit(":", 1)[1], f"{EVENT_BASE // 1000}{sport.rsplit(':', 1)[1]}"
         event = event_from_fixture(
             FixtureData(
-                urn=urn, provider=PROVIDER, sport_urn=sport, sport_name=SPORT_NAMES[sport],
-                category_urn=f"sr:category:{group}", category_name="Bench",
+                urn=urn,
+                provider=PROVIDER,
+                sport_urn=sport,
+                sport_name=SPORT_NAMES[sport],
+                category_urn=f"sr:category:{group}",
+                category_name="Bench",
                 tournament_urn=f"sr:tournament:{group}",
-                tournament_name=f"Bench {SPORT_NAMES[sport]}", home_name=f"Home {n}",
-                away_name=f"Away {n}", start_time=start,
+                tournament_name=f"Bench {SPORT_NAMES[sport]}",
+                home_name=f"Home {n}",
+                away_name=f"Away {n}",
+                start_time=start,
             )
-        )  # fmt: skip
+        )
         existing[urn] = event.id
         created += 1
     world = {
@@ -459,10 +477,21 @@ class Feed:
         result = RESULTS / f"feed-publisher-{mode}.json"
         result.unlink(missing_ok=True)
         role = _python_role(
-            "publisher", "bench.feed_publisher", mode, "--broker", self.broker,
-            "--exchange", EXCHANGE, "--events", str(self.world), "--seed", str(self.seed),
-            "--result", str(result), *args,
-        )  # fmt: skip
+            "publisher",
+            "bench.feed_publisher",
+            mode,
+            "--broker",
+            self.broker,
+            "--exchange",
+            EXCHANGE,
+            "--events",
+            str(self.world),
+            "--seed",
+            str(self.seed),
+            "--result",
+            str(result),
+            *args,
+        )
         return role, result
 
     def publish(self, mode: str, *args: str, timeout: float) -> dict:
@@ -656,11 +685,25 @@ class Feed:
         for path in files.values():
             path.unlink(missing_ok=True)
         role = _python_role(
-            f"clients-{label}", "bench.ws_clients", "--url", url, "--port", str(port),
-            "--clients", str(clients), "--ready", str(files["ready"]), "--stop",
-            str(files["stop"]), "--go", str(files["go"]), "--result", str(files["json"]),
-            "--progress", str(files["progress"]),
-        )  # fmt: skip
+            f"clients-{label}",
+            "bench.ws_clients",
+            "--url",
+            url,
+            "--port",
+            str(port),
+            "--clients",
+            str(clients),
+            "--ready",
+            str(files["ready"]),
+            "--stop",
+            str(files["stop"]),
+            "--go",
+            str(files["go"]),
+            "--result",
+            str(files["json"]),
+            "--progress",
+            str(files["progress"]),
+        )
         return role, files
 
     def latency(
@@ -682,9 +725,14 @@ class Feed:
             started = RESULTS / "feed-publisher.started"
             started.unlink(missing_ok=True)
             pub_role, pub_file = self.publisher(
-                "hot", "--rate", str(rate), "--duration", str(seconds + warm_up),
-                "--started", str(started),
-            )  # fmt: skip
+                "hot",
+                "--rate",
+                str(rate),
+                "--duration",
+                str(seconds + warm_up),
+                "--started",
+                str(started),
+            )
             with _running(pub_role, self.env) as pub:
                 _wait_file(started, [pub, server, harness], 30, "the publisher")
                 time.sleep(warm_up)
@@ -741,8 +789,9 @@ class Feed:
         log(f"push latency, platform: the live-odds gateway and {CLIENTS} sockets on {HOT_URN}")
         role = roles.live_gateway(port=port)
         if self.profile:
-            role = Role("live-odds", [*_SELF, "gateway-profile", str(RESULTS / "feed-web.prof"),
-                                      str(port)])  # fmt: skip
+            role = Role(
+                "live-odds", [*_SELF, "gateway-profile", str(RESULTS / "feed-web.prof"), str(port)]
+            )
         seconds = QUICK_LATENCY_S if self.quick else LATENCY_S
         with _running(role, self.env) as web:
             _wait_log(RESULTS / f"feed-{role.name}.log", roles.GATEWAY_READY, [web], 60)
@@ -759,10 +808,19 @@ class Feed:
         ready.unlink(missing_ok=True)
         routing_key = f"hi.-.live.odds_change.1.sr:match.{HOT_URN.rsplit(':', 1)[1]}.-"
         role = _python_role(
-            "baseline", "bench.broadcast_baseline", "--port", str(port), "--broker",
-            self.broker, "--exchange", EXCHANGE, "--routing-key", routing_key,
-            "--ready", str(ready),
-        )  # fmt: skip
+            "baseline",
+            "bench.broadcast_baseline",
+            "--port",
+            str(port),
+            "--broker",
+            self.broker,
+            "--exchange",
+            EXCHANGE,
+            "--routing-key",
+            routing_key,
+            "--ready",
+            str(ready),
+        )
         log(f"push latency, baseline: bare websockets broadcast server and {CLIENTS} sockets")
         with _running(role, self.env) as server:
             _wait_file(ready, [server], 30, "the baseline server")
@@ -797,12 +855,22 @@ def run(*, quick: bool = False) -> dict:
     n_events = sum(EVENTS.values())
     seconds = QUICK_STEP_S if quick else STEP_S
     method = METHOD.format(
-        events=n_events, step=seconds, backlog=QUICK_BACKLOG if quick else BACKLOG,
-        clients=CLIENTS, latency=QUICK_LATENCY_S if quick else LATENCY_S,
-    )  # fmt: skip
+        events=n_events,
+        step=seconds,
+        backlog=QUICK_BACKLOG if quick else BACKLOG,
+        clients=CLIENTS,
+        latency=QUICK_LATENCY_S if quick else LATENCY_S,
+    )
     keys = (
-        "rate", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms", "samples", "expected_samples",
-    )  # fmt: skip
+        "rate",
+        "p50_ms",
+        "p90_ms",
+        "p99_ms",
+        "p999_ms",
+        "max_ms",
+        "samples",
+        "expected_samples",
+    )
     return {
         "odds_changes_per_s": figures["odds_changes_per_s"],
         "ws_clients": CLIENTS,
@@ -822,8 +890,21 @@ def run(*, quick: bool = False) -> dict:
 
 def _details(latency: dict) -> tuple[str, ...]:
     wanted = (
-        "min_ms", "connected", "connect_s", "pushes", "published", "per_client_min",
-        "per_client_max", "spread_p50_ms", "spread_max_ms", "client_cpu", "server_cores",
-        "server_ms_per_push", "clients_cores", "machine_busy_cores", "errors", "closed_early",
-    )  # fmt: skip
+        "min_ms",
+        "connected",
+        "connect_s",
+        "pushes",
+        "published",
+        "per_client_min",
+        "per_client_max",
+        "spread_p50_ms",
+        "spread_max_ms",
+        "client_cpu",
+        "server_cores",
+        "server_ms_per_push",
+        "clients_cores",
+        "machine_busy_cores",
+        "errors",
+        "closed_early",
+    )
     return tuple(k for k in wanted if k in latency)

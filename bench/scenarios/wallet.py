@@ -210,8 +210,12 @@ def _pgbench(env: dict[str, str], clients: int, seconds: float, label: str = "")
         log(f"pgbench -i -s {PGBENCH_SCALE} on {PGBENCH_DATABASE}")
         subprocess.run(
             [binary, "-i", "-s", str(PGBENCH_SCALE), "-q", *where, PGBENCH_DATABASE],
-            env=pg_env, stdout=out, stderr=subprocess.STDOUT, check=True, timeout=120,
-        )  # fmt: skip
+            env=pg_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            check=True,
+            timeout=120,
+        )
         threads = min(2, clients)
         log(f"pgbench -c {clients} -j {threads} -T {seconds:g} -n (TPC-B-like)")
         argv = [binary, "-c", str(clients), "-j", str(threads), "-T", str(round(seconds)), "-n"]
@@ -219,9 +223,12 @@ def _pgbench(env: dict[str, str], clients: int, seconds: float, label: str = "")
         usage0 = os.times()
         proc = subprocess.Popen(
             [*argv, *where, PGBENCH_DATABASE],
-            env=pg_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env=pg_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
             start_new_session=True,
-        )  # fmt: skip
+        )
         try:
             # Sample the CPU once the connections are up and again just before the end.
             time.sleep(min(1.0, seconds / 4))
@@ -279,8 +286,12 @@ def _players(env: dict[str, str], run_id: str) -> Path:
     log(f"{PLAYERS} players on shard {SHARD}: registering the missing ones, funding")
     subprocess.run(
         [*_SELF, "players", str(PLAYERS), str(out), run_id],
-        cwd=ROOT, env=setup_env, check=True, stdout=sys.stderr, timeout=600,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=setup_env,
+        check=True,
+        stdout=sys.stderr,
+        timeout=600,
+    )
     return out
 
 
@@ -301,8 +312,11 @@ def _players_main(count: int, out: Path, run_id: str) -> None:
     using = shard_map.alias(SHARD)
     # Placement is a hash of the login name: take the fixed names that land on the shard.
     names = (f"wallet{i:06d}" for i in itertools.count())
-    wanted = [n for n in itertools.islice(names, count * 8) if shard_for_new_player(
-        brand_id=brand.id, login_name=n) == SHARD]  # fmt: skip
+    wanted = [
+        n
+        for n in itertools.islice(names, count * 8)
+        if shard_for_new_player(brand_id=brand.id, login_name=n) == SHARD
+    ]
     existing = dict(
         Player.objects.using(using)
         .filter(brand_id=brand.id, login_name__in=wanted)
@@ -316,9 +330,11 @@ def _players_main(count: int, out: Path, run_id: str) -> None:
         if name not in existing:
             try:
                 ref = player_register(
-                    brand=brand, username=name, email=f"{name}@example.com",
+                    brand=brand,
+                    username=name,
+                    email=f"{name}@example.com",
                     password="a long enough passphrase",
-                )  # fmt: skip
+                )
             except PlayerError:  # e.g. a directory entry left by a crash: skip the name
                 continue
             existing[name] = ref.id
@@ -332,9 +348,13 @@ def _players_main(count: int, out: Path, run_id: str) -> None:
         cash = api.wallet_balance(brand_id=brand.id, player_id=player_id, currency=CURRENCY).cash
         if cash < FUNDS // 2:
             api.wallet_credit(
-                brand_id=brand.id, player_id=player_id, currency=CURRENCY, amount=FUNDS - cash,
-                product="payments", idempotency_key=f"wb-fund-{run_id}-{player_id}",
-            )  # fmt: skip
+                brand_id=brand.id,
+                player_id=player_id,
+                currency=CURRENCY,
+                amount=FUNDS - cash,
+                product="payments",
+                idempotency_key=f"wb-fund-{run_id}-{player_id}",
+            )
             funded += 1
     out.write_text(json.dumps({"brand_id": brand.id, "players": chosen}))
     print(f"players: {registered} registered, {funded} funded, {len(chosen)} ready", flush=True)
@@ -364,8 +384,14 @@ def _client_main(argv: list[str]) -> None:
 
     def operation(index: int, player_id: int) -> None:
         call = api.wallet_debit if index % 2 == 0 else api.wallet_credit
-        call(brand_id=brand_id, player_id=player_id, currency=CURRENCY, amount=AMOUNT,
-             product=PRODUCT, idempotency_key=f"{prefix}-{index}")  # fmt: skip
+        call(
+            brand_id=brand_id,
+            player_id=player_id,
+            currency=CURRENCY,
+            amount=AMOUNT,
+            product=PRODUCT,
+            idempotency_key=f"{prefix}-{index}",
+        )
 
     # Warm-up (not measured). A long-running process has the ids of its players' accounts and of
     # the house accounts in the wallet's per-process caches; fill them the way the wallet does
@@ -378,9 +404,13 @@ def _client_main(argv: list[str]) -> None:
                 cursor, using, brand_id=brand_id, player_id=player_id, currency=CURRENCY
             )
             ledger.house_account(
-                cursor, using, brand_id=accounts.brand_id, currency=CURRENCY, product=PRODUCT,
+                cursor,
+                using,
+                brand_id=accounts.brand_id,
+                currency=CURRENCY,
+                product=PRODUCT,
                 player_id=player_id,
-            )  # fmt: skip
+            )
     for index in range(int(warm)):
         operation(-1 - index, players[pick()])  # negative indexes: keys apart from the measured
     Path(ready).touch()
@@ -417,12 +447,18 @@ def _client_main(argv: list[str]) -> None:
         profiler.disable()
         profiler.dump_stats(profile)
     Path(result).write_text(
-        json.dumps({
-            "ops": index - sum(errors.values()), "attempts": index, "elapsed": elapsed,
-            "cpu_s": cpu, "errors": dict(errors), "error_samples": samples[:5],
-            "latencies_ms": [round(v * 1000, 3) for v in latencies],
-        })
-    )  # fmt: skip
+        json.dumps(
+            {
+                "ops": index - sum(errors.values()),
+                "attempts": index,
+                "elapsed": elapsed,
+                "cpu_s": cpu,
+                "errors": dict(errors),
+                "error_samples": samples[:5],
+                "latencies_ms": [round(v * 1000, 3) for v in latencies],
+            }
+        )
+    )
 
 
 def _load(
@@ -443,11 +479,18 @@ def _load(
     roles = []
     for k in range(clients):
         argv = [
-            *_SELF, "client", str(players_file),
-            distribution, str(seconds), str(WARM_UP_OPS), f"wb-{run_id}-{distribution[0]}{k}",
-            str(1000 * k + (distribution == "hot")), str(work / f"ready-{distribution}-{k}"),
-            str(go), str(work / f"result-{distribution}-{k}.json"),
-        ]  # fmt: skip
+            *_SELF,
+            "client",
+            str(players_file),
+            distribution,
+            str(seconds),
+            str(WARM_UP_OPS),
+            f"wb-{run_id}-{distribution[0]}{k}",
+            str(1000 * k + (distribution == "hot")),
+            str(work / f"ready-{distribution}-{k}"),
+            str(go),
+            str(work / f"result-{distribution}-{k}.json"),
+        ]
         if profile and k == 0:
             argv += ["--profile", str(RESULTS / f"wallet-{distribution}.prof")]
         # The clients stand for the products' shard workers, so they run with the workers'
@@ -538,9 +581,14 @@ def run(*, quick: bool = False, clients: int = CLIENTS, profile: bool = False) -
     # against the wallet), and its CPU costs per transaction are the mean of both.
     before = _pgbench(env, clients, seconds, "before")
     uniform = _load(
-        env, players_file, "uniform", clients=clients, seconds=seconds, run_id=run_id,
+        env,
+        players_file,
+        "uniform",
+        clients=clients,
+        seconds=seconds,
+        run_id=run_id,
         profile=profile,
-    )  # fmt: skip
+    )
     hot = _load(
         env, players_file, "hot", clients=clients, seconds=seconds, run_id=run_id, profile=profile
     )

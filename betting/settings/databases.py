@@ -69,9 +69,11 @@ def _prepared(entry: dict) -> dict:
     return {
         **entry,
         "OPTIONS": {
-            **entry["OPTIONS"], "prepare_threshold": _PREPARE_AFTER, "options": options.strip()
+            **entry["OPTIONS"],
+            "prepare_threshold": _PREPARE_AFTER,
+            "options": options.strip(),
         },
-    }  # fmt: skip
+    }
 
 
 DATABASES = {

@@ -73,13 +73,29 @@ def run(port: int) -> int:
     # The demo's content: simulated odds and video providers, and their adapters.
     feed_api_port, video_port = _free_port(), _free_port()
     _manage(
-        env, "configure_provider", "uof", "--kind", "uof", "--exchange", "unifiedfeed",
-        "--api-url", f"http://127.0.0.1:{feed_api_port}", "--producer", "1", "--producer", "3",
-    )  # fmt: skip
+        env,
+        "configure_provider",
+        "uof",
+        "--kind",
+        "uof",
+        "--exchange",
+        "unifiedfeed",
+        "--api-url",
+        f"http://127.0.0.1:{feed_api_port}",
+        "--producer",
+        "1",
+        "--producer",
+        "3",
+    )
     _manage(
-        env, "configure_provider", "video", "--kind", "video",
-        "--api-url", f"http://127.0.0.1:{video_port}",
-    )  # fmt: skip
+        env,
+        "configure_provider",
+        "video",
+        "--kind",
+        "video",
+        "--api-url",
+        f"http://127.0.0.1:{video_port}",
+    )
     stack = roles.all_roles(
         shard_count=shard_count,
         port=port,

@@ -39,11 +39,23 @@ def web(
     return Role(
         "web",
         [
-            _python(), "-m", "granian", "--interface", "wsgi", "--host", host, "--port", str(port),
-            "--workers", str(workers), "--blocking-threads", str(threads), "--no-ws",
+            _python(),
+            "-m",
+            "granian",
+            "--interface",
+            "wsgi",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--blocking-threads",
+            str(threads),
+            "--no-ws",
             "betting.wsgi:application",
         ],
-    )  # fmt: skip
+    )
 
 
 def sockets(*, port: int, host: str = "127.0.0.1") -> Role:
@@ -64,11 +76,23 @@ WORKER_ENV = {"DB_POOL_MAX": "0"}
 def _worker(queue: str, node: str, concurrency: int) -> list[str]:
     namespace = os.environ.get("QUEUE_NAMESPACE", "").strip()
     return [
-        _python(), "-m", "celery", "-A", "betting", "worker", "-Q", f"{namespace}{queue}",
-        "-n", f"{node}@%h",
-        "--concurrency", str(concurrency), "--loglevel", "INFO",
-        "--without-gossip", "--without-mingle",
-    ]  # fmt: skip
+        _python(),
+        "-m",
+        "celery",
+        "-A",
+        "betting",
+        "worker",
+        "-Q",
+        f"{namespace}{queue}",
+        "-n",
+        f"{node}@%h",
+        "--concurrency",
+        str(concurrency),
+        "--loglevel",
+        "INFO",
+        "--without-gossip",
+        "--without-mingle",
+    ]
 
 
 def shard_pool(shard: int, *, concurrency: int = 2) -> Role:
@@ -90,16 +114,25 @@ def provider(name: str, *options: str) -> Role:
     return Role(f"provider-{name}", [_python(), "manage.py", "run_provider", name, *options])
 
 
-def feed_simulator(*, api_port: int, rate: float = 40, exchange: str = "unifiedfeed",
-                   extra: tuple[str, ...] = ()) -> Role:  # fmt: skip
+def feed_simulator(
+    *, api_port: int, rate: float = 40, exchange: str = "unifiedfeed", extra: tuple[str, ...] = ()
+) -> Role:
     """The simulated odds provider (the outside world in development and tests)."""
     return Role(
         "feed-simulator",
         [
-            _python(), "manage.py", "feed_simulator", "--rate", str(rate),
-            "--api-port", str(api_port), "--exchange", exchange, *extra,
+            _python(),
+            "manage.py",
+            "feed_simulator",
+            "--rate",
+            str(rate),
+            "--api-port",
+            str(api_port),
+            "--exchange",
+            exchange,
+            *extra,
         ],
-    )  # fmt: skip
+    )
 
 
 def video_simulator(*, port: int) -> Role:
@@ -137,9 +170,13 @@ def beat(*, schedule: str) -> Role:
 
 
 def all_roles(
-    *, shard_count: int, port: int, schedule: str, feed_api_port: int | None = None,
+    *,
+    shard_count: int,
+    port: int,
+    schedule: str,
+    feed_api_port: int | None = None,
     video_port: int | None = None,
-) -> list[Role]:  # fmt: skip
+) -> list[Role]:
     """Every role; with simulator ports, the simulated providers and their adapters too."""
     stack = [
         web(port=port),

@@ -34,8 +34,9 @@ class Simulator(Protocol):
 
     def fixture(self, urn: str) -> xml.FixtureDoc | None: ...
 
-    def request_recovery(self, product: int, request_id: int, node_id: str | None,
-                         after: int | None) -> None: ...  # fmt: skip
+    def request_recovery(
+        self, product: int, request_id: int, node_id: str | None, after: int | None
+    ) -> None: ...
 
     def silence(self, product: int) -> None: ...
 

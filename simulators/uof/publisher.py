@@ -117,9 +117,13 @@ class AmqpSink:
             self._reconnect()
         try:
             self._producer.publish(
-                body, routing_key=routing_key, delivery_mode=2, content_type="text/xml",
-                content_encoding="utf-8", retry=False,
-            )  # fmt: skip
+                body,
+                routing_key=routing_key,
+                delivery_mode=2,
+                content_type="text/xml",
+                content_encoding="utf-8",
+                retry=False,
+            )
         except self._errors as exc:
             log.warning("broker lost (%s); reconnecting", exc)
             self._drop()
@@ -204,10 +208,14 @@ class FeedSimulator:
         )
         self.broker_url = config.broker_url or default_broker_url()
         self.world = World(
-            seed=self.seed, events=config.events, event_base=config.event_base,
-            speed=config.speed, live_only=config.live_only, epoch_ms=int(time.time() * 1000),
+            seed=self.seed,
+            events=config.events,
+            event_base=config.event_base,
+            speed=config.speed,
+            live_only=config.live_only,
+            epoch_ms=int(time.time() * 1000),
             alive_interval=config.alive_interval,
-        )  # fmt: skip
+        )
         self.sink = sink
         self.stats_ = Stats()
         self.silenced: set[int] = set()
@@ -238,10 +246,15 @@ class FeedSimulator:
             "feed simulator publishing to %s exchange %r: seed %s, %s events from sr:match:%s,"
             " %s msg/s, speed x%s%s%s",
             safe_url(self.broker_url) if isinstance(self.sink, AmqpSink) else "memory",
-            self.config.exchange, self.seed, self.config.events, self.config.event_base,
-            self.config.rate, self.config.speed, ", only odds_change" if self.config.only_odds
-            else "", ", live only" if self.config.live_only else "",
-        )  # fmt: skip
+            self.config.exchange,
+            self.seed,
+            self.config.events,
+            self.config.event_base,
+            self.config.rate,
+            self.config.speed,
+            ", only odds_change" if self.config.only_odds else "",
+            ", live only" if self.config.live_only else "",
+        )
         self._thread = threading.Thread(target=self._loop, name="feed-simulator", daemon=True)
         self._thread.start()
         return self
@@ -264,8 +277,13 @@ class FeedSimulator:
         if self.sink is not None:
             self.sink.close()
         stats = self.stats()
-        log.info("feed simulator stopped: %s messages in %ss (%s/s), %s", stats["published"],
-                 stats["elapsed_s"], stats["rate"], stats["by_type"])  # fmt: skip
+        log.info(
+            "feed simulator stopped: %s messages in %ss (%s/s), %s",
+            stats["published"],
+            stats["elapsed_s"],
+            stats["rate"],
+            stats["by_type"],
+        )
 
     def __enter__(self) -> FeedSimulator:
         return self.start()
@@ -282,8 +300,9 @@ class FeedSimulator:
     def fixture(self, urn: str) -> xml.FixtureDoc | None:
         return self.world.fixtures.get(urn)
 
-    def request_recovery(self, product: int, request_id: int, node_id: str | None,
-                         after: int | None) -> None:  # fmt: skip
+    def request_recovery(
+        self, product: int, request_id: int, node_id: str | None, after: int | None
+    ) -> None:
         self._commands.put(("recovery", product, request_id, node_id, after))
 
     def silence(self, product: int) -> None:
@@ -335,9 +354,15 @@ class FeedSimulator:
                 for out in replay:
                     self._send(out)
                 self.stats_.recoveries += 1
-                log.info("recovery %s for producer %s (after=%s, node %s): %s events, then"
-                         " snapshot_complete", request_id, product, after, node_id or "-",
-                         len(replay) - 1)  # fmt: skip
+                log.info(
+                    "recovery %s for producer %s (after=%s, node %s): %s events, then"
+                    " snapshot_complete",
+                    request_id,
+                    product,
+                    after,
+                    node_id or "-",
+                    len(replay) - 1,
+                )
             elif command[0] == "unsubscribe":
                 self._send(self.world.alive(command[1], subscribed=False))
                 log.info("producer %s sent alive subscribed=0", command[1])
@@ -346,8 +371,11 @@ class FeedSimulator:
         snap = self.stats()
         log.info(
             "feed simulator: %s published (%s/s, behind %s ms), %s",
-            snap["published"], snap["rate"], snap["lag_ms"], snap["world"],
-        )  # fmt: skip
+            snap["published"],
+            snap["rate"],
+            snap["lag_ms"],
+            snap["world"],
+        )
 
     def _loop(self) -> None:
         cfg = self.config

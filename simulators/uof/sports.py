@@ -174,8 +174,11 @@ def _grid(lam_h: float, lam_a: float) -> list[tuple[int, int, float]]:
 
 
 def _three_way(h: int, a: int, ids=("1", "2", "3")) -> Result:
-    return ((ids[0], int(h > a), None, None), (ids[1], int(h == a), None, None),
-            (ids[2], int(a > h), None, None))  # fmt: skip
+    return (
+        (ids[0], int(h > a), None, None),
+        (ids[1], int(h == a), None, None),
+        (ids[2], int(a > h), None, None),
+    )
 
 
 def _quarter(value: float) -> float:
@@ -269,9 +272,11 @@ class Soccer(Model):
             team = self._scorer()
             self.goals.append((team, play))
             home, away = self.score()
-            return Change(schedule=self._next_goal(play), bet_stop=True,
-                          note=f"goal {'home' if team == 0 else 'away'} {home}:{away} at "
-                               f"{clock(play)}")  # fmt: skip
+            return Change(
+                schedule=self._next_goal(play),
+                bet_stop=True,
+                note=f"goal {'home' if team == 0 else 'away'} {home}:{away} at {clock(play)}",
+            )
         if action == "halftime":
             self.phase = "ht"
             return Change(announce=True)
@@ -374,8 +379,11 @@ class Soccer(Model):
         if mid in (1, 60):
             return _three_way(home, away)
         if mid == 10:
-            return (("9", int(home >= away), None, None), ("10", int(home != away), None, None),
-                    ("11", int(away >= home), None, None))  # fmt: skip
+            return (
+                ("9", int(home >= away), None, None),
+                ("10", int(home != away), None, None),
+                ("11", int(away >= home), None, None),
+            )
         if mid == 11:
             if home == away:
                 return (("4", 0, 1.0, None), ("5", 0, 1.0, None))
@@ -412,8 +420,11 @@ class Soccer(Model):
             n = int(_spec(key, "goalnr"))
             if len(goals) >= n:
                 team = goals[n - 1][0]
-                return (("6", int(team == 0), None, None), ("7", 0, None, None),
-                        ("8", int(team == 1), None, None))  # fmt: skip
+                return (
+                    ("6", int(team == 0), None, None),
+                    ("7", 0, None, None),
+                    ("8", int(team == 1), None, None),
+                )
             if ended or (mid == 62 and half_over):
                 return (("6", 0, None, None), ("7", 1, None, None), ("8", 0, None, None))
             return None
@@ -586,8 +597,9 @@ class Tennis(Model):
             return Change(ended=True, note=f"match won {self.score_text()}")
         gap = self._gap() + ((120 if what == "set" else 0) / self.speed)
         review = self.rng.random() < 0.01  # a challenge or a medical time-out
-        return Change(schedule=[(now + gap, "point")], bet_stop=review,
-                      announce=what in ("game", "set"))  # fmt: skip
+        return Change(
+            schedule=[(now + gap, "point")], bet_stop=review, announce=what in ("game", "set")
+        )
 
     def score_text(self) -> str:
         return " ".join(f"{h}-{a}" for h, a in self.s.sets)
@@ -603,8 +615,11 @@ class Tennis(Model):
         set_nr = len(s.sets) + 1
         periods += ((7 + set_nr, set_nr, s.games[0], s.games[1]),)
         shown = (str(s.points[0]), str(s.points[1])) if s.tiebreak else self._game_points()
-        extra = (("home_gamescore", shown[0]), ("away_gamescore", shown[1]),
-                 ("current_server", str(s.server + 1)))  # fmt: skip
+        extra = (
+            ("home_gamescore", shown[0]),
+            ("away_gamescore", shown[1]),
+            ("current_server", str(s.server + 1)),
+        )
         if s.tiebreak:
             extra += (("tiebreak", "true"),)
         return EventStatus(1, 7 + set_nr, home, away, None, None, periods, extra)
@@ -817,8 +832,7 @@ class Basketball(Model):
             if self.period >= 4 and self.points[0] != self.points[1]:
                 self.ended = True
                 return Change(ended=True, note=f"final {self.points[0]}:{self.points[1]}")
-            return Change(schedule=[(now + self.BREAK / self.speed, "period_start")],
-                          announce=True)  # fmt: skip
+            return Change(schedule=[(now + self.BREAK / self.speed, "period_start")], announce=True)
         if action == "period_start":
             return Change(schedule=self._start_period(now), announce=True)
         raise ValueError(action)
@@ -827,17 +841,22 @@ class Basketball(Model):
         from .xml import EventStatus
 
         home, away = self.points
-        periods = tuple((self.CODES.get(i + 1, 40), i + 1, h, a)
-                        for i, (h, a) in enumerate(self.periods))  # fmt: skip
+        periods = tuple(
+            (self.CODES.get(i + 1, 40), i + 1, h, a) for i, (h, a) in enumerate(self.periods)
+        )
         if self.ended:
-            return EventStatus(3, 100 if self.period <= 4 else 110, home, away,
-                               period_scores=periods)  # fmt: skip
+            return EventStatus(
+                3, 100 if self.period <= 4 else 110, home, away, period_scores=periods
+            )
         code = self.CODES.get(self.period, 40)
         return EventStatus(1, code, home, away, clock(self.play(now)), None, periods)
 
     def lines(self, live: bool) -> list[Key]:
-        return ([(219, "")] + [(223, f"hcp={number(h)}") for h in self.hcps]
-                + [(225, f"total={number(t)}") for t in self.totals])  # fmt: skip
+        return (
+            [(219, "")]
+            + [(223, f"hcp={number(h)}") for h in self.hcps]
+            + [(225, f"total={number(t)}") for t in self.totals]
+        )
 
     def _time_token(self, now: float) -> tuple:
         return (self.version, int(self.play(now) // 30))
@@ -927,8 +946,9 @@ class Esports(Model):
             if self._over():
                 self.ended = True
                 return Change(ended=True, note=f"maps {self.maps.count(0)}:{self.maps.count(1)}")
-            return Change(schedule=[(now + self.MAP_BREAK / self.speed, "map_start")],
-                          bet_stop=True)  # fmt: skip
+            return Change(
+                schedule=[(now + self.MAP_BREAK / self.speed, "map_start")], bet_stop=True
+            )
         if action == "map_start":
             self.playing = True
             return Change(schedule=[(now + self._map_length(), "map_end")], announce=True)

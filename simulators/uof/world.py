@@ -159,11 +159,16 @@ class World:
         self.next_number += 1
         model = make_model(sport.id, rng, self.speed)
         ev = Event(
-            number=number, urn=f"sr:match:{number}", sport=sport, tournament=tournament,
+            number=number,
+            urn=f"sr:match:{number}",
+            sport=sport,
+            tournament=tournament,
             home=(sport.competitor_id(tournament, i), tournament.competitors[i]),
             away=(sport.competitor_id(tournament, j), tournament.competitors[j]),
-            start=self.now, model=model, margin=round(rng.uniform(1.05, 1.08), 3),
-        )  # fmt: skip
+            start=self.now,
+            model=model,
+            margin=round(rng.uniform(1.05, 1.08), 3),
+        )
         self.events[ev.urn] = ev
         self.order.append(ev)
         self.created += 1
@@ -181,21 +186,37 @@ class World:
             self._sync_lines(ev)
         self._fixture_doc(ev)
         if announce:
-            self._emit(ev, "fixture_change", ev.producer, partial(
-                xml.fixture_change, product=ev.producer, event_id=ev.urn,
-                start_time=self.ms(ev.start), change_type=1))  # fmt: skip
+            self._emit(
+                ev,
+                "fixture_change",
+                ev.producer,
+                partial(
+                    xml.fixture_change,
+                    product=ev.producer,
+                    event_id=ev.urn,
+                    start_time=self.ms(ev.start),
+                    change_type=1,
+                ),
+            )
         self.pending.append(self._full_odds(ev))
         return ev
 
     def _fixture_doc(self, ev: Event) -> None:
         t = ev.tournament
         self.fixtures[ev.urn] = xml.FixtureDoc(
-            event_id=ev.urn, start_time_ms=self.ms(ev.start), sport_id=ev.sport.urn,
-            sport_name=ev.sport.name, category_id=f"sr:category:{t.category_id}",
-            category_name=t.category_name, tournament_id=f"sr:tournament:{t.id}",
-            tournament_name=t.name, home_id=f"sr:competitor:{ev.home[0]}", home_name=ev.home[1],
-            away_id=f"sr:competitor:{ev.away[0]}", away_name=ev.away[1],
-        )  # fmt: skip
+            event_id=ev.urn,
+            start_time_ms=self.ms(ev.start),
+            sport_id=ev.sport.urn,
+            sport_name=ev.sport.name,
+            category_id=f"sr:category:{t.category_id}",
+            category_name=t.category_name,
+            tournament_id=f"sr:tournament:{t.id}",
+            tournament_name=t.name,
+            home_id=f"sr:competitor:{ev.home[0]}",
+            home_name=ev.home[1],
+            away_id=f"sr:competitor:{ev.away[0]}",
+            away_name=ev.away[1],
+        )
         while len(self.fixtures) > FIXTURES_KEPT:
             self.fixtures.pop(next(iter(self.fixtures)))
 
@@ -212,10 +233,17 @@ class World:
     def _on_go_live(self, ev: Event, version: object) -> None:
         if ev.phase != "pre" or version != ev.start_version:
             return
-        handed_over = tuple(xml.MarketOdds(line.key[0], line.key[1], -2, line.favourite)
-                            for line in ev.lines.values() if line.status in (1, -1, 0))  # fmt: skip
-        self._emit(ev, "odds_change", PREMATCH, partial(
-            xml.odds_change, product=PREMATCH, event_id=ev.urn, markets=handed_over))  # fmt: skip
+        handed_over = tuple(
+            xml.MarketOdds(line.key[0], line.key[1], -2, line.favourite)
+            for line in ev.lines.values()
+            if line.status in (1, -1, 0)
+        )
+        self._emit(
+            ev,
+            "odds_change",
+            PREMATCH,
+            partial(xml.odds_change, product=PREMATCH, event_id=ev.urn, markets=handed_over),
+        )
         self._go_live(ev)
         self.pending.append(self._full_odds(ev))
         log.info("%s %s: %s v %s goes live", ev.urn, ev.sport.name, ev.home[1], ev.away[1])
@@ -236,8 +264,12 @@ class World:
             for line in ev.lines.values():
                 if line.status == 1:
                     line.status = -1
-            self._emit(ev, "bet_stop", LIVE, partial(
-                xml.bet_stop, product=LIVE, event_id=ev.urn, groups="all"))  # fmt: skip
+            self._emit(
+                ev,
+                "bet_stop",
+                LIVE,
+                partial(xml.bet_stop, product=LIVE, event_id=ev.urn, groups="all"),
+            )
             self._at(self.now + self.rng.uniform(1.0, 2.0), "resume", ev.urn)
         self._sync_lines(ev)
         self._settle_decided(ev)
@@ -258,11 +290,21 @@ class World:
         ev.phase = "ended"
         ev.suspended = False
         self.ended += 1
-        self._emit(ev, "odds_change", LIVE, partial(
-            xml.odds_change, product=LIVE, event_id=ev.urn, markets=None,
-            status=ev.model.status(self.now)))  # fmt: skip
-        settled = self._settle(ev, [line for line in ev.lines.values()
-                                    if not line.settled and not line.cancelled])  # fmt: skip
+        self._emit(
+            ev,
+            "odds_change",
+            LIVE,
+            partial(
+                xml.odds_change,
+                product=LIVE,
+                event_id=ev.urn,
+                markets=None,
+                status=ev.model.status(self.now),
+            ),
+        )
+        settled = self._settle(
+            ev, [line for line in ev.lines.values() if not line.settled and not line.cancelled]
+        )
         if settled:
             self._emit_settlement(ev, settled, certainty=1)
         done = [line.key for line in ev.lines.values() if line.settled]
@@ -277,9 +319,18 @@ class World:
         if ev.phase != "ended" or line is None or not line.settled:
             return
         line.settled = False
-        self._emit(ev, "rollback_bet_settlement", LIVE, partial(
-            xml.rollback_bet_settlement, product=LIVE, event_id=ev.urn,
-            markets=(xml.MarketRef(line.key[0], line.key[1]),)), priority="lo")  # fmt: skip
+        self._emit(
+            ev,
+            "rollback_bet_settlement",
+            LIVE,
+            partial(
+                xml.rollback_bet_settlement,
+                product=LIVE,
+                event_id=ev.urn,
+                markets=(xml.MarketRef(line.key[0], line.key[1]),),
+            ),
+            priority="lo",
+        )
 
     def _on_confirm(self, ev: Event, _arg: object) -> None:
         if ev.phase != "ended":
@@ -312,9 +363,20 @@ class World:
             window = (None, None)
             line.cancelled = True
             line.status = -4
-        self._emit(ev, "bet_cancel", LIVE, partial(
-            xml.bet_cancel, product=LIVE, event_id=ev.urn, markets=ref,
-            start_offset_ms=window[0], end_offset_ms=window[1]), priority="lo")  # fmt: skip
+        self._emit(
+            ev,
+            "bet_cancel",
+            LIVE,
+            partial(
+                xml.bet_cancel,
+                product=LIVE,
+                event_id=ev.urn,
+                markets=ref,
+                start_offset_ms=window[0],
+                end_offset_ms=window[1],
+            ),
+            priority="lo",
+        )
         if rng.random() < 0.3:
             later = self.now + rng.uniform(2.0, 6.0)
             self._at(later, "rollback_cancel", ev.urn, (line.key, window))
@@ -328,10 +390,20 @@ class World:
             line.cancelled = False
             line.status = 0
             self._sync_lines(ev)
-        self._emit(ev, "rollback_bet_cancel", LIVE, partial(
-            xml.rollback_bet_cancel, product=LIVE, event_id=ev.urn,
-            markets=(xml.MarketRef(key[0], key[1]),), start_offset_ms=window[0],
-            end_offset_ms=window[1]), priority="lo")  # fmt: skip
+        self._emit(
+            ev,
+            "rollback_bet_cancel",
+            LIVE,
+            partial(
+                xml.rollback_bet_cancel,
+                product=LIVE,
+                event_id=ev.urn,
+                markets=(xml.MarketRef(key[0], key[1]),),
+                start_offset_ms=window[0],
+                end_offset_ms=window[1],
+            ),
+            priority="lo",
+        )
 
     def _on_reschedule(self, ev: Event, _arg: object) -> None:
         if ev.phase != "pre":
@@ -340,21 +412,43 @@ class World:
         ev.start_version += 1
         self._at(ev.start, "go_live", ev.urn, ev.start_version)
         self._fixture_doc(ev)
-        self._emit(ev, "fixture_change", PREMATCH, partial(
-            xml.fixture_change, product=PREMATCH, event_id=ev.urn, start_time=self.ms(ev.start),
-            change_type=2))  # fmt: skip
+        self._emit(
+            ev,
+            "fixture_change",
+            PREMATCH,
+            partial(
+                xml.fixture_change,
+                product=PREMATCH,
+                event_id=ev.urn,
+                start_time=self.ms(ev.start),
+                change_type=2,
+            ),
+        )
 
     def _on_cancel_fixture(self, ev: Event, _arg: object) -> None:
         if ev.phase != "pre":
             return
-        self._emit(ev, "fixture_change", PREMATCH, partial(
-            xml.fixture_change, product=PREMATCH, event_id=ev.urn, start_time=self.ms(ev.start),
-            change_type=3))  # fmt: skip
+        self._emit(
+            ev,
+            "fixture_change",
+            PREMATCH,
+            partial(
+                xml.fixture_change,
+                product=PREMATCH,
+                event_id=ev.urn,
+                start_time=self.ms(ev.start),
+                change_type=3,
+            ),
+        )
         refs = tuple(xml.MarketRef(line.key[0], line.key[1]) for line in ev.lines.values())
         if refs:
-            self._emit(ev, "bet_cancel", PREMATCH, partial(
-                xml.bet_cancel, product=PREMATCH, event_id=ev.urn, markets=refs),
-                priority="lo")  # fmt: skip
+            self._emit(
+                ev,
+                "bet_cancel",
+                PREMATCH,
+                partial(xml.bet_cancel, product=PREMATCH, event_id=ev.urn, markets=refs),
+                priority="lo",
+            )
         log.info("%s cancelled before its start", ev.urn)
         self._close(ev)
 
@@ -396,8 +490,13 @@ class World:
                 continue
             line.settled = True
             line.status = -3
-            markets.append(xml.SettledMarket(line.key[0], line.key[1], tuple(
-                xml.SettledOutcome(oid, r, v, d) for oid, r, v, d in result)))  # fmt: skip
+            markets.append(
+                xml.SettledMarket(
+                    line.key[0],
+                    line.key[1],
+                    tuple(xml.SettledOutcome(oid, r, v, d) for oid, r, v, d in result),
+                )
+            )
         return markets
 
     def _settle_decided(self, ev: Event) -> None:
@@ -408,9 +507,19 @@ class World:
             self._emit_settlement(ev, markets, certainty=1)
 
     def _emit_settlement(self, ev: Event, markets: list[xml.SettledMarket], certainty: int) -> None:
-        self._emit(ev, "bet_settlement", LIVE, partial(
-            xml.bet_settlement, product=LIVE, event_id=ev.urn, certainty=certainty,
-            markets=tuple(markets)), priority="lo")  # fmt: skip
+        self._emit(
+            ev,
+            "bet_settlement",
+            LIVE,
+            partial(
+                xml.bet_settlement,
+                product=LIVE,
+                event_id=ev.urn,
+                certainty=certainty,
+                markets=tuple(markets),
+            ),
+            priority="lo",
+        )
 
     def _status(self, ev: Event) -> xml.EventStatus:
         if ev.phase == "pre":
@@ -448,11 +557,20 @@ class World:
         self, ev: Event, *, request_id: int | None = None, node_id: str | None = None
     ) -> Outgoing:
         markets = tuple(self._market(ev, line) for line in ev.lines.values())
-        return Outgoing("odds_change", ev.producer,
-                        self._key(ev, "odds_change", ev.producer, node_id=node_id),
-                        partial(xml.odds_change, product=ev.producer, event_id=ev.urn,
-                                markets=markets, status=self._status(ev), request_id=request_id),
-                        ev.urn)  # fmt: skip
+        return Outgoing(
+            "odds_change",
+            ev.producer,
+            self._key(ev, "odds_change", ev.producer, node_id=node_id),
+            partial(
+                xml.odds_change,
+                product=ev.producer,
+                event_id=ev.urn,
+                markets=markets,
+                status=self._status(ev),
+                request_id=request_id,
+            ),
+            ev.urn,
+        )
 
     def _pick(self) -> Event | None:
         rng = self.rng
@@ -488,9 +606,19 @@ class World:
                 line.noise = [0.0] * size
             line.noise = [max(-0.08, min(0.08, e + gauss(0.0, 0.012))) for e in line.noise]
         markets = tuple(self._market(ev, line) for line in chosen)
-        return Outgoing("odds_change", ev.producer, self._key(ev, "odds_change", ev.producer),
-                        partial(xml.odds_change, product=ev.producer, event_id=ev.urn,
-                                markets=markets, status=self._status(ev)), ev.urn)  # fmt: skip
+        return Outgoing(
+            "odds_change",
+            ev.producer,
+            self._key(ev, "odds_change", ev.producer),
+            partial(
+                xml.odds_change,
+                product=ev.producer,
+                event_id=ev.urn,
+                markets=markets,
+                status=self._status(ev),
+            ),
+            ev.urn,
+        )
 
     # Messages.
 
@@ -500,34 +628,50 @@ class World:
         cache_key = (kind, product, priority, node_id)
         key = ev.keys.get(cache_key)
         if key is None:
-            key = RoutingKey(priority, product == PREMATCH, product == LIVE, kind, ev.sport.id,
-                             ev.urn, node_id).render()  # fmt: skip
+            key = RoutingKey(
+                priority, product == PREMATCH, product == LIVE, kind, ev.sport.id, ev.urn, node_id
+            ).render()
             if node_id is None:
                 ev.keys[cache_key] = key
         return key
 
     def _emit(self, ev: Event, kind: str, product: int, render, priority: str = "hi") -> None:
-        self.pending.append(Outgoing(kind, product, self._key(ev, kind, product, priority), render,
-                                     ev.urn))  # fmt: skip
+        self.pending.append(
+            Outgoing(kind, product, self._key(ev, kind, product, priority), render, ev.urn)
+        )
 
     def alive(self, product: int, subscribed: bool = True) -> Outgoing:
-        return Outgoing("alive", product, ALIVE_KEY,
-                        partial(xml.alive, product=product, subscribed=subscribed))  # fmt: skip
+        return Outgoing(
+            "alive", product, ALIVE_KEY, partial(xml.alive, product=product, subscribed=subscribed)
+        )
 
     def snapshot(self, product: int, request_id: int, node_id: str | None) -> list[Outgoing]:
         """A recovery: the current odds of every event of ``product``, then snapshot_complete.
 
         Uses no randomness, so answering a recovery does not change the rest of the stream.
         """
-        out = [self._full_odds(ev, request_id=request_id, node_id=node_id) for ev in self.order
-               if ev.producer == product and ev.phase in ("pre", "live")]  # fmt: skip
+        out = [
+            self._full_odds(ev, request_id=request_id, node_id=node_id)
+            for ev in self.order
+            if ev.producer == product and ev.phase in ("pre", "live")
+        ]
         key = RoutingKey(None, False, False, "snapshot_complete", None, None, node_id).render()
-        out.append(Outgoing("snapshot_complete", product, key, partial(
-            xml.snapshot_complete, product=product, request_id=request_id)))  # fmt: skip
+        out.append(
+            Outgoing(
+                "snapshot_complete",
+                product,
+                key,
+                partial(xml.snapshot_complete, product=product, request_id=request_id),
+            )
+        )
         return out
 
     def summary(self) -> dict[str, int]:
         live = sum(1 for ev in self.order if ev.phase == "live")
-        return {"events": len(self.order), "live": live,
-                "prematch": sum(1 for ev in self.order if ev.phase == "pre"),
-                "created": self.created, "ended": self.ended}  # fmt: skip
+        return {
+            "events": len(self.order),
+            "live": live,
+            "prematch": sum(1 for ev in self.order if ev.phase == "pre"),
+            "created": self.created,
+            "ended": self.ended,
+        }

@@ -186,9 +186,12 @@ class Producers:
                 response.read()
             log.info(
                 "recovery requested",
-                extra={"producer": state.producer_id, "request_id": state.request_id,
-                       "after": params.get("after")},
-            )  # fmt: skip
+                extra={
+                    "producer": state.producer_id,
+                    "request_id": state.request_id,
+                    "after": params.get("after"),
+                },
+            )
         except (urllib.error.URLError, OSError) as exc:
             log.warning(
                 "recovery request failed", extra={"producer": state.producer_id, "error": str(exc)}

@@ -12,10 +12,15 @@ EXCHANGE = "unifiedfeed"
 SYSTEM_MESSAGES = frozenset({"alive", "snapshot_complete", "product_down"})
 EVENT_MESSAGES = frozenset(
     {
-        "odds_change", "bet_stop", "bet_settlement", "bet_cancel", "rollback_bet_settlement",
-        "rollback_bet_cancel", "fixture_change",
+        "odds_change",
+        "bet_stop",
+        "bet_settlement",
+        "bet_cancel",
+        "rollback_bet_settlement",
+        "rollback_bet_cancel",
+        "fixture_change",
     }
-)  # fmt: skip
+)
 # Bindings a consumer always needs (system messages), and everything.
 SYSTEM_BINDING = "-.-.-.#"
 ALL_BINDING = "#"
@@ -41,12 +46,16 @@ class RoutingKey:
         event = kind if self.event_urn else "-"
         return ".".join(
             [
-                self.priority or "-", "pre" if self.prematch else "-",
-                "live" if self.live else "-", self.message_type,
-                str(self.sport_id) if self.sport_id is not None else "-", urn_type, event,
+                self.priority or "-",
+                "pre" if self.prematch else "-",
+                "live" if self.live else "-",
+                self.message_type,
+                str(self.sport_id) if self.sport_id is not None else "-",
+                urn_type,
+                event,
                 self.node_id or "-",
             ]
-        )  # fmt: skip
+        )
 
 
 def parse_routing_key(key: str) -> RoutingKey:

@@ -112,8 +112,13 @@ class Translator:
             )
         # The whole event stopped (betting_status set, no markets listed): a bet stop.
         if msg.betting_status and not msg.markets:
-            batch.stop(event_id=event_id, producer=msg.product, ts=msg.timestamp,
-                       status=m.MARKET_SUSPENDED, market_ids=None)  # fmt: skip
+            batch.stop(
+                event_id=event_id,
+                producer=msg.product,
+                ts=msg.timestamp,
+                status=m.MARKET_SUSPENDED,
+                market_ids=None,
+            )
 
     def _bet_stop(self, msg: m.BetStop, event_id: int, batch: FeedBatch) -> None:
         groups = set(msg.groups)
@@ -124,8 +129,13 @@ class Translator:
                 for market_id, market_groups in self.context.market_groups.items()
                 if market_groups & groups
             )
-        batch.stop(event_id=event_id, producer=msg.product, ts=msg.timestamp,
-                   status=msg.market_status, market_ids=market_ids)  # fmt: skip
+        batch.stop(
+            event_id=event_id,
+            producer=msg.product,
+            ts=msg.timestamp,
+            status=msg.market_status,
+            market_ids=market_ids,
+        )
 
     def _bet_settlement(self, msg: m.BetSettlement, event_id: int, batch: FeedBatch) -> None:
         for market in msg.markets:
@@ -156,9 +166,15 @@ class Translator:
             )
 
     def _refs(
-        self, msg: m.EventMessage, refs: tuple[m.MarketRef, ...], kind: str, event_id: int,
-        batch: FeedBatch, start: int | None = None, end: int | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        msg: m.EventMessage,
+        refs: tuple[m.MarketRef, ...],
+        kind: str,
+        event_id: int,
+        batch: FeedBatch,
+        start: int | None = None,
+        end: int | None = None,
+    ) -> None:
         for ref in refs:
             if not self._described(ref.id, msg.event_id):
                 continue
@@ -185,8 +201,9 @@ class Translator:
         self._refs(msg, msg.markets, "rollback_settle", event_id, batch)
 
     def _rollback_cancel(self, msg: m.RollbackBetCancel, event_id: int, batch: FeedBatch) -> None:
-        self._refs(msg, msg.markets, "rollback_cancel", event_id, batch, msg.start_time,
-                   msg.end_time)  # fmt: skip
+        self._refs(
+            msg, msg.markets, "rollback_cancel", event_id, batch, msg.start_time, msg.end_time
+        )
 
     def _fixture_change(self, msg: m.FixtureChange, event_id: int, batch: FeedBatch) -> None:
         if msg.start_time is not None:

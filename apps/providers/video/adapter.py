@@ -110,8 +110,9 @@ class VideoAdapter:
                     counts["malformed"] += len(listing.rejected)
                     lag_ms = int(time.time() * 1000) - listing.generated_at
                     for position, reason in listing.rejected:
-                        log.debug("video entry skipped", extra={"position": position,
-                                                                "reason": reason})  # fmt: skip
+                        log.debug(
+                            "video entry skipped", extra={"position": position, "reason": reason}
+                        )
                     result = PollResult(
                         "listing", entries=listing.entries, malformed=len(listing.rejected)
                     )
@@ -193,16 +194,19 @@ class VideoAdapter:
         if self.trouble is None:
             log.warning(
                 "video provider %s unavailable (%s); keeping its last known streams",
-                self.name, reason, extra={"provider": self.name, "url": self.url, "reason": reason},
-            )  # fmt: skip
+                self.name,
+                reason,
+                extra={"provider": self.name, "url": self.url, "reason": reason},
+            )
         self.trouble = reason
 
     def _available(self) -> None:
         if self.trouble is not None:
             log.warning(
-                "video provider %s answers again", self.name,
+                "video provider %s answers again",
+                self.name,
                 extra={"provider": self.name, "outage": self.trouble},
-            )  # fmt: skip
+            )
             self.trouble = None
 
     def poll_guarded(self) -> PollResult | None:
@@ -213,8 +217,10 @@ class VideoAdapter:
             result = self.poll_once()
         except DatabaseError as exc:
             if not self.db_trouble:
-                log.warning("video adapter cannot reach the database",
-                            extra={"provider": self.name, "error": repr(exc)})  # fmt: skip
+                log.warning(
+                    "video adapter cannot reach the database",
+                    extra={"provider": self.name, "error": repr(exc)},
+                )
             self.db_trouble = True
             self.etag = None  # the listing may not be applied: fetch it whole next time
             close_old_connections()

@@ -14,12 +14,23 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, required=True)
-        parser.add_argument("--secret-env", default="OPERATOR_WALLET_SECRET",
-                            help="environment variable holding the shared secret")  # fmt: skip
-        parser.add_argument("--fail-rate", type=float, default=0.0,
-                            help="share of calls answered 500 without applying")  # fmt: skip
-        parser.add_argument("--stall-rate", type=float, default=0.0,
-                            help="share of calls applied but answered too late")  # fmt: skip
+        parser.add_argument(
+            "--secret-env",
+            default="OPERATOR_WALLET_SECRET",
+            help="environment variable holding the shared secret",
+        )
+        parser.add_argument(
+            "--fail-rate",
+            type=float,
+            default=0.0,
+            help="share of calls answered 500 without applying",
+        )
+        parser.add_argument(
+            "--stall-rate",
+            type=float,
+            default=0.0,
+            help="share of calls applied but answered too late",
+        )
         parser.add_argument("--stall-seconds", type=float, default=3.0)
         parser.add_argument("--slow-ms", type=int, default=0, help="delay before every answer")
         parser.add_argument("--seed", type=int, default=None)
@@ -32,9 +43,12 @@ class Command(BaseCommand):
             if not 0.0 <= opts[rate] <= 1.0:
                 raise CommandError(f"--{rate.replace('_', '-')} must be between 0 and 1")
         behaviour = Behaviour(
-            fail_rate=opts["fail_rate"], stall_rate=opts["stall_rate"],
-            stall_s=opts["stall_seconds"], slow_s=opts["slow_ms"] / 1000, seed=opts["seed"],
-        )  # fmt: skip
+            fail_rate=opts["fail_rate"],
+            stall_rate=opts["stall_rate"],
+            stall_s=opts["stall_seconds"],
+            slow_s=opts["slow_ms"] / 1000,
+            seed=opts["seed"],
+        )
         try:
             server = make_server(port=opts["port"], secret=secret, behaviour=behaviour)
         except OSError as exc:

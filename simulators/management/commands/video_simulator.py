@@ -14,23 +14,39 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=0, help="0: a free port")
-        parser.add_argument("--event", action="append", default=[], metavar="URN",
-                            help="an event to offer a stream for (repeat)")  # fmt: skip
-        parser.add_argument("--events-from-catalog", action="store_true",
-                            help="offer streams for the catalog's live and upcoming events, "
-                                 "read again every --refresh seconds")  # fmt: skip
+        parser.add_argument(
+            "--event",
+            action="append",
+            default=[],
+            metavar="URN",
+            help="an event to offer a stream for (repeat)",
+        )
+        parser.add_argument(
+            "--events-from-catalog",
+            action="store_true",
+            help="offer streams for the catalog's live and upcoming events, "
+            "read again every --refresh seconds",
+        )
         parser.add_argument("--refresh", type=float, default=5.0)
         parser.add_argument("--seed", type=int, default=0)
-        parser.add_argument("--offered-share", type=float, default=0.8,
-                            help="share of the events that get a stream")  # fmt: skip
-        parser.add_argument("--lead-seconds", type=float, default=60.0,
-                            help="at most this long scheduled before live")  # fmt: skip
-        parser.add_argument("--live-seconds", type=float, default=300.0,
-                            help="about this long live before ended")  # fmt: skip
-        parser.add_argument("--token-env", default="",
-                            help="environment variable holding the clients' token")  # fmt: skip
-        parser.add_argument("--duration", type=float, default=0.0,
-                            help="seconds to run (0: until SIGINT/SIGTERM)")  # fmt: skip
+        parser.add_argument(
+            "--offered-share", type=float, default=0.8, help="share of the events that get a stream"
+        )
+        parser.add_argument(
+            "--lead-seconds",
+            type=float,
+            default=60.0,
+            help="at most this long scheduled before live",
+        )
+        parser.add_argument(
+            "--live-seconds", type=float, default=300.0, help="about this long live before ended"
+        )
+        parser.add_argument(
+            "--token-env", default="", help="environment variable holding the clients' token"
+        )
+        parser.add_argument(
+            "--duration", type=float, default=0.0, help="seconds to run (0: until SIGINT/SIGTERM)"
+        )
 
     def handle(self, *args, **opts):
         if not opts["event"] and not opts["events_from_catalog"]:
@@ -44,11 +60,16 @@ class Command(BaseCommand):
                 raise CommandError(f"{opts['token_env']} must hold the token")
         try:
             simulator = VideoSimulator(
-                port=opts["port"], seed=opts["seed"], token=token, events=opts["event"],
+                port=opts["port"],
+                seed=opts["seed"],
+                token=token,
+                events=opts["event"],
                 source=catalog_events if opts["events_from_catalog"] else None,
-                refresh_s=opts["refresh"], offered_share=opts["offered_share"],
-                lead_s=opts["lead_seconds"], live_s=opts["live_seconds"],
-            )  # fmt: skip
+                refresh_s=opts["refresh"],
+                offered_share=opts["offered_share"],
+                lead_s=opts["lead_seconds"],
+                live_s=opts["live_seconds"],
+            )
         except OSError as exc:
             raise CommandError(f"cannot listen on 127.0.0.1:{opts['port']}: {exc}") from exc
         stop = threading.Event()
