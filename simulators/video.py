@@ -37,7 +37,6 @@ CONTROL = "/control/streams/"
 STREAM_HOST = "video-simulator.invalid"
 QUALITIES = [("720p",), ("720p", "1080p"), ("480p", "720p", "1080p")]
 GEO = [(), (), ("US",), ("US", "FR")]
-NOT_OVER = (0, 1, 2, 6, 7)  # not started, live, suspended, delayed, interrupted
 
 
 @dataclass(frozen=True)
@@ -61,20 +60,6 @@ def plan_for(seed: int, urn: str, *, offered_share: float, lead_s: float, live_s
         live_s=rng.uniform(live_s * 0.5, live_s * 1.5),
         quality=rng.choice(QUALITIES),
         geo_blocked=rng.choice(GEO),
-    )
-
-
-def catalog_events(limit: int = 500) -> list[str]:
-    """The catalog's live and upcoming events (the simulator's ``--events-from-catalog``)."""
-    from django.db import close_old_connections
-
-    from apps.catalog.models import Event
-
-    close_old_connections()
-    return list(
-        Event.objects.filter(status__in=NOT_OVER)
-        .order_by("start_time", "id")
-        .values_list("urn", flat=True)[:limit]
     )
 
 

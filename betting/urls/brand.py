@@ -3,18 +3,13 @@
 from django.urls import include, path
 
 from apps.backoffice.sites import brand_site
-from apps.bets import rest as bets_api
-from apps.players import rest as players_api
-from apps.wallet import rest as wallet_api
 
+# Each app's routes in the public API, all named in the one "api" namespace (the included
+# modules name no namespace of their own).
 api = [
-    path("players", players_api.PlayersView.as_view(), name="players"),
-    path("session", players_api.SessionView.as_view(), name="session"),
-    path("me", players_api.MeView.as_view(), name="me"),
-    path("wallet", wallet_api.WalletView.as_view(), name="wallet"),
-    path("wallet/transactions", wallet_api.TransactionsView.as_view(), name="wallet-transactions"),
-    path("bets", bets_api.bets, name="bets"),
-    path("bets/<int:bet_id>/cashout", bets_api.CashOutView.as_view(), name="bet-cashout"),
+    path("", include("apps.players.api_urls")),
+    path("", include("apps.wallet.api_urls")),
+    path("", include("apps.bets.api_urls")),
 ]
 
 urlpatterns = [

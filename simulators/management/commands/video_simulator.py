@@ -5,8 +5,23 @@ import signal
 import threading
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections
 
-from simulators.video import VideoSimulator, catalog_events
+from apps.catalog.models import Event
+from simulators.video import VideoSimulator
+
+NOT_OVER = (0, 1, 2, 6, 7)  # not started, live, suspended, delayed, interrupted
+
+
+def catalog_events(limit: int = 500) -> list[str]:
+    """The catalog's live and upcoming events (``--events-from-catalog``), read again on each
+    refresh by the simulator's thread."""
+    close_old_connections()
+    return list(
+        Event.objects.filter(status__in=NOT_OVER)
+        .order_by("start_time", "id")
+        .values_list("urn", flat=True)[:limit]
+    )
 
 
 class Command(BaseCommand):
