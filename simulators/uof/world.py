@@ -63,7 +63,7 @@ class Line:
 
 
 @dataclass
-class Event:
+class SimulatedEvent:
     number: int
     urn: str
     sport: Sport
@@ -102,8 +102,8 @@ class World:
         self.catalog = catalog if catalog is not None else load()
         self.now = 0.0
         self.pending: deque[Outgoing] = deque()
-        self.events: dict[str, Event] = {}
-        self.order: list[Event] = []
+        self.events: dict[str, SimulatedEvent] = {}
+        self.order: list[SimulatedEvent] = []
         self.fixtures: dict[str, xml.FixtureDoc] = {}  # read by the API's threads
         self.next_number = event_base
         self.created = self.ended = 0
@@ -150,7 +150,7 @@ class World:
 
     # Events.
 
-    def _create(self, *, fraction: float | None, announce: bool) -> Event:
+    def _create(self, *, fraction: float | None, announce: bool) -> SimulatedEvent:
         rng = self.rng
         sport = SPORTS[rng.choices(self._sport_ids, weights=self._sport_weights)[0]]
         tournament = rng.choice(sport.tournaments)
@@ -158,7 +158,7 @@ class World:
         number = self.next_number
         self.next_number += 1
         model = make_model(sport.id, rng, self.speed)
-        ev = Event(
+        ev = SimulatedEvent(
             number=number,
             urn=f"sr:match:{number}",
             sport=sport,
@@ -201,7 +201,7 @@ class World:
         self.pending.append(self._full_odds(ev))
         return ev
 
-    def _fixture_doc(self, ev: Event) -> None:
+    def _fixture_doc(self, ev: SimulatedEvent) -> None:
         t = ev.tournament
         self.fixtures[ev.urn] = xml.FixtureDoc(
             event_id=ev.urn,
@@ -220,7 +220,7 @@ class World:
         while len(self.fixtures) > FIXTURES_KEPT:
             self.fixtures.pop(next(iter(self.fixtures)))
 
-    def _go_live(self, ev: Event, fraction: float = 0.0) -> None:
+    def _go_live(self, ev: SimulatedEvent, fraction: float = 0.0) -> None:
         ev.phase = "live"
         ev.producer = LIVE
         for t, action in ev.model.go_live(self.now, fraction):
@@ -230,7 +230,7 @@ class World:
             self._at(self.now + self.rng.uniform(0.1, 0.9) * left, "incident", ev.urn)
         self._sync_lines(ev)
 
-    def _on_go_live(self, ev: Event, version: object) -> None:
+    def _on_go_live(self, ev: SimulatedEvent, version: object) -> None:
         if ev.phase != "pre" or version != ev.start_version:
             return
         handed_over = tuple(
@@ -248,7 +248,7 @@ class World:
         self.pending.append(self._full_odds(ev))
         log.info("%s %s: %s v %s goes live", ev.urn, ev.sport.name, ev.home[1], ev.away[1])
 
-    def _on_act(self, ev: Event, action: object) -> None:
+    def _on_act(self, ev: SimulatedEvent, action: object) -> None:
         if ev.phase != "live":
             return
         change = ev.model.on(str(action), self.now)
@@ -276,7 +276,7 @@ class World:
         if change.announce and not ev.suspended:
             self.pending.append(self._full_odds(ev))
 
-    def _on_resume(self, ev: Event, _arg: object) -> None:
+    def _on_resume(self, ev: SimulatedEvent, _arg: object) -> None:
         if ev.phase != "live" or not ev.suspended:
             return
         ev.suspended = False
@@ -286,7 +286,7 @@ class World:
         self._sync_lines(ev)
         self.pending.append(self._full_odds(ev))
 
-    def _end(self, ev: Event, note: str) -> None:
+    def _end(self, ev: SimulatedEvent, note: str) -> None:
         ev.phase = "ended"
         ev.suspended = False
         self.ended += 1
@@ -314,7 +314,7 @@ class World:
         self._at(self.now + self.rng.uniform(2.0, 5.0), "confirm", ev.urn)
         log.info("%s %s: %s v %s ended %s", ev.urn, ev.sport.name, ev.home[1], ev.away[1], note)
 
-    def _on_rollback_settlement(self, ev: Event, key: object) -> None:
+    def _on_rollback_settlement(self, ev: SimulatedEvent, key: object) -> None:
         line = ev.lines.get(key)  # type: ignore[arg-type]
         if ev.phase != "ended" or line is None or not line.settled:
             return
@@ -332,7 +332,7 @@ class World:
             priority="lo",
         )
 
-    def _on_confirm(self, ev: Event, _arg: object) -> None:
+    def _on_confirm(self, ev: SimulatedEvent, _arg: object) -> None:
         if ev.phase != "ended":
             return
         lines = [line for line in ev.lines.values() if not line.cancelled]
@@ -341,13 +341,13 @@ class World:
             self._emit_settlement(ev, markets, certainty=2)
         self._close(ev)
 
-    def _close(self, ev: Event) -> None:
+    def _close(self, ev: SimulatedEvent) -> None:
         ev.phase = "closed"
         del self.events[ev.urn]
         self.order.remove(ev)
         self._create(fraction=0.0 if self.live_only else None, announce=True)
 
-    def _on_incident(self, ev: Event, _arg: object) -> None:
+    def _on_incident(self, ev: SimulatedEvent, _arg: object) -> None:
         """An odds error: cancel the bets on one line (in a window, or all of them)."""
         if ev.phase != "live" or ev.suspended:
             return
@@ -381,7 +381,7 @@ class World:
             later = self.now + rng.uniform(2.0, 6.0)
             self._at(later, "rollback_cancel", ev.urn, (line.key, window))
 
-    def _on_rollback_cancel(self, ev: Event, arg: object) -> None:
+    def _on_rollback_cancel(self, ev: SimulatedEvent, arg: object) -> None:
         key, window = arg  # type: ignore[misc]
         line = ev.lines.get(key)
         if ev.phase != "live" or line is None or line.settled:
@@ -405,7 +405,7 @@ class World:
             priority="lo",
         )
 
-    def _on_reschedule(self, ev: Event, _arg: object) -> None:
+    def _on_reschedule(self, ev: SimulatedEvent, _arg: object) -> None:
         if ev.phase != "pre":
             return
         ev.start += self.rng.uniform(5.0, 30.0) * 60.0 / self.speed
@@ -425,7 +425,7 @@ class World:
             ),
         )
 
-    def _on_cancel_fixture(self, ev: Event, _arg: object) -> None:
+    def _on_cancel_fixture(self, ev: SimulatedEvent, _arg: object) -> None:
         if ev.phase != "pre":
             return
         self._emit(
@@ -460,14 +460,14 @@ class World:
 
     # Lines, odds and settlements.
 
-    def _allowed(self, ev: Event, market_id: int) -> bool:
+    def _allowed(self, ev: SimulatedEvent, market_id: int) -> bool:
         key = (ev.sport.id, market_id)
         ok = self._publishable.get(key)
         if ok is None:
             ok = self._publishable[key] = publishable(self.catalog, market_id, ev.sport.urn)
         return ok
 
-    def _sync_lines(self, ev: Event) -> None:
+    def _sync_lines(self, ev: SimulatedEvent) -> None:
         """Open the lines the model offers now; deactivate (status 0) those it no longer does."""
         current = [k for k in ev.model.lines(ev.phase == "live") if self._allowed(ev, k[0])]
         fresh = -1 if ev.suspended else 1
@@ -482,7 +482,7 @@ class World:
             if key not in offered and line.status in (1, -1):
                 line.status = 0
 
-    def _settle(self, ev: Event, lines: list[Line]) -> list[xml.SettledMarket]:
+    def _settle(self, ev: SimulatedEvent, lines: list[Line]) -> list[xml.SettledMarket]:
         markets = []
         for line in lines:
             result = ev.model.result(line.key)
@@ -499,14 +499,16 @@ class World:
             )
         return markets
 
-    def _settle_decided(self, ev: Event) -> None:
+    def _settle_decided(self, ev: SimulatedEvent) -> None:
         """Lines whose outcome can no longer change are settled at once (certainty 1)."""
         open_lines = [line for line in ev.lines.values() if not line.settled and not line.cancelled]
         markets = self._settle(ev, open_lines)
         if markets:
             self._emit_settlement(ev, markets, certainty=1)
 
-    def _emit_settlement(self, ev: Event, markets: list[xml.SettledMarket], certainty: int) -> None:
+    def _emit_settlement(
+        self, ev: SimulatedEvent, markets: list[xml.SettledMarket], certainty: int
+    ) -> None:
         self._emit(
             ev,
             "bet_settlement",
@@ -521,12 +523,12 @@ class World:
             priority="lo",
         )
 
-    def _status(self, ev: Event) -> xml.EventStatus:
+    def _status(self, ev: SimulatedEvent) -> xml.EventStatus:
         if ev.phase == "pre":
             return xml.EventStatus(0, 0)
         return ev.model.status(self.now)
 
-    def _market(self, ev: Event, line: Line) -> xml.MarketOdds:
+    def _market(self, ev: SimulatedEvent, line: Line) -> xml.MarketOdds:
         mid, spec = line.key
         if line.status != 1:
             return xml.MarketOdds(mid, spec, line.status, line.favourite)
@@ -554,7 +556,7 @@ class World:
         return xml.MarketOdds(mid, spec, 1, line.favourite, tuple(outcomes))
 
     def _full_odds(
-        self, ev: Event, *, request_id: int | None = None, node_id: str | None = None
+        self, ev: SimulatedEvent, *, request_id: int | None = None, node_id: str | None = None
     ) -> Outgoing:
         markets = tuple(self._market(ev, line) for line in ev.lines.values())
         return Outgoing(
@@ -572,7 +574,7 @@ class World:
             ev.urn,
         )
 
-    def _pick(self) -> Event | None:
+    def _pick(self) -> SimulatedEvent | None:
         rng = self.rng
         order = self.order
         for _ in range(8):
@@ -623,7 +625,12 @@ class World:
     # Messages.
 
     def _key(
-        self, ev: Event, kind: str, product: int, priority: str = "hi", node_id: str | None = None
+        self,
+        ev: SimulatedEvent,
+        kind: str,
+        product: int,
+        priority: str = "hi",
+        node_id: str | None = None,
     ) -> str:
         cache_key = (kind, product, priority, node_id)
         key = ev.keys.get(cache_key)
@@ -635,7 +642,9 @@ class World:
                 ev.keys[cache_key] = key
         return key
 
-    def _emit(self, ev: Event, kind: str, product: int, render, priority: str = "hi") -> None:
+    def _emit(
+        self, ev: SimulatedEvent, kind: str, product: int, render, priority: str = "hi"
+    ) -> None:
         self.pending.append(
             Outgoing(kind, product, self._key(ev, kind, product, priority), render, ev.urn)
         )
