@@ -1,10 +1,13 @@
 """The SQL an app owns (``apps/<app>/sql/*.sql``) reaches another app's data only through the
 functions and views that app defines in its own ``sql/`` folder, never its tables: the bets'
 placement functions read the catalog's replica and lock the player through the catalog's and the
-players' own functions, and post through the wallet's."""
+players' own functions, and post through the wallet's. The same holds for the SQL the bets'
+Python modules run (settlement locks lines and reads results, the liability announcements name
+lines, through the catalog's functions and view)."""
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -84,4 +87,48 @@ def test_a_table_of_another_app_is_a_violation_and_its_function_is_not():
     assert violations("bets", sql, labels) == [
         "catalog_replicamarket: of app catalog, and not a function or view of its sql/",
         "players_player: of app players, and not a function or view of its sql/",
+    ]
+
+
+_SQL_WORDS = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE)\b")
+
+
+def sql_in_python(path: Path) -> list[str]:
+    """The string constants of a Python module that are SQL (statements run with a cursor)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and _SQL_WORDS.search(node.value)
+    ]
+
+
+def _bets_modules() -> list[Path]:
+    return sorted(p for p in (APPS_DIR / "bets").rglob("*.py") if "migrations" not in p.parts)
+
+
+def test_the_bets_python_sql_is_checked():
+    statements = [s for path in _bets_modules() for s in sql_in_python(path)]
+    assert any("catalog_replica_lines_lock" in s for s in statements)
+    assert any("catalog_replica_line_keys" in s for s in statements)
+
+
+@pytest.mark.parametrize("path", _bets_modules(), ids=lambda p: str(p.relative_to(APPS_DIR)))
+def test_the_bets_sql_in_python_reaches_other_apps_only_through_their_functions_and_views(path):
+    labels = _labels()
+    found = [v for sql in sql_in_python(path) for v in violations("bets", sql, labels)]
+    assert found == []
+
+
+def test_sql_in_python_is_found_and_a_table_of_another_app_in_it_is_a_violation(tmp_path):
+    module = tmp_path / "module.py"
+    module.write_text(
+        'LINES = """\nSELECT m.id FROM catalog_replicamarket m WHERE m.id = %s\n"""\n'
+        'NAME = "catalog_replicamarket is named here, in no statement"\n'
+    )
+    (statement,) = sql_in_python(module)
+    assert violations("bets", statement, _labels()) == [
+        "catalog_replicamarket: of app catalog, and not a function or view of its sql/"
     ]

@@ -195,7 +195,7 @@ WITH changed AS (
 )
 SELECT c.market, COALESCE(m.event_id, 0), COALESCE(m.market_id, 0), COALESCE(m.specifiers, ''),
        c.outcome_id, c.d_stakes, c.d_liability, c.d_bets
-FROM changed c LEFT JOIN catalog_replicamarket m ON m.id = c.market
+FROM changed c LEFT JOIN catalog_replica_line_keys m ON m.id = c.market
 WHERE (c.d_stakes, c.d_liability, c.d_bets) <> (0, 0, 0)
 ORDER BY c.market, c.outcome_id
 """

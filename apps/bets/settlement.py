@@ -93,13 +93,7 @@ RETURNING l.id, l.bet_id
 
 # The line's settlement that still stands (newer than any rollback of a settlement).
 _STANDING = """
-SELECT r.outcomes, r.ts FROM catalog_replicaresult r
-WHERE r.event_id = %(event)s AND r.market_id = %(market)s AND r.specifiers = %(spec)s
-  AND r.kind = 'settle' AND r.ts > COALESCE((
-      SELECT max(b.ts) FROM catalog_replicaresult b
-      WHERE b.event_id = r.event_id AND b.market_id = r.market_id
-        AND b.specifiers = r.specifiers AND b.kind = 'rollback_settle'), 0)
-ORDER BY r.ts DESC LIMIT 1
+SELECT s.outcomes, s.ts FROM catalog_replica_result_standing(%(event)s, %(market)s, %(spec)s) s
 """
 
 _RESETTLE_LEGS = """
@@ -153,10 +147,8 @@ def results_settle(*, results: list[dict[str, Any]], using: str) -> None:
         # either committed before (its bet's legs are resolved here, and it is paid with the
         # others) or waits and then sees the result and refuses.
         cursor.execute(
-            "SELECT q.id, pg_advisory_xact_lock(q.id) FROM (SELECT m.id FROM "
-            "catalog_replicamarket m JOIN unnest(%s::bigint[], %s::int[], %s::text[]) "
-            "AS x(e, k, s) ON m.event_id = x.e AND m.market_id = x.k AND m.specifiers = x.s "
-            "ORDER BY m.id FOR UPDATE OF m) q",
+            "SELECT q.id, pg_advisory_xact_lock(q.id) "
+            "FROM catalog_replica_lines_lock(%s::bigint[], %s::int[], %s::text[]) q",
             [
                 [r["event_id"] for r in results],
                 [r["market_id"] for r in results],
