@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 
@@ -48,8 +49,6 @@ def home_of(model: type[models.Model]) -> Home:
 
 def app_homes(app_label: str) -> set[Home]:
     """Homes of the models an app defines (for migrations that touch no model)."""
-    from django.apps import apps
-
     homes = {home_of(m) for m in apps.get_app_config(app_label).get_models()}
     if not homes and app_label in getattr(settings, "DATA_HOMES", {}):
         homes.add(Home(settings.DATA_HOMES[app_label]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.db import connections, models
 from django_tenants.utils import get_public_schema_name
 
@@ -47,8 +48,6 @@ class HomeRouter:
         self, db: str, app_label: str, model_name: str | None = None, **hints: Any
     ) -> bool | None:
         if model_name is not None:
-            from django.apps import apps
-
             homes = {home_of(apps.get_model(app_label, model_name))}
         elif "home" in hints:
             homes = {Home(hints["home"])}

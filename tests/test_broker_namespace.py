@@ -73,3 +73,17 @@ def test_a_finished_run_leaves_no_queue_or_exchange_of_its_namespace():
         if not _missing(kind, f"{namespace}{name}")
     ]
     assert left == []
+
+
+def test_a_feed_on_the_platform_broker_is_namespaced_and_a_providers_own_exchange_is_not():
+    from apps.providers.models import Provider
+    from apps.providers.uof.adapter import feed_queue
+
+    ours = feed_queue(Provider(name="uof", exchange="unifiedfeed"))
+    theirs = feed_queue(
+        Provider(name="uof", exchange="unifiedfeed", broker_url_env="UOF_BROKER_URL")
+    )
+    assert queues.NAMESPACE  # the test run's own
+    assert [b.exchange.name for b in ours.bindings] == [f"{queues.NAMESPACE}unifiedfeed"]
+    assert [b.exchange.name for b in theirs.bindings] == ["unifiedfeed"]
+    assert ours.name == theirs.name == f"{queues.NAMESPACE}provider.uof"

@@ -53,7 +53,7 @@ CELERY_BEAT_SCHEDULE = {
     # Each shard tells the global risk view what changed on its liability (one event of deltas,
     # not one per bet).
     **_each_shard("liability-announce", "bets.announce_liability", LIABILITY_ANNOUNCE_S),
-    # Settlement runs whose worker died before paying every bet (settlement.settle_run).
+    # Settlement runs whose worker died before paying every bet (settlement.settlement_run_pay).
     **_each_shard("settlement-sweep", "bets.sweep_settlements", 30.0),
     **_each_shard("pending-bets-sweep", "bets.sweep_pending", 30.0),
     **_each_shard("external-wallet-sweep", "wallet.external_sweep", 15.0),

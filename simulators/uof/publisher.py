@@ -25,10 +25,13 @@ from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+import kombu
+
 from apps.providers.uof.routing import EXCHANGE
 from shards import queues
 
 from . import xml
+from .api import make_server
 from .world import LIVE, PREMATCH, Outgoing, World
 
 log = logging.getLogger("simulators.uof")
@@ -101,8 +104,6 @@ class AmqpSink:
         self._connect()
 
     def _connect(self) -> None:
-        import kombu
-
         connection = kombu.Connection(self.url, connect_timeout=5)
         connection.ensure_connection(max_retries=1)
         channel = connection.channel()
@@ -231,8 +232,6 @@ class FeedSimulator:
     # Life cycle.
 
     def start(self) -> FeedSimulator:
-        from .api import make_server
-
         if self.sink is None:
             self.sink = AmqpSink(self.broker_url, self.config.exchange)
         self._api = make_server(self, self.config.api_port)

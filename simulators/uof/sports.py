@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .names import BASKETBALL, COUNTER_STRIKE, DOTA2, SOCCER, TENNIS
+from .xml import EventStatus
 
 Key = tuple[int, str]  # (market id, specifiers)
 Fair = tuple[tuple[str, float], ...]  # (outcome id, probability)
@@ -290,8 +291,6 @@ class Soccer(Model):
         raise ValueError(action)
 
     def status(self, now: float):
-        from .xml import EventStatus
-
         home, away = self.score()
         if self.phase == "ended":
             h1h, h1a = self.half_score()
@@ -605,8 +604,6 @@ class Tennis(Model):
         return " ".join(f"{h}-{a}" for h, a in self.s.sets)
 
     def status(self, now: float):
-        from .xml import EventStatus
-
         s = self.s
         home, away = s.sets_won()
         periods = tuple((8 + i, i + 1, h, a) for i, (h, a) in enumerate(s.sets))
@@ -838,8 +835,6 @@ class Basketball(Model):
         raise ValueError(action)
 
     def status(self, now: float):
-        from .xml import EventStatus
-
         home, away = self.points
         periods = tuple(
             (self.CODES.get(i + 1, 40), i + 1, h, a) for i, (h, a) in enumerate(self.periods)
@@ -955,8 +950,6 @@ class Esports(Model):
         raise ValueError(action)
 
     def status(self, now: float):
-        from .xml import EventStatus
-
         home = self.maps.count(0)
         away = len(self.maps) - home
         if self.ended:

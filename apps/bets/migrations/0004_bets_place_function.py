@@ -1,5 +1,5 @@
 """``bets_place``: write a validated bet in one statement (the placement's only write);
-``bets_take_liability``, the guarded raise of a bet's liability it shares with ``risk.take``; and
+``bets_take_liability``, the guarded raise of a bet's liability it shares with ``risk.liability_take``; and
 the liability rows' count of bets and what was last announced to the global tier.
 
 Placement validates in Python against what it read under its locks (the player's row, the

@@ -1,6 +1,6 @@
 -- bets_take_liability(legs, stake, potential, quota): raise each leg's line liability on this
 -- shard, refused (BL001, DETAIL the leg's position) beyond the shard's quota. Shared by
--- bets_place and risk.take.
+-- bets_place and risk.liability_take.
 -- Reads and writes: bets_lineliability (insert or guarded update of each leg's row).
 -- Locks, in order: the row of each (market, outcome) of the legs, in (market, outcome) order,
 --   so two multiples on the same lines cannot deadlock.

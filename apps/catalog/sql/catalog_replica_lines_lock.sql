@@ -2,7 +2,8 @@
 -- by the three arrays (one line per position), each row locked, in id order, so that every
 -- caller locking several lines takes them in the same order. What a settlement holds while it
 -- resolves a line's bets (bets: settlement.results_settle), so that the line's replication waits.
--- One SELECT in a LANGUAGE sql function (volatile: it locks rows), so the planner can inline it.
+-- Volatile (it locks rows), so the planner does not inline it: the caller gets its rows once all
+-- are locked, in id order.
 -- Reads: catalog_replicamarket (by its unique (event_id, market_id, specifiers)). Writes nothing.
 -- Locks: FOR UPDATE on each of those catalog_replicamarket rows, in id order.
 CREATE OR REPLACE FUNCTION catalog_replica_lines_lock(

@@ -33,7 +33,7 @@ from django.db import (
 )
 from django.db.models import F
 from django.utils import timezone
-from kombu import Connection, Consumer, Queue, binding
+from kombu import Connection, Consumer, Exchange, Queue, binding
 
 from apps.catalog.fixtures import event_from_fixture
 from apps.catalog.models import Event, Market, MarketDescription
@@ -61,7 +61,13 @@ COUNTERS = ("malformed", "unknown_event", "unknown_market", "disabled_sport")
 
 
 def feed_queue(provider: Provider) -> Queue:
-    exchange = queues.feed_exchange(provider.exchange)
+    # A feed through the platform's broker (a simulator's, a relay's) is this installation's, so
+    # its exchange carries the namespace; a provider's own broker (``broker_url_env``) names its
+    # exchange itself.
+    if provider.broker_url_env:
+        exchange = Exchange(provider.exchange, type="topic", durable=True)
+    else:
+        exchange = queues.feed_exchange(provider.exchange)
     patterns = provider.bindings or ["#"]
     return Queue(
         queues.broker_name(provider.queue_name),
