@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from apps.wallet.operator_protocol import SIGNATURE_HEADER, signature_valid
+from apps.wallet.api import OPERATOR_SIGNATURE_HEADER as SIGNATURE_HEADER
+from apps.wallet.api import operator_signature_valid as signature_valid
 
 
 @dataclass

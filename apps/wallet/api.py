@@ -1,8 +1,9 @@
 """The wallet's public interface, its one door: what products (sportsbook, casino, payments)
 and the backoffice call. Nothing else in ``apps.wallet`` is imported from outside it (an
 import-linter contract in ``pyproject.toml`` fails ``make test`` otherwise); URL maps include the
-wallet's pages and API views (``apps.wallet.urls``, ``apps.wallet.rest``) by the usual Django
-wiring.
+wallet's page and API routes by module name (``apps.wallet.urls``, ``apps.wallet.api_urls``).
+The operator wallet's signature (``OPERATOR_SIGNATURE_HEADER``, ``operator_signature_valid``) is
+here for whoever speaks that protocol from the operator's side (its simulator).
 
 Every operation takes an idempotency key: the same key with the same data returns the original
 operation (``replayed=True``); the same key with other data raises IdempotencyKeyReused. Amounts
@@ -39,6 +40,8 @@ from apps.wallet.errors import (
 from apps.wallet.external import external_credit, external_debit
 from apps.wallet.ledger import Move
 from apps.wallet.models import Account
+from apps.wallet.operator_protocol import SIGNATURE_HEADER as OPERATOR_SIGNATURE_HEADER
+from apps.wallet.operator_protocol import signature_valid as operator_signature_valid
 from apps.wallet.postings import (
     MAX_AMOUNT,
     PRODUCTS,
@@ -76,6 +79,7 @@ from shards import map as shard_map
 
 __all__ = [
     "MAX_AMOUNT",
+    "OPERATOR_SIGNATURE_HEADER",
     "PRODUCTS",
     "Account",
     "AmountOverflow",
@@ -101,6 +105,7 @@ __all__ = [
     "WalletResult",
     "house_balances",
     "ledger_page",
+    "operator_signature_valid",
     "parse_cursor",
     "player_balance",
     "player_history",
