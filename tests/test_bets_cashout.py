@@ -1,17 +1,27 @@
-"""Cash-out: priced from current odds less the brand's margin, whole or in part, once per key."""
+"""Cash-out: priced from current odds less the brand's margin, whole or in part, once per key;
+held against a settlement of its lines; in play, after the sport's delay."""
 
 from __future__ import annotations
 
-import pytest
+import datetime as dt
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
-from apps.bets import cashout
-from apps.bets.models import Bet, BetSettings, CashOut
+import pytest
+from django.db import connections, transaction
+from django.utils import timezone
+
+from apps.bets import cashout, selectors
+from apps.bets import live as live_bets
+from apps.bets.models import Bet, BetLeg, BetSettings, CashOut
 from apps.bets.placement import bet_place
 from apps.bets.refusals import BetRefused
 from apps.wallet import api as wallet
+from betting import ttl_cache
 from shards import map as shard_map
-from tests.bets_helpers import ONE_X_TWO, M, line, open_book, slip
-from tests.feed_helpers import market, odds_change, replicate
+from tests.bets_helpers import LIVE, M2, ONE_X_TWO, M, line, open_book, slip
+from tests.feed_helpers import make_event, market, odds_change, replicate
 from tests.test_bets_settlement import HOME_WINS, _settle
 from tests.wallet_helpers import books_balance, new_player
 
@@ -131,3 +141,214 @@ def test_my_bets_page_lists_bets_with_their_offer_and_cashes_out(book, alpha):
     assert "Cashed out" in settled and "paid 9.50" in settled
     balance = wallet.wallet_balance(brand_id=alpha.id, player_id=player_id, currency=alpha.currency)
     assert balance.cash == 950
+
+
+def test_a_bet_of_more_lines_than_the_brand_now_takes_is_not_priced_on_a_read(book, alpha):
+    """Every read of an open bet prices each of its lines; one of more lines than the brand's
+    cap (placed before the cap was lowered) gets no offer instead of being listed line by line."""
+    third = make_event("sr:match:4002")
+    book.process([odds_change(third.urn, 1000, market(1, ONE_X_TWO))])
+    replicate()
+    player = new_player(alpha, funds=1_000)
+    legs = [(line(M), "1", "2.10"), (line(M2), "1", "2.10"), (line(third.urn), "1", "2.10")]
+    bet = bet_place(
+        brand_id=alpha.id,
+        player_id=player.id,
+        currency=alpha.currency,
+        slip=slip("t", legs, stake=100, kind="system", system="trixie"),
+    ).bet
+    assert cashout.cash_out_offer(player_id=player.id, bet_id=bet.id).offer > 0
+    BetSettings.objects.create(brand_id=alpha.id, currency=alpha.currency, max_lines=3)
+    ttl_cache.clear_all()
+    with pytest.raises(BetRefused) as refused:
+        cashout.cash_out_offer(player_id=player.id, bet_id=bet.id)
+    assert refused.value.code == "too_many_lines"
+    using = shard_map.alias_for(player.id)
+    assert cashout.cash_out_offers(
+        bets=selectors.player_bets(player_id=player.id, which="open"), using=using
+    ) == {bet.id: None}
+    with pytest.raises(BetRefused) as refused:
+        cashout.bet_cash_out(player_id=player.id, bet_id=bet.id, key="c", seen_offer=1)
+    assert refused.value.code == "too_many_lines"
+    assert not CashOut.objects.using(using).exists()
+
+
+# -- a cash-out and a settlement of the same bet at once ----------------------------------------
+
+
+def _leg_status(player, bet):
+    return BetLeg.objects.using(shard_map.alias_for(player.id)).get(bet_id=bet.id).status
+
+
+def test_a_cash_out_asked_while_its_line_settles_waits_then_is_refused(book, alpha):
+    """The settlement holds the line (exclusively) until it commits: the cash-out waits, then
+    sees the result and is refused; the settlement alone pays."""
+    player, bet = _bet(alpha)
+    alias = shard_map.alias_for(player.id)
+    offer = cashout.cash_out_offer(player_id=player.id, bet_id=bet.id).offer
+    book.process([_settle(M, 5000, HOME_WINS)])
+    settling, release = threading.Event(), threading.Event()
+
+    def settle() -> None:
+        try:
+            with transaction.atomic(using=alias):  # the replication's own becomes a savepoint
+                replicate()
+                settling.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    def cash_out():
+        try:
+            return cashout.bet_cash_out(
+                player_id=player.id, bet_id=bet.id, key="late", seen_offer=offer
+            )
+        finally:
+            connections.close_all()
+
+    settler = threading.Thread(target=settle)
+    settler.start()
+    try:
+        assert settling.wait(30)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            cashing = pool.submit(cash_out)
+            time.sleep(1.0)
+            assert not cashing.done()  # waiting for the settlement's lock on the line
+            release.set()
+            with pytest.raises(BetRefused) as refused:
+                cashing.result(timeout=30)
+    finally:
+        release.set()
+        settler.join(30)
+    assert refused.value.code == "no_offer"  # its one leg is resolved: nothing to cash out
+    stored = Bet.objects.using(alias).get(pk=bet.id)
+    assert (stored.status, stored.payout) == ("settled", 2_100)
+    assert not CashOut.objects.using(alias).exists()
+    assert _cash(player, alpha) == 2_100
+    books_balance()
+
+
+def test_a_result_waits_for_a_cash_out_in_flight_on_its_line(book, alpha):
+    """A cash-out holds the bet's lines (shared) until it commits: a result for one of them
+    waits, so it is never applied to a bet the cash-out priced at the odds before it; after the
+    cash-out commits, the result finds the bet cashed out and pays nothing more."""
+    player, bet = _bet(alpha)
+    alias = shard_map.alias_for(player.id)
+    offer = cashout.cash_out_offer(player_id=player.id, bet_id=bet.id).offer
+    book.process([_settle(M, 5000, HOME_WINS)])
+    holding, release = threading.Event(), threading.Event()
+
+    def cash_out():
+        try:
+            with transaction.atomic(using=alias):  # the cash-out's own becomes a savepoint
+                done = cashout.bet_cash_out(
+                    player_id=player.id, bet_id=bet.id, key="first", seen_offer=offer
+                )
+                holding.set()
+                release.wait(30)
+            return done
+        finally:
+            holding.set()
+            connections.close_all()
+
+    def settle():
+        try:
+            replicate()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        cashing = pool.submit(cash_out)
+        try:
+            assert holding.wait(30)
+            settling = pool.submit(settle)
+            time.sleep(1.0)
+            assert not settling.done()
+            assert _leg_status(player, bet) == "open"  # the result waits for the cash-out
+        finally:
+            release.set()
+        done = cashing.result(timeout=30)
+        settling.result(timeout=30)
+    assert (done.status, done.amount) == ("paid", offer)
+    assert _leg_status(player, bet) == "won"  # applied after the cash-out committed
+    stored = Bet.objects.using(alias).get(pk=bet.id)
+    assert (stored.status, stored.payout) == ("cashed_out", offer)
+    assert _cash(player, alpha) == offer  # the cash-out only: the settlement paid nothing
+    books_balance()
+
+
+# -- in play: the sport's delay ------------------------------------------------------------------
+
+
+def _live_bet(feed, alpha, funds=1_000):
+    feed.process([odds_change(M, 3000, market(1, ONE_X_TWO), status=LIVE)])
+    replicate()
+    player, bet = _bet(alpha, funds=funds)
+    assert live_bets.bet_live_decide(player_id=player.id, bet_id=bet.id) == "open"
+    return player, bet
+
+
+def _live_price(feed, ts, home):
+    feed.process([odds_change(M, ts, market(1, {**ONE_X_TWO, "1": home}), status=LIVE)])
+    replicate()
+
+
+def test_a_cash_out_in_play_waits_the_sports_delay_and_is_quoted_again(book, alpha):
+    BetSettings.objects.create(brand_id=alpha.id, currency=alpha.currency, cashout_margin_pct=0)
+    player, bet = _live_bet(book, alpha)
+    using = shard_map.alias_for(player.id)
+    asked = cashout.bet_cash_out(player_id=player.id, bet_id=bet.id, key="c1", seen_offer=1_000)
+    assert (asked.status, asked.amount) == ("pending", 0)  # nothing paid before the delay
+    assert Bet.objects.using(using).get(pk=bet.id).status == "open"
+    assert _cash(player, alpha) == 0
+    again = cashout.bet_cash_out(player_id=player.id, bet_id=bet.id, key="c1", seen_offer=1_000)
+    assert again.id == asked.id and again.status == "pending"
+
+    _live_price(book, 4000, "3.00")  # in the delay, the home side got less likely
+    assert cashout.cash_out_decide(player_id=player.id, cash_out_id=asked.id) == "refused"
+    asked.refresh_from_db(using=using)
+    assert (asked.status, asked.refusal, asked.amount) == ("refused", "price_moved", 0)
+    assert Bet.objects.using(using).get(pk=bet.id).status == "open"
+    assert _cash(player, alpha) == 0
+    assert cashout.cash_out_decide(player_id=player.id, cash_out_id=asked.id) == "refused"
+
+    offer = cashout.cash_out_offer(player_id=player.id, bet_id=bet.id).offer  # 10.00 x 2.1 / 3
+    asked = cashout.bet_cash_out(player_id=player.id, bet_id=bet.id, key="c2", seen_offer=offer)
+    assert (offer, asked.status) == (700, "pending")
+    assert cashout.cash_out_decide(player_id=player.id, cash_out_id=asked.id) == "paid"
+    assert cashout.cash_out_decide(player_id=player.id, cash_out_id=asked.id) == "paid"  # once
+    asked.refresh_from_db(using=using)
+    assert (asked.status, asked.amount) == ("paid", 700)
+    assert Bet.objects.using(using).get(pk=bet.id).status == "cashed_out"
+    assert _cash(player, alpha) == 700
+    books_balance()
+
+
+def test_a_cash_out_in_play_is_refused_by_a_bet_stop_in_its_delay(book, alpha):
+    player, bet = _live_bet(book, alpha)
+    offer = cashout.cash_out_offer(player_id=player.id, bet_id=bet.id).offer
+    asked = cashout.bet_cash_out(player_id=player.id, bet_id=bet.id, key="c", seen_offer=offer)
+    book.process([f'<bet_stop product="1" event_id="{M}" timestamp="4000"/>'.encode()])  # a goal
+    replicate()
+    assert cashout.cash_out_decide(player_id=player.id, cash_out_id=asked.id) == "refused"
+    asked.refresh_from_db(using=shard_map.alias_for(player.id))
+    assert asked.refusal == "leg_suspended"
+    assert _cash(player, alpha) == 0
+    books_balance()
+
+
+def test_a_pending_cash_out_whose_decision_was_lost_is_decided_by_the_sweep(book, alpha):
+    player, bet = _live_bet(book, alpha)
+    using = shard_map.alias_for(player.id)
+    offer = cashout.cash_out_offer(player_id=player.id, bet_id=bet.id).offer
+    asked = cashout.bet_cash_out(player_id=player.id, bet_id=bet.id, key="c", seen_offer=offer)
+    shard = shard_map.number_of(using)
+    assert cashout.pending_cash_outs_sweep(shard=shard) == 0  # not forgotten yet
+    CashOut.objects.using(using).filter(pk=asked.id).update(
+        created_at=timezone.now() - dt.timedelta(minutes=2)
+    )
+    assert cashout.pending_cash_outs_sweep(shard=shard) == 1
+    asked.refresh_from_db(using=using)
+    assert (asked.status, asked.amount) == ("paid", offer)
+    assert _cash(player, alpha) == offer
+    books_balance()

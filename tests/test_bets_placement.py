@@ -4,6 +4,7 @@ same transaction, refusals that leave nothing behind, live bets decided after th
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +18,7 @@ from apps.bets.placement import bet_place
 from apps.bets.refusals import BetRefused
 from apps.players.models import Player
 from apps.wallet import api as wallet
+from apps.wallet.models import Operation, Reservation
 from betting import ttl_cache
 from shards import map as shard_map
 from tests import live
@@ -598,4 +600,81 @@ def test_a_bet_is_taken_at_its_brands_price_and_not_on_what_the_brand_closes(boo
         bet("hidden", [(home, "1", "2.00")])
     assert refused.value.code == "not_offered"
     assert _bets() == 3 and _cash(player, alpha) == 7_000
+    books_balance()
+
+
+# -- the lines of a system bet ----------------------------------------------------------------
+
+
+def _twenty_legs(feed):
+    """A 1x2 line on each of 20 events (the most legs a slip holds), home to win on each."""
+    urns = [f"sr:match:{4100 + n}" for n in range(20)]
+    for urn in urns:
+        make_event(urn)
+    feed.process([odds_change(urn, 1000, market(1, ONE_X_TWO)) for urn in urns])
+    replicate()
+    return [(line(urn), "1", "2.10") for urn in urns]
+
+
+def _written(player):
+    """What a bet of the player's left on their shard: bets, legs, ledger operations and
+    reservations."""
+    using = shard_map.alias_for(player.id)
+    return (
+        Bet.objects.using(using).filter(player_id=player.id).count(),
+        BetLeg.objects.using(using).filter(player_id=player.id).count(),
+        Operation.objects.using(using).count(),
+        Reservation.objects.using(using).count(),
+    )
+
+
+def test_a_system_of_more_lines_than_the_brand_allows_is_refused_before_any_is_priced(book, alpha):
+    """10-folds over 20 legs are 184,756 lines: counted, not listed, and refused at once (the
+    brand's default allows 1,000), with nothing written."""
+    legs = _twenty_legs(book)
+    player = new_player(alpha, funds=1_000_000)
+    before = _written(player)
+    started = time.monotonic()
+    with pytest.raises(BetRefused) as refused:
+        bet_place(
+            brand_id=alpha.id,
+            player_id=player.id,
+            currency=alpha.currency,
+            slip=slip("huge", legs, stake=10, kind="system", system="10-folds"),
+        )
+    took = time.monotonic() - started
+    assert refused.value.code == "too_many_lines"
+    assert refused.value.detail == {"lines": 184_756, "max_lines": 1_000}
+    assert took < 0.5, f"refused after {took:.2f} s: the lines were listed or priced"
+    assert _written(player) == before
+    assert _cash(player, alpha) == 1_000_000
+    books_balance()
+
+
+@pytest.mark.parametrize(("max_lines", "accepted"), [(190, True), (189, False)])
+def test_a_system_at_the_brands_line_cap_is_taken_and_one_line_over_it_is_not(
+    book, alpha, max_lines, accepted
+):
+    legs = _twenty_legs(book)
+    BetSettings.objects.create(brand_id=alpha.id, currency=alpha.currency, max_lines=max_lines)
+    player = new_player(alpha, funds=10_000)
+    before = _written(player)
+
+    def doubles():  # 20 legs, 190 lines
+        return bet_place(
+            brand_id=alpha.id,
+            player_id=player.id,
+            currency=alpha.currency,
+            slip=slip("doubles", legs, stake=10, kind="system", system="doubles"),
+        ).bet
+
+    if accepted:
+        bet = doubles()
+        assert (bet.status, bet.lines, bet.stake) == ("open", 190, 1_900)
+        assert _cash(player, alpha) == 10_000 - 1_900
+    else:
+        with pytest.raises(BetRefused) as refused:
+            doubles()
+        assert refused.value.code == "too_many_lines"
+        assert _written(player) == before and _cash(player, alpha) == 10_000
     books_balance()

@@ -1,5 +1,5 @@
-"""A line as the brand's players see it now, and a leg checked against it: what placement, the
-live decision and cash-out share.
+"""A line as the brand's players see it now, a leg checked against it, and the lines held against
+a settlement: what placement, the live decision and cash-out share.
 
 The shard's replica gives a line's state (``bets_lines``: status, producer, desk, results, the
 line's event); the brand's offer (``apps.catalog.offering``, cached per process for
@@ -72,6 +72,24 @@ def lines_now(*, using: str, markets: list[int], brand_id: int) -> dict[int, Lin
         cursor.execute(_LINES, [markets])
         rows = cursor.fetchall()
     return lines_seen(rows=map(LineRow._make, rows), brand_id=brand_id)
+
+
+# A shared transaction advisory lock on each line, in id order, keyed by the line's id: what a
+# placement takes in ``bets_open_slip`` and a cash-out here; a settlement takes the same keys
+# exclusively (``settlement.results_settle``).
+_HOLD = (
+    "SELECT count(pg_advisory_xact_lock_shared(x.m)) "
+    "FROM (SELECT DISTINCT m FROM unnest(%s::bigint[]) AS m ORDER BY m) x"
+)
+
+
+def lines_hold(*, using: str, markets: list[int]) -> None:
+    """Hold these lines against a settlement until the caller's transaction ends (shared: other
+    placements and cash-outs are not held up). A result for one of them either committed before
+    (what is read after this sees it) or waits for the caller's commit."""
+    if markets:
+        with prepared_cursor(using) as cursor:
+            cursor.execute(_HOLD, [markets])
 
 
 def lines_seen(*, rows: Iterable[LineRow], brand_id: int) -> dict[int, LineNow]:

@@ -118,8 +118,16 @@ class BetLeg(ShardModel):
         ]
 
 
+CASH_OUT_STATUSES = [
+    ("pending", "waiting for its in-play delay"),
+    ("paid", "paid"),
+    ("refused", "refused after its delay"),
+]
+
+
 class CashOut(ShardModel):
-    """A cash-out of a bet, whole or part, applied once per key."""
+    """A cash-out of a bet, whole or part, applied once per key. One asked of a bet with a leg
+    in play is ``pending`` until its sport's in-play delay is over, then paid or refused."""
 
     shard_key = "player_id"
 
@@ -127,16 +135,35 @@ class CashOut(ShardModel):
     bet = models.ForeignKey(Bet, on_delete=models.CASCADE, related_name="cash_outs")
     player_id = models.BigIntegerField()
     key = models.CharField(max_length=100)
+    status = models.CharField(max_length=8, choices=CASH_OUT_STATUSES, default="paid")
     amount = models.BigIntegerField(help_text="paid to the player, minor units")
     unit_stake_before = models.BigIntegerField()
     unit_stake_after = models.BigIntegerField()
+    seen_offer = models.BigIntegerField(null=True, blank=True, help_text="the offer the player saw")
+    tolerance = models.BigIntegerField(default=0, help_text="how far the offer may have moved")
+    requested = models.BigIntegerField(
+        null=True, blank=True, help_text="a partial cash-out's amount (none: the whole offer)"
+    )
+    refusal = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["bet", "key"], name="cash_out_once"),
-            models.CheckConstraint(condition=Q(amount__gt=0), name="cash_out_positive"),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0) | ~Q(status="paid"), name="cash_out_positive"
+            ),
         ]
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=Q(status="pending"), name="cash_out_pending"
+            )
+        ]
+
+
+DEFAULT_MAX_LINES = 1_000  # a Goliath has 247 lines, trebles over 20 legs 1,140
+MAX_LINES_CEILING = 10_000  # what any brand may allow: each line is priced on every read
 
 
 class BetSettings(GlobalModel):
@@ -153,6 +180,11 @@ class BetSettings(GlobalModel):
     cashout_margin_pct = models.DecimalField(
         max_digits=4, decimal_places=2, default=5, help_text="kept from a bet's fair value"
     )
+    max_lines = models.IntegerField(
+        default=DEFAULT_MAX_LINES,
+        help_text="lines a system bet may have (its combinations: 10-folds over 20 legs are "
+        f"184,756), at most {MAX_LINES_CEILING:,}",
+    )
     max_line_liability = models.BigIntegerField(
         default=5_000_000_00,
         help_text="per outcome of a market line, all shards together: each shard may take its "
@@ -166,6 +198,10 @@ class BetSettings(GlobalModel):
             models.CheckConstraint(
                 condition=Q(min_stake__gt=0) & Q(max_stake__gte=models.F("min_stake")),
                 name="bet_settings_sane",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_lines__gte=1, max_lines__lte=MAX_LINES_CEILING),
+                name="bet_settings_max_lines",
             ),
         ]
 

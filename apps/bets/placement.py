@@ -20,10 +20,10 @@ from typing import Any, NamedTuple
 from django.db import DatabaseError, IntegrityError, transaction
 
 from apps.bets import arithmetic, risk
-from apps.bets.bet_settings import bet_settings_for, in_play_delay
+from apps.bets.bet_settings import bet_settings_for, in_play_delay, lines_check
 from apps.bets.lines import LegRequest, LineRow, leg_check, lines_seen
 from apps.bets.live import bet_live_schedule
-from apps.bets.models import Bet
+from apps.bets.models import Bet, BetSettings
 from apps.bets.refusals import BetRefused
 from apps.realtime.notify import player_notify
 from apps.wallet import api as wallet
@@ -88,7 +88,8 @@ class PlacedLeg:
 
 
 def _shape(slip: Slip) -> int:
-    """The number of lines of the slip, or BetRefused."""
+    """The number of lines of the slip, or BetRefused. Counted (a sum of binomial
+    coefficients), never listed: the brand's cap on lines is checked before any line is."""
     n = len(slip.legs)
     if slip.odds_policy not in ("any", "higher", "none"):
         raise BetRefused("invalid_request", "odds_policy must be any, higher or none")
@@ -148,9 +149,13 @@ def bet_place(*, brand_id: int, player_id: int, currency: str, slip: Slip) -> Pl
     using = shard_map.alias_for(player_id)
     printed = slip.fingerprint()
     lines = _shape(slip)
+    settings = bet_settings_for(brand_id=brand_id, currency=currency)
+    lines_check(lines=lines, settings=settings)
     try:
         with transaction.atomic(using=using):
-            bet, legs, delay = _create(brand_id, player_id, currency, slip, lines, printed, using)
+            bet, legs, delay = _create(
+                brand_id, player_id, currency, slip, lines, printed, using, settings
+            )
     except InsufficientFunds:
         raise BetRefused("insufficient_funds", "not enough funds for this stake") from None
     except risk.LimitReached as exc:
@@ -192,6 +197,7 @@ def _create(
     lines: int,
     printed: str,
     using: str,
+    settings: BetSettings,
 ) -> tuple[Bet | _Earlier, list[PlacedLeg], int]:
     """Inside the bet's transaction: lock the player and (shared) the lines, validate against
     the replica, then write."""
@@ -205,7 +211,6 @@ def _create(
         raise BetRefused("account_closed", "this account takes no bets")
     if player.earlier is not None:
         return _Earlier(player.earlier), [], 0
-    settings = bet_settings_for(brand_id=brand_id, currency=currency)
     if slip.unit_stake < settings.min_stake:
         raise BetRefused("stake_too_low", "below the minimum stake", min_stake=settings.min_stake)
     stake = slip.unit_stake * lines

@@ -211,9 +211,12 @@ class CashOutView(APIView):
             )
         except BetRefused as exc:
             return _refusal(exc)
-        return Response(
-            {"bet": str(bet_id), "paid": done.amount, "unit_stake_after": done.unit_stake_after}
-        )
+        if done.status == "refused":  # this key's cash-out, refused after its in-play delay
+            return _refusal(BetRefused(done.refusal, "the cash-out was refused after its delay"))
+        body = {"bet": str(bet_id), "cash_out": str(done.id), "status": done.status}
+        if done.status == "pending":  # decided after the in-play delay, pushed to the socket
+            return Response(body, status=202)
+        return Response({**body, "paid": done.amount, "unit_stake_after": done.unit_stake_after})
 
 
 class BetsView(APIView):

@@ -67,5 +67,11 @@ def cash_out(request: HttpRequest, bet_id: int) -> HttpResponse:
     except (BetRefused, ValueError) as exc:
         messages.error(request, f"Not cashed out: {getattr(exc, 'code', 'invalid_request')}.")
     else:
-        messages.success(request, f"Cashed out for {money(done.amount, request.tenant.currency)}.")
+        if done.status == "pending":
+            messages.success(request, "Cash-out asked: it is decided after the in-play delay.")
+        elif done.status == "refused":
+            messages.error(request, f"Not cashed out: {done.refusal}.")
+        else:
+            paid = money(done.amount, request.tenant.currency)
+            messages.success(request, f"Cashed out for {paid}.")
     return redirect("bets:mine")
