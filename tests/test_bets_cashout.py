@@ -4,6 +4,7 @@ held against a settlement of its lines; in play, after the sport's delay."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -352,3 +353,50 @@ def test_a_pending_cash_out_whose_decision_was_lost_is_decided_by_the_sweep(book
     assert (asked.status, asked.amount) == ("paid", offer)
     assert _cash(player, alpha) == offer
     books_balance()
+
+
+def test_the_api_answers_a_cash_out_in_play_at_once_and_its_decision_later(book, alpha):
+    from django.test import Client
+
+    from apps.players.models import DirectoryEntry
+    from tests.test_players import register_on_site
+
+    book.process([odds_change(M, 3000, market(1, ONE_X_TWO), status=LIVE)])
+    replicate()
+    client = Client(HTTP_HOST="alpha.localhost")
+    assert register_on_site(client, "ivy").status_code == 302
+    player_id = DirectoryEntry.objects.get(login_name="ivy").player_id
+    wallet.wallet_credit(
+        brand_id=alpha.id,
+        player_id=player_id,
+        currency=alpha.currency,
+        amount=1_000,
+        product="payments",
+        idempotency_key="fund",
+    )
+    bet = bet_place(
+        brand_id=alpha.id,
+        player_id=player_id,
+        currency=alpha.currency,
+        slip=slip("api", [(line(M), "1", "2.10")], stake=1_000),
+    ).bet
+    assert live_bets.bet_live_decide(player_id=player_id, bet_id=bet.id) == "open"
+
+    def ask():
+        return client.post(
+            f"/api/v1/bets/{bet.id}/cashout",
+            json.dumps({"idempotency_key": "k", "offer": 950}),
+            content_type="application/json",
+        )
+
+    answer = ask()
+    assert answer.status_code == 202, answer.content
+    body = answer.json()
+    assert (body["status"], "paid" in body) == ("pending", False)
+    _live_price(book, 4000, "3.00")
+    cash_out_id = int(body["cash_out"])
+    assert cashout.cash_out_decide(player_id=player_id, cash_out_id=cash_out_id) == "refused"
+    again = ask()  # the same key: its decision
+    assert again.status_code == 422 and again.json()["error"]["code"] == "price_moved"
+    balance = wallet.wallet_balance(brand_id=alpha.id, player_id=player_id, currency=alpha.currency)
+    assert balance.cash == 0

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from apps.bets import arithmetic, risk
 from apps.bets.cashout import pending_cash_outs_sweep
-from apps.bets.lines import LegRequest, leg_check, lines_hold, lines_now
+from apps.bets.lines import LegRequest, leg_check, lines_now
 from apps.bets.models import Bet, BetLeg
 from apps.bets.refusals import BetRefused
 from apps.bets.settlement import bet_shape, settlement_sweep
@@ -43,9 +43,6 @@ def bet_live_decide(*, player_id: int, bet_id: int) -> str:
         if bet is None or bet.status != "pending":
             return bet.status if bet else "unknown"
         legs = list(bet.legs.all().order_by("position"))
-        # Its lines held against a settlement, as at placement: a result committed before is
-        # seen below (the bet is refused), a later one waits for this decision.
-        lines_hold(using=using, markets=[leg.market for leg in legs])
         now = lines_now(using=using, markets=[leg.market for leg in legs], brand_id=bet.brand_id)
         refusal = ""
         try:
