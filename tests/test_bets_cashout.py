@@ -278,6 +278,59 @@ def test_a_result_waits_for_a_cash_out_in_flight_on_its_line(book, alpha):
     books_balance()
 
 
+def _cash_out_now(start, player, bet, offer):
+    try:
+        start.wait(10)
+        return cashout.bet_cash_out(player_id=player.id, bet_id=bet.id, key="now", seen_offer=offer)
+    except BetRefused as exc:
+        return exc.code
+    finally:
+        connections.close_all()
+
+
+def _replicate_now(start):
+    try:
+        start.wait(10)
+        replicate()
+    finally:
+        connections.close_all()
+
+
+def test_a_cash_out_and_a_settlement_sent_at_once_never_both_pay(book, alpha):
+    """Without either held: each round, one of the two wins (the bet cashed out at its offer,
+    or settled and paid), never both, and the books balance."""
+    for n in range(4):
+        urn = f"sr:match:{4200 + n}"
+        make_event(urn)
+        book.process([odds_change(urn, 1000, market(1, ONE_X_TWO))])
+        replicate()
+        player = new_player(alpha, funds=1_000)
+        bet = bet_place(
+            brand_id=alpha.id,
+            player_id=player.id,
+            currency=alpha.currency,
+            slip=slip(f"r{n}", [(line(urn), "1", "2.10")], stake=1_000),
+        ).bet
+        offer = cashout.cash_out_offer(player_id=player.id, bet_id=bet.id).offer
+        book.process([_settle(urn, 5000, HOME_WINS)])
+        start = threading.Barrier(2)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            cashing = pool.submit(_cash_out_now, start, player, bet, offer)
+            settling = pool.submit(_replicate_now, start)
+            answer = cashing.result(timeout=60)
+            settling.result(timeout=60)
+        using = shard_map.alias_for(player.id)
+        stored = Bet.objects.using(using).get(pk=bet.id)
+        paid = CashOut.objects.using(using).filter(bet_id=bet.id, status="paid")
+        if stored.status == "cashed_out":
+            assert answer.status == "paid" and paid.count() == 1
+            assert stored.payout == _cash(player, alpha) == offer
+        else:
+            assert answer in ("no_offer", "leg_suspended") and not paid.exists()
+            assert (stored.status, stored.payout, _cash(player, alpha)) == ("settled", 2_100, 2_100)
+        books_balance()
+
+
 # -- in play: the sport's delay ------------------------------------------------------------------
 
 
