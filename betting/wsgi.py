@@ -1,4 +1,5 @@
-"""The HTTP entry point (granian, ``roles.web``): the site, the API, the admin and the probes.
+"""The HTTP entry point (granian, ``roles.web``): the site, the API and the admin; the probes
+and metrics on the internal listener (``PROBE_PORT``, ``apps.ops.listener``) of each worker.
 
 Django's synchronous stack runs each request on one thread from start to end, without the thread
 hops of the ASGI path. Static files are served by Django's staticfiles handler, as in
@@ -20,6 +21,10 @@ from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "betting.settings")
 application = StaticFilesHandler(get_wsgi_application())
+
+from apps.ops.listener import probes_serve_configured  # noqa: E402 (needs Django set up)
+
+probes_serve_configured()
 get_resolver().url_patterns  # noqa: B018 (imports every view now, before the freeze)
 gc.collect()
 gc.freeze()

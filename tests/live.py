@@ -7,6 +7,7 @@ import contextlib
 import socket
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from websockets.sync.client import ClientConnection, connect
 
@@ -30,38 +31,62 @@ def http_get(port: int, path: str, host: str = "localhost", timeout: float = 10)
 
 
 @contextlib.contextmanager
-def _serving(role: roles.Role, port: int) -> Iterator[int]:
-    proc = processes.start(role)
+def _serving(
+    role: roles.Role, port: int, probe_port: int, env: dict[str, str] | None = None
+) -> Iterator[processes.Running]:
+    """Start ``role`` and wait until its internal listener answers ``/healthz`` and its public
+    port accepts connections (the server binds it after loading the application)."""
+    proc = processes.start(role, env=env)
     try:
 
         def up() -> bool:
             if proc.proc.poll() is not None:
                 raise RuntimeError(f"{role.name} exited early:\n{proc.output()[-3000:]}")
             try:
-                return http_get(port, "/healthz", timeout=1)[0] == 200
+                if http_get(probe_port, "/healthz", timeout=1)[0] != 200:
+                    return False
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
             except OSError:
                 return False
+            return True
 
-        processes.wait_until(up, timeout=60, message=f"{role.name} on {port}")
-        yield port
+        processes.wait_until(up, timeout=60, message=f"{role.name} on {port} and {probe_port}")
+        yield proc
     finally:
         proc.stop()
+
+
+@dataclass(frozen=True)
+class Serving:
+    port: int  # the public port
+    probe_port: int  # the internal listener (probes, metrics)
+    process: processes.Running
+
+
+@contextlib.contextmanager
+def web_process(
+    *, workers: int = 1, threads: int | None = None, env: dict[str, str] | None = None
+) -> Iterator[Serving]:
+    """The web role with its ports and process, and ``env`` on top of this run's."""
+    port, probe_port = free_port(), free_port()
+    role = roles.web(port=port, workers=workers, threads=threads, probe_port=probe_port)
+    with _serving(role, port, probe_port, env) as proc:
+        yield Serving(port, probe_port, proc)
 
 
 @contextlib.contextmanager
 def web_server(*, workers: int = 1, threads: int | None = None) -> Iterator[int]:
     """The web role (granian: all HTTP) on a free port. One worker process unless asked: tests
     share the machine's cores, and some count what one process holds (database connections)."""
-    port = free_port()
-    with _serving(roles.web(port=port, workers=workers, threads=threads), port):
-        yield port
+    with web_process(workers=workers, threads=threads) as serving:
+        yield serving.port
 
 
 @contextlib.contextmanager
 def sockets_server() -> Iterator[int]:
     """The sockets role (daphne: the player's websocket, /ws/player/) on a free port."""
-    port = free_port()
-    with _serving(roles.sockets(port=port), port):
+    port, probe_port = free_port(), free_port()
+    with _serving(roles.sockets(port=port, probe_port=probe_port), port, probe_port):
         yield port
 
 

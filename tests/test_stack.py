@@ -33,13 +33,15 @@ def test_the_stack_serves_the_demo_brand_and_stops_on_ctrl_c(clean):
 
         def web_up() -> bool:  # granian's workers import Django after the pools may be ready
             try:
-                return live.http_get(port, "/healthz", timeout=1)[0] == 200
+                return live.http_get(port + 3, "/healthz", timeout=1)[0] == 200
             except OSError:
                 return False
 
         processes.wait_until(web_up, timeout=60, message="web answering")
-        status, body = live.http_get(port, "/readyz")
+        # The probes answer on the internal listener (port + 3) only; the public port says 404.
+        status, body = live.http_get(port + 3, "/readyz")
         assert status == 200, body
+        assert json.loads(body)["status"] == "ready"
         checks = json.loads(body)["checks"]
         assert {"global_db", "shard_0", "shard_1", "redis", "broker"} <= set(checks)
         assert all(c["status"] == "up" for c in checks.values())
@@ -48,8 +50,9 @@ def test_the_stack_serves_the_demo_brand_and_stops_on_ctrl_c(clean):
         assert live.http_get(port, "/admin/login/", host="demo.localhost")[0] == 200
         assert live.http_get(port, "/admin/login/", host="localhost")[0] == 200
         assert live.http_get(port, "/", host="nobody.localhost")[0] == 404
-        # The players' sockets beside web (port + 2), where pages open them.
-        assert live.http_get(port + 2, "/healthz")[0] == 200
+        assert live.http_get(port, "/readyz", host="demo.localhost")[0] == 404
+        # The players' sockets beside web (port + 2), where pages open them; probes on port + 4.
+        assert live.http_get(port + 4, "/healthz")[0] == 200
         # The simulated feed runs from the first start: events with odds on the sportsbook.
         processes.wait_until(
             lambda: "/sports/events/" in live.http_get(port, "/sports/", host="demo.localhost")[1],
@@ -81,7 +84,7 @@ def test_the_stack_serves_the_demo_brand_and_stops_on_ctrl_c(clean):
         assert any(line.startswith(role) for line in lines), f"{role} never started"
     assert f"http://demo.localhost:{port}/" in out
     with pytest.raises(OSError):
-        live.http_get(port, "/healthz", timeout=2)
+        live.http_get(port + 3, "/healthz", timeout=2)
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,23 @@
-"""Readiness: is every service this process needs reachable? Each check is short and bounded."""
+"""Readiness: can this process serve? Each check is short and bounded, and run in parallel.
+
+The global database and Redis (sessions, the cache) are essential: without them no request can
+be served, and the pod answers 503 so that it leaves the Service. A shard database or the broker
+down only degrades the platform (the players homed elsewhere keep playing; the outbox holds the
+events): the answer stays 200 with ``"status": "degraded"`` and names what is down, since taking
+every web pod out would stop all players for one shard's outage.
+
+An answer is reused for ``READINESS_CACHE_S`` (one second): a flood of probes opens the
+connections of one check, not one per probe.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import psycopg
 import redis
@@ -14,6 +27,7 @@ from kombu import Connection
 from shards import map as shard_map
 
 CHECK_TIMEOUT_S = 2.0
+ESSENTIAL = frozenset({"global_db", "redis"})
 log = logging.getLogger(__name__)
 
 
@@ -45,7 +59,10 @@ def _database(alias: str) -> Callable[[], None]:
 
 def _redis() -> None:
     client = redis.Redis.from_url(
-        settings.REDIS_URL, socket_timeout=CHECK_TIMEOUT_S, socket_connect_timeout=CHECK_TIMEOUT_S
+        settings.REDIS_URL,
+        socket_timeout=CHECK_TIMEOUT_S,
+        socket_connect_timeout=CHECK_TIMEOUT_S,
+        retry=None,
     )
     try:
         client.ping()
@@ -67,17 +84,62 @@ def checks() -> dict[str, Callable[[], None]]:
     return named
 
 
-def readiness() -> tuple[bool, dict[str, dict]]:
-    results: dict[str, dict] = {}
-    for name, check in checks().items():
-        started = time.perf_counter()
-        try:
-            check()
-        except Exception as exc:  # a readiness probe reports every failure, whatever its kind
-            # The body is public (probes call it on any host): the kind of error, not its text.
-            log.warning("not ready", extra={"check": name, "error": str(exc)[:300]})
-            results[name] = {"status": "down", "error": type(exc).__name__}
-        else:
-            results[name] = {"status": "up"}
-        results[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
-    return all(r["status"] == "up" for r in results.values()), results
+@dataclass(frozen=True)
+class Report:
+    checks: dict[str, dict]
+    at: float  # time.monotonic() when the checks ran
+
+    @property
+    def down(self) -> list[str]:
+        return sorted(name for name, r in self.checks.items() if r["status"] != "up")
+
+    @property
+    def status(self) -> str:
+        if ESSENTIAL & set(self.down):
+            return "unavailable"
+        return "degraded" if self.down else "ready"
+
+    @property
+    def http_status(self) -> int:
+        return 503 if self.status == "unavailable" else 200
+
+    def body(self) -> dict:
+        return {"status": self.status, "down": self.down, "checks": self.checks}
+
+
+def _run(name: str, check: Callable[[], None]) -> dict:
+    started = time.perf_counter()
+    try:
+        check()
+    except Exception as exc:  # a readiness probe reports every failure, whatever its kind
+        # The body says the kind of error, not its text (which may hold a host name or a user).
+        log.warning("not ready", extra={"check": name, "error": str(exc)[:300]})
+        result = {"status": "down", "error": type(exc).__name__}
+    else:
+        result = {"status": "up"}
+    result["ms"] = round((time.perf_counter() - started) * 1000, 1)
+    return result
+
+
+def readiness_check() -> Report:
+    """Run every check now, in parallel (the slowest bounds the answer, not their sum)."""
+    named = checks()
+    with ThreadPoolExecutor(max_workers=len(named), thread_name_prefix="readyz") as pool:
+        futures = {name: pool.submit(_run, name, check) for name, check in named.items()}
+        results = {name: future.result() for name, future in futures.items()}
+    return Report(checks=results, at=time.monotonic())
+
+
+_last: Report | None = None
+_lock = threading.Lock()
+
+
+def readiness() -> Report:
+    """The last report if younger than ``READINESS_CACHE_S``, else a new one. Probes that arrive
+    while the checks run wait for them and share their answer."""
+    global _last
+    with _lock:
+        last = _last
+        if last is None or time.monotonic() - last.at >= settings.READINESS_CACHE_S:
+            last = _last = readiness_check()
+        return last

@@ -14,6 +14,7 @@ from betting.env import (
     env_str,
     with_database_name,
 )
+from betting.settings.limits import DB_CONNECT_TIMEOUT_S, database_session_options
 
 DATABASE_URL = env_str("DATABASE_URL", "postgresql://postgres@localhost:5432/betting")
 SHARD_COUNT = env_int("SHARD_COUNT", 2)
@@ -30,6 +31,18 @@ if not _shard_urls:
     _shard_urls = [
         with_database_name(DATABASE_URL, f"{_global['NAME']}_shard_{k}") for k in range(SHARD_COUNT)
     ]
+
+
+def _limited(entry: dict) -> dict:
+    """The role's time limits (``betting.settings.limits``) on every connection, and a bounded
+    wait to connect: a database that does not answer fails a request instead of hanging it."""
+    options = f"{entry['OPTIONS'].get('options', '')} {database_session_options()}".strip()
+    extra = {"options": options} if options else {}
+    return {
+        **entry,
+        "OPTIONS": {"connect_timeout": DB_CONNECT_TIMEOUT_S, **entry["OPTIONS"], **extra},
+    }
+
 
 # A connection pool per process and database. Requests run on many threads (granian's threads
 # in web start and stop with the load; under ASGI, in sockets, each request's code runs in a
@@ -77,10 +90,10 @@ def _prepared(entry: dict) -> dict:
 
 
 DATABASES = {
-    "default": _pooled(_global),
+    "default": _pooled(_limited(_global)),
     **{
         f"shard_{k}": _prepared(
-            _pooled(database_from_url(url, engine="django.db.backends.postgresql"))
+            _pooled(_limited(database_from_url(url, engine="django.db.backends.postgresql")))
         )
         for k, url in enumerate(_shard_urls)
     },

@@ -6,6 +6,7 @@ direct routing and to the ``events`` topic exchange for outbox events addressed 
 
 from betting.env import env_int, env_str
 from betting.settings.databases import SHARD_COUNT
+from betting.settings.limits import REDIS_CLIENT_OPTIONS
 from betting.settings.services import REDIS_PREFIX, REDIS_URL
 from shards import queues
 
@@ -16,7 +17,9 @@ CELERY_BROKER_URL = BROKER_URL
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 5
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {"confirm_publish": True} if BROKER_IS_AMQP else {"global_keyprefix": f"{REDIS_PREFIX}:q:"}
+    {"confirm_publish": True}
+    if BROKER_IS_AMQP
+    else {"global_keyprefix": f"{REDIS_PREFIX}:q:", **REDIS_CLIENT_OPTIONS}
 )
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -115,7 +115,7 @@ def run(port: int) -> int:
                 f"  Sportsbook          http://{DEMO_BRAND['domain']}:{port}/sports/",
                 f"  Platform backoffice http://localhost:{port}/admin/",
                 f"  Providers           http://localhost:{port}/admin/providers/provider/",
-                f"  Readiness           http://localhost:{port}/readyz",
+                f"  Readiness           http://127.0.0.1:{port + 3}/readyz  (internal listener)",
                 f"  Staff login         admin / {admin_password}  (var/admin_password)",
                 f"  Embedded services   {embedded}",
                 f"  Roles               {', '.join(r.name for r in stack)}",

@@ -22,10 +22,20 @@ def _python() -> str:
     return sys.executable
 
 
+def _probes(probe_port: int | None) -> dict[str, str]:
+    return {"PROBE_PORT": str(probe_port)} if probe_port else {}
+
+
 def web(
-    *, port: int, host: str = "127.0.0.1", workers: int | None = None, threads: int | None = None
+    *,
+    port: int,
+    host: str = "127.0.0.1",
+    workers: int | None = None,
+    threads: int | None = None,
+    probe_port: int | None = None,
 ) -> Role:
-    """All HTTP (site, API, admin, probes): granian serving Django's WSGI application.
+    """All public HTTP (site, API, admin): granian serving Django's WSGI application; the probes
+    and metrics on ``probe_port`` (the internal listener), never on ``port``.
 
     Each request runs on one thread from start to end; the ASGI path (daphne) hopped between
     threads about nine times per request. ``workers`` processes (``WEB_WORKERS``, default one per
@@ -55,22 +65,24 @@ def web(
             "--no-ws",
             "betting.wsgi:application",
         ],
+        {"PROCESS_ROLE": "web", **_probes(probe_port)},
     )
 
 
-def sockets(*, port: int, host: str = "127.0.0.1") -> Role:
-    """The players' websockets (``/ws/player/``, Channels): daphne serving ``betting.asgi``.
-
-    It answers HTTP too (its probes, ``/healthz``), but HTTP traffic goes to ``web``.
+def sockets(*, port: int, host: str = "127.0.0.1", probe_port: int | None = None) -> Role:
+    """The players' websockets (``/ws/player/``, Channels): daphne serving ``betting.asgi``;
+    its probes on ``probe_port`` (the internal listener). HTTP traffic goes to ``web``.
     """
     return Role(
         "sockets",
         [_python(), "-m", "daphne", "-b", host, "-p", str(port), "betting.asgi:application"],
+        {"PROCESS_ROLE": "sockets", **_probes(probe_port)},
     )
 
 
 # Celery closes database pools around every task; workers keep persistent connections instead.
-WORKER_ENV = {"DB_POOL_MAX": "0"}
+# Their time limits are the worker role's (betting.settings.limits): settlement runs are long.
+WORKER_ENV = {"DB_POOL_MAX": "0", "PROCESS_ROLE": "worker"}
 
 
 def _worker(queue: str, node: str, concurrency: int) -> list[str]:
@@ -106,12 +118,16 @@ def global_worker(*, concurrency: int = 2) -> Role:
 
 
 def relay() -> Role:
-    return Role("relay", [_python(), "manage.py", "outbox_relay"])
+    return Role("relay", [_python(), "manage.py", "outbox_relay"], {"PROCESS_ROLE": "relay"})
 
 
 def provider(name: str, *options: str) -> Role:
     """A content provider's adapter: ``manage.py run_provider <name>``."""
-    return Role(f"provider-{name}", [_python(), "manage.py", "run_provider", name, *options])
+    return Role(
+        f"provider-{name}",
+        [_python(), "manage.py", "run_provider", name, *options],
+        {"PROCESS_ROLE": "provider"},
+    )
 
 
 def feed_simulator(
@@ -144,7 +160,11 @@ def video_simulator(*, port: int) -> Role:
 
 def live_gateway(*, port: int) -> Role:
     """The live-odds sockets of event pages."""
-    return Role("live-odds", [_python(), "manage.py", "live_odds_gateway", "--port", str(port)])
+    return Role(
+        "live-odds",
+        [_python(), "manage.py", "live_odds_gateway", "--port", str(port)],
+        {"PROCESS_ROLE": "live-odds"},
+    )
 
 
 GATEWAY_READY = "live odds gateway on"
@@ -166,6 +186,7 @@ def beat(*, schedule: str) -> Role:
             "--loglevel",
             "INFO",
         ],
+        {"PROCESS_ROLE": "beat"},
     )
 
 
@@ -177,11 +198,15 @@ def all_roles(
     feed_api_port: int | None = None,
     video_port: int | None = None,
 ) -> list[Role]:
-    """Every role; with simulator ports, the simulated providers and their adapters too."""
+    """Every role; with simulator ports, the simulated providers and their adapters too.
+
+    Ports: web ``port``, the live-odds gateway ``port + 1``, sockets ``port + 2``; the probes of
+    web on ``port + 3`` and of sockets on ``port + 4``.
+    """
     stack = [
-        web(port=port),
+        web(port=port, probe_port=port + 3),
         live_gateway(port=port + 1),
-        sockets(port=port + 2),
+        sockets(port=port + 2, probe_port=port + 4),
         *(shard_pool(k) for k in range(shard_count)),
         global_worker(),
         relay(),

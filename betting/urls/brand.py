@@ -21,3 +21,6 @@ urlpatterns = [
     path("sports/", include("apps.catalog.urls")),
     path("", include("apps.site.urls")),
 ]
+
+# A service outage (Redis, PostgreSQL) answers 503 with a code; anything else, the 500 page.
+handler500 = "apps.ops.unavailable.server_error"

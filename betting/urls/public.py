@@ -9,3 +9,6 @@ urlpatterns = [
     path("admin/", platform_site.urls),
     path("", site_views.home, name="platform-home"),
 ]
+
+# A service outage (Redis, PostgreSQL) answers 503 with a code; anything else, the 500 page.
+handler500 = "apps.ops.unavailable.server_error"
