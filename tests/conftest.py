@@ -43,6 +43,9 @@ def _test_environment() -> None:
             "LOG_FORMAT": "plain",
             "LOG_LEVEL": "WARNING",
             "OFFER_CACHE_S": "0.5",
+            # The suite's own process serves requests, runs tasks and migrates: the worker
+            # role's (longer) time limits; the processes it starts take their own role's.
+            "PROCESS_ROLE": "worker",
             "DJANGO_SETTINGS_MODULE": "betting.settings",
         }
     )
