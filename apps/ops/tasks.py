@@ -16,7 +16,7 @@ PROBE_TTL_S = 300
 
 
 def _record(reply_to: str, record: dict) -> None:
-    client = redis.Redis.from_url(settings.REDIS_URL)
+    client = redis.Redis.from_url(settings.REDIS_URL, **settings.REDIS_CLIENT_OPTIONS)
     try:
         client.rpush(reply_to, json.dumps(record))
         client.expire(reply_to, PROBE_TTL_S)

@@ -1,8 +1,8 @@
 """How long each process role waits on PostgreSQL and Redis before giving up.
 
 A process knows its role from ``PROCESS_ROLE`` (set by ``betting.stack.roles``, the compose file
-and the Kubernetes manifests; Celery workers and the migration commands set their own when it is
-missing; anything else counts as ``web``, the strictest). A web request must fail fast and
+and the Kubernetes manifests; ``manage.py`` sets it for its long-running and batch commands when
+it is missing; anything else counts as ``web``, the strictest). A web request must fail fast and
 clearly when a service does not answer, instead of holding a thread until the client gives up;
 settlement runs and migrations do longer work and get longer limits (or none).
 
@@ -90,7 +90,7 @@ def database_session_options() -> str:
 
 
 # The options every Redis client of the platform takes (the cache and sessions, the channel
-# layer, the Redis broker transport, direct clients).
+# layer, the Redis broker transport, the diagnostic tasks' client).
 REDIS_CLIENT_OPTIONS = {
     "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_S,
     "socket_timeout": REDIS_SOCKET_TIMEOUT_S,
