@@ -48,3 +48,11 @@ class RedisCache(django_redis.RedisCache):
             if client is None:
                 client = _shared[key] = _Client(self._servers, **self._options)
         return client
+
+
+def redis_client(alias: str = "default"):
+    """The shared redis-py client behind a cache alias, for what the cache API lacks (scripts,
+    sets); keys are still named with the cache's ``make_key`` so they carry its prefix."""
+    from django.core.cache import caches
+
+    return caches[alias]._cache.get_client(None, write=True)

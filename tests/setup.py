@@ -164,6 +164,12 @@ def platform_reset(platform: Platform) -> None:
             _truncate("default", schema, KEEP)
     for alias in shard_map.aliases():
         _truncate(alias, "public", KEEP)
+    # Attempt windows and session lists belong to the players just removed.
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    for pattern in ("throttle:*", "player-sessions:*"):
+        stale = list(client.scan_iter(match=f"{settings.REDIS_PREFIX}:*:{pattern}", count=1000))
+        if stale:
+            client.delete(*stale)
     # Catalog ids restart with the tables: drop this run's odds cache with them.
     from apps.catalog import live
 

@@ -1,5 +1,6 @@
 """Player accounts on the shards: the site's pages and the public API."""
 
+import itertools
 import json
 
 import pytest
@@ -13,8 +14,14 @@ from shards import map as shard_map
 PASSWORD = "a long enough passphrase"
 
 
+_networks = itertools.count(1)
+
+
 def site(brand):
-    return Client(HTTP_HOST=f"{brand.slug}.localhost")
+    """A visitor of the brand's site, each from an address of its own network (the attempt
+    windows per address are tested in test_player_logins)."""
+    n = next(_networks)
+    return Client(HTTP_HOST=f"{brand.slug}.localhost", REMOTE_ADDR=f"10.{n // 250}.{n % 250}.1")
 
 
 def register_on_site(client, username, password=PASSWORD):
@@ -71,7 +78,8 @@ def test_register_then_log_out_and_in_and_edit_the_profile(alpha):
         == 302
     )
     response = client.post(
-        "/account/profile/", {"display_name": "Carol C", "email": "carol@example.org"}
+        "/account/profile/",
+        {"display_name": "Carol C", "email": "carol@example.org", "current_password": PASSWORD},
     )
     assert response.status_code == 302
     player = Player.objects.for_entity(
@@ -216,8 +224,10 @@ def test_player_api_is_not_served_on_the_platform_domain(clean):
     assert response.status_code == 404
 
 
-def test_repeated_failed_logins_are_throttled_without_hashing(alpha, monkeypatch):
-    from apps.players import services, throttle
+def test_repeated_failed_logins_are_slowed_down_without_hashing(alpha, monkeypatch):
+    from django.conf import settings
+
+    from apps.players import services
 
     api_post(
         site(alpha),
@@ -225,7 +235,7 @@ def test_repeated_failed_logins_are_throttled_without_hashing(alpha, monkeypatch
         {"username": "gus", "email": "g@example.com", "password": PASSWORD},
     )
     client = site(alpha)
-    for _ in range(throttle.MAX_FAILURES):
+    for _ in range(settings.LOGIN_NAME_FREE_FAILURES):
         wrong = api_post(client, "/api/v1/session", {"username": "gus", "password": "nope nope"})
         assert wrong.status_code == 401
     hashed = []
@@ -233,6 +243,7 @@ def test_repeated_failed_logins_are_throttled_without_hashing(alpha, monkeypatch
     blocked = api_post(client, "/api/v1/session", {"username": "GUS", "password": PASSWORD})
     assert blocked.status_code == 429
     assert blocked.json()["error"]["code"] == "too_many_attempts"
+    assert 1 <= int(blocked["Retry-After"]) <= settings.LOGIN_NAME_DELAY_S
     assert hashed == []  # refused before any password check
     assert client.get("/api/v1/me").status_code == 401
     other = api_post(site(alpha), "/api/v1/session", {"username": "someone", "password": "x"})

@@ -11,12 +11,19 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 class ApiError(exceptions.APIException):
     def __init__(
-        self, code: str, message: str, *, http_status: int = 400, field: str | None = None
+        self,
+        code: str,
+        message: str,
+        *,
+        http_status: int = 400,
+        field: str | None = None,
+        retry_after: int | None = None,
     ) -> None:
         super().__init__(message)
         self.status_code = http_status
         self.error_code = code
         self.field = field
+        self.retry_after = retry_after
 
 
 def error_response(
@@ -43,7 +50,10 @@ _CODES = {
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, ApiError):
         fields = {exc.field: str(exc.detail)} if exc.field else None
-        return error_response(exc.error_code, str(exc.detail), exc.status_code, fields)
+        response = error_response(exc.error_code, str(exc.detail), exc.status_code, fields)
+        if exc.retry_after is not None:
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

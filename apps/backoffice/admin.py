@@ -6,7 +6,7 @@ staff never see another brand's players or figures.
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 
@@ -16,7 +16,7 @@ from apps.backoffice.sites import brand_site, platform_site
 from apps.backoffice.wallet_admin import HouseBalanceAdmin, PlayerWalletMixin
 from apps.brands.models import Brand, Domain
 from apps.players.models import DirectoryEntry
-from apps.players.services import player_get
+from apps.players.services import player_block, player_get, player_unblock
 from apps.wallet.api import Account
 
 for site in (platform_site, brand_site):
@@ -65,11 +65,39 @@ class BrandScoped:
         return qs.filter(**{self.brand_field: request.tenant.pk})
 
 
+BLOCK_PERMISSION = "players.change_directoryentry"
+
+
 class DirectoryEntryAdmin(PlayerWalletMixin, BrandScoped, admin.ModelAdmin):
     list_display = ["login_name", "player_id", "shard", "brand", "created_at"]
     search_fields = ["login_name", "=player_id"]
     list_filter = ["shard"]
     readonly_fields = ["brand", "login_name", "player_id", "shard", "created_at", "account"]
+    actions = ["block_players", "unblock_players"]
+
+    def has_block_permission(self, request) -> bool:
+        user = request.user
+        return user.is_active and user.is_staff and user.has_perm(BLOCK_PERMISSION)
+
+    @admin.action(
+        permissions=["block"], description="Block the selected players (their sessions end now)"
+    )
+    def block_players(self, request, queryset) -> None:
+        blocked = 0
+        for entry in queryset:
+            if player_block(brand_id=entry.brand_id, player_id=entry.player_id):
+                blocked += 1
+                self.log_change(request, entry, "Blocked the player; their sessions ended.")
+        self.message_user(request, f"{blocked} player(s) blocked.", messages.SUCCESS)
+
+    @admin.action(permissions=["block"], description="Unblock the selected players")
+    def unblock_players(self, request, queryset) -> None:
+        unblocked = 0
+        for entry in queryset:
+            if player_unblock(brand_id=entry.brand_id, player_id=entry.player_id):
+                unblocked += 1
+                self.log_change(request, entry, "Unblocked the player.")
+        self.message_user(request, f"{unblocked} player(s) unblocked.", messages.SUCCESS)
 
     def get_list_filter(self, request):
         return ["brand", "shard"] if request.tenant.is_platform else ["shard"]
@@ -87,7 +115,7 @@ class DirectoryEntryAdmin(PlayerWalletMixin, BrandScoped, admin.ModelAdmin):
     def account(self, entry: DirectoryEntry) -> str:
         player = player_get(brand_id=entry.brand_id, player_id=entry.player_id)
         if player is None:
-            return "not found on its shard"
+            return "blocked, or not found on its shard"
         return (
             f"{player.username} <{player.email}>, "
             f"display name {player.display_name or '-'}, joined {player.date_joined:%Y-%m-%d %H:%M}"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
@@ -12,6 +14,19 @@ from betting import currencies
 from shards.homes import Home
 
 SLUG_RE = r"^[a-z][a-z0-9-]{1,39}$"
+
+
+def validate_session_absolute(minutes: int) -> None:
+    """Inside the regulator's bounds for the whole platform (settings)."""
+    low, high = settings.PLAYER_SESSION_MIN_MINUTES, settings.PLAYER_SESSION_ABSOLUTE_MAX_MINUTES
+    if not low <= minutes <= high:
+        raise ValidationError(f"between {low} and {high} minutes", code="out_of_bounds")
+
+
+def validate_session_idle(minutes: int) -> None:
+    low, high = settings.PLAYER_SESSION_MIN_MINUTES, settings.PLAYER_SESSION_IDLE_MAX_MINUTES
+    if not low <= minutes <= high:
+        raise ValidationError(f"between {low} and {high} minutes", code="out_of_bounds")
 
 
 def schema_for(slug: str) -> str:
@@ -49,6 +64,18 @@ class Brand(TenantMixin):
         max_length=200, blank=True, help_text="shared secret for the HMAC-SHA256 signatures"
     )
 
+    # How long a player's session may last, within the platform's bounds (docs/operations.md).
+    session_absolute_minutes = models.PositiveIntegerField(
+        default=12 * 60,
+        validators=[validate_session_absolute],
+        help_text="a player's session ends this long after the login, active or not",
+    )
+    session_idle_minutes = models.PositiveIntegerField(
+        default=30,
+        validators=[validate_session_idle],
+        help_text="a player's session ends after this long without a request",
+    )
+
     auto_create_schema = True
     auto_drop_schema = False
 
@@ -57,6 +84,17 @@ class Brand(TenantMixin):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if (
+            self.session_idle_minutes is not None
+            and self.session_absolute_minutes is not None
+            and self.session_idle_minutes > self.session_absolute_minutes
+        ):
+            raise ValidationError(
+                {"session_idle_minutes": "cannot be longer than the session itself"}
+            )
 
     @property
     def is_platform(self) -> bool:

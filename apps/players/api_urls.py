@@ -8,4 +8,5 @@ urlpatterns = [
     path("players", rest.PlayersView.as_view(), name="players"),
     path("session", rest.SessionView.as_view(), name="session"),
     path("me", rest.MeView.as_view(), name="me"),
+    path("me/password", rest.PasswordView.as_view(), name="me-password"),
 ]

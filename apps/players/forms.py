@@ -16,3 +16,14 @@ class LoginForm(forms.Form):
 class ProfileForm(forms.Form):
     display_name = forms.CharField(max_length=60, required=False)
     email = forms.EmailField()
+    current_password = forms.CharField(
+        widget=forms.PasswordInput,
+        strip=False,
+        required=False,
+        help_text="needed to change the e-mail address",
+    )
+
+
+class PasswordForm(forms.Form):
+    current_password = forms.CharField(widget=forms.PasswordInput, strip=False)
+    new_password = forms.CharField(widget=forms.PasswordInput, strip=False)

@@ -1,6 +1,18 @@
-"""Attach the logged-in player (loaded lazily from their shard) to the request."""
+"""Session limits, and the logged-in player (loaded lazily from their shard) on the request."""
 
-from apps.players.sessions import player_from_session
+from apps.players.sessions import player_from_session, session_enforce
+
+
+class SessionLimitMiddleware:
+    """End a logged-in session (player or staff) past its absolute or idle limit, before
+    anything reads who is logged in: between SessionMiddleware and AuthenticationMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session_enforce(request)
+        return self.get_response(request)
 
 
 class PlayerMiddleware:

@@ -1,4 +1,5 @@
-"""The players' public API: register, log in and out, read and change the profile."""
+"""The players' public API: register, log in and out, read and change the profile and the
+password."""
 
 from __future__ import annotations
 
@@ -16,13 +17,16 @@ from apps.players.services import (
     PlayerError,
     PlayerRef,
     player_authenticate,
+    player_password_change,
     player_register,
     player_update_profile,
 )
 from apps.players.sessions import session_login, session_logout
+from betting.client_address import client_address
 
 _STATUS = {
     "username_taken": status.HTTP_409_CONFLICT,
+    "wrong_password": status.HTTP_400_BAD_REQUEST,
     "unknown_player": status.HTTP_404_NOT_FOUND,
     "too_many_attempts": status.HTTP_429_TOO_MANY_REQUESTS,
 }
@@ -56,7 +60,11 @@ def _player_json(player: PlayerRef) -> dict:
 
 def _raise(exc: PlayerError) -> None:
     raise ApiError(
-        exc.code, str(exc), http_status=_STATUS.get(exc.code, 400), field=exc.field
+        exc.code,
+        str(exc),
+        http_status=_STATUS.get(exc.code, 400),
+        field=exc.field,
+        retry_after=exc.retry_after,
     ) from exc
 
 
@@ -75,6 +83,13 @@ class LoginInput(serializers.Serializer):
 class ProfileInput(serializers.Serializer):
     email = serializers.CharField(max_length=254, required=False)
     display_name = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    # Needed when the e-mail address changes.
+    current_password = serializers.CharField(max_length=128, required=False, trim_whitespace=False)
+
+
+class PasswordInput(serializers.Serializer):
+    current_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
 
 
 class PlayersView(APIView):
@@ -83,7 +98,9 @@ class PlayersView(APIView):
         data = RegisterInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            player = player_register(brand=brand, **data.validated_data)
+            player = player_register(
+                brand=brand, address=client_address(request), **data.validated_data
+            )
         except PlayerError as exc:
             _raise(exc)
         session_login(request._request, player)
@@ -108,7 +125,9 @@ class SessionView(APIView):
         data = LoginInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            player = player_authenticate(brand=brand, **data.validated_data)
+            player = player_authenticate(
+                brand=brand, address=client_address(request), **data.validated_data
+            )
         except PlayerError as exc:
             _raise(exc)
         if player is None:
@@ -132,7 +151,30 @@ class MeView(APIView):
         data.is_valid(raise_exception=True)
         try:
             updated = player_update_profile(
-                brand_id=player.brand_id, player_id=player.id, **data.validated_data
+                brand_id=player.brand_id,
+                player_id=player.id,
+                address=client_address(request),
+                keep_session=request.session.session_key,
+                **data.validated_data,
+            )
+        except PlayerError as exc:
+            _raise(exc)
+        return Response(_player_json(updated))
+
+
+class PasswordView(APIView):
+    def post(self, request: Request) -> Response:
+        """A new password, given the current one; the player's other sessions end."""
+        player = logged_in_player(request)
+        data = PasswordInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            updated = player_password_change(
+                brand_id=player.brand_id,
+                player_id=player.id,
+                address=client_address(request),
+                keep_session=request.session.session_key,
+                **data.validated_data,
             )
         except PlayerError as exc:
             _raise(exc)

@@ -1,4 +1,8 @@
-"""Player accounts: register, authenticate, update the profile.
+"""Player accounts: register, authenticate, update the profile, change the password, block.
+
+Everything that checks a password or can reveal whether a login name exists (login,
+registration, the current password before a change) first reserves an attempt with the
+throttle, before any hashing; the caller passes the client's address.
 
 Registration touches two homes without a distributed transaction: the directory entry (global)
 is written first and claims the login name; the account and its ``player.registered`` event are
@@ -24,6 +28,7 @@ from apps.brands.selectors import BrandRef
 from apps.outbox.services import outbox_emit
 from apps.players import throttle
 from apps.players.models import DirectoryEntry, Player
+from apps.players.session_registry import sessions_end
 from shards import ids
 from shards import map as shard_map
 
@@ -34,10 +39,24 @@ REGISTERED = "player.registered"
 class PlayerError(ValueError):
     """A request about a player account cannot be met. ``code`` is machine-readable."""
 
-    def __init__(self, code: str, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self, code: str, message: str, *, field: str | None = None, retry_after: int | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.field = field
+        self.retry_after = retry_after
+
+
+def _attempt(*, address: str, brand_id: int, login_name: str | None) -> throttle.Attempt:
+    try:
+        return throttle.attempt_reserve(address=address, brand_id=brand_id, login_name=login_name)
+    except throttle.Throttled as exc:
+        raise PlayerError(
+            "too_many_attempts",
+            f"too many attempts; try again in {exc.retry_after} seconds",
+            retry_after=exc.retry_after,
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -94,8 +113,19 @@ def _validate_registration(username: str, email: str, password: str) -> None:
 
 
 def player_register(
-    *, brand: BrandRef, username: str, email: str, password: str, display_name: str = ""
+    *,
+    brand: BrandRef,
+    username: str,
+    email: str,
+    password: str,
+    display_name: str = "",
+    address: str | None = None,
 ) -> PlayerRef:
+    """A new account. ``address``: the client's, for a registration from outside (throttled
+    like a login, so that probing for taken names is no faster than logging in); None for the
+    platform's own callers."""
+    if address is not None:
+        _attempt(address=address, brand_id=brand.id, login_name=None)
     username, email = username.strip(), email.strip()
     _validate_registration(username, email, password)
     login_name = username.lower()
@@ -140,18 +170,18 @@ def player_register(
     return PlayerRef.of(player)
 
 
-def player_authenticate(*, brand: BrandRef, username: str, password: str) -> PlayerRef | None:
+def player_authenticate(
+    *, brand: BrandRef, username: str, password: str, address: str
+) -> PlayerRef | None:
     """The player whose credentials these are, or None (taking similar time either way).
 
-    Raises PlayerError ``too_many_attempts`` after repeated failures for this login name.
+    Raises PlayerError ``too_many_attempts`` (with ``retry_after``), before any hashing, when the
+    client's address, its subnet or the login name is over its limit.
     """
-    if throttle.login_blocked(brand_id=brand.id, login_name=username):
-        raise PlayerError("too_many_attempts", "too many failed logins; try again later")
+    attempt = _attempt(address=address, brand_id=brand.id, login_name=username)
     player = _check_credentials(brand=brand, username=username, password=password)
-    if player is None:
-        throttle.login_failed(brand_id=brand.id, login_name=username)
-    else:
-        throttle.login_succeeded(brand_id=brand.id, login_name=username)
+    if player is not None:
+        throttle.attempt_succeeded(attempt)
     return player
 
 
@@ -186,21 +216,58 @@ def player_get(*, brand_id: int, player_id: int) -> PlayerRef | None:
     return PlayerRef.of(player) if player else None
 
 
+def _active_player(*, brand_id: int, player_id: int) -> Player:
+    player = (
+        Player.objects.for_entity(player_id)
+        .filter(pk=player_id, brand_id=brand_id, is_active=True)
+        .first()
+    )
+    if player is None:
+        raise PlayerError("unknown_player", "no such player")
+    return player
+
+
+def _password_confirm(*, player: Player, password: str | None, address: str) -> None:
+    """The player's current password, checked like a login (throttled, before hashing)."""
+    if not password:
+        raise PlayerError(
+            "current_password_required", "enter your current password", field="current_password"
+        )
+    attempt = _attempt(address=address, brand_id=player.brand_id, login_name=player.login_name)
+    if not check_password(password, player.password):
+        raise PlayerError(
+            "wrong_password", "the current password is not right", field="current_password"
+        )
+    throttle.attempt_succeeded(attempt)
+
+
 def player_update_profile(
-    *, brand_id: int, player_id: int, display_name: str | None = None, email: str | None = None
+    *,
+    brand_id: int,
+    player_id: int,
+    display_name: str | None = None,
+    email: str | None = None,
+    current_password: str | None = None,
+    address: str = "",
+    keep_session: str | None = None,
 ) -> PlayerRef:
+    """Change the display name and the e-mail address. A new e-mail address needs the current
+    password and ends the player's sessions but ``keep_session``."""
     changes: dict[str, str] = {}
     if display_name is not None:
         if len(display_name.strip()) > 60:
             raise PlayerError("invalid_display_name", "at most 60 characters", field="display_name")
         changes["display_name"] = display_name.strip()
-    if email is not None:
+    player = _active_player(brand_id=brand_id, player_id=player_id)
+    new_email = email is not None and email.strip() != player.email
+    if new_email:
         try:
             validate_email(email.strip())
         except ValidationError:
             raise PlayerError(
                 "invalid_email", "enter a valid e-mail address", field="email"
             ) from None
+        _password_confirm(player=player, password=current_password, address=address)
         changes["email"] = email.strip()
     using = shard_map.alias_for(player_id)
     with transaction.atomic(using=using):
@@ -213,7 +280,68 @@ def player_update_profile(
         )
         if not updated:
             raise PlayerError("unknown_player", "no such player")
+    if new_email:
+        sessions_end(player_id=player_id, keep=keep_session)
     found = player_get(brand_id=brand_id, player_id=player_id)
     if found is None:
         raise PlayerError("unknown_player", "no such player")
     return found
+
+
+def player_password_change(
+    *,
+    brand_id: int,
+    player_id: int,
+    current_password: str,
+    new_password: str,
+    address: str,
+    keep_session: str | None = None,
+) -> PlayerRef:
+    """Set a new password after checking the current one; ends the player's sessions but
+    ``keep_session``."""
+    player = _active_player(brand_id=brand_id, player_id=player_id)
+    _password_confirm(player=player, password=current_password, address=address)
+    try:
+        validate_password(new_password, user=player)
+    except ValidationError as exc:
+        raise PlayerError("weak_password", " ".join(exc.messages), field="new_password") from None
+    using = shard_map.alias_for(player_id)
+    with transaction.atomic(using=using):
+        # Only over the hash just checked: of two changes at once, the second is refused.
+        updated = (
+            Player.objects.using(using)
+            .filter(pk=player_id, brand_id=brand_id, is_active=True, password=player.password)
+            .update(password=make_password(new_password))
+        )
+    if not updated:
+        raise PlayerError(
+            "wrong_password", "the current password is not right", field="current_password"
+        )
+    sessions_end(player_id=player_id, keep=keep_session)
+    return PlayerRef.of(player)
+
+
+def player_block(*, brand_id: int, player_id: int) -> bool:
+    """Block the account: it cannot log in, and every session it has ends now. Whether it was
+    active before."""
+    using = shard_map.alias_for(player_id)
+    with transaction.atomic(using=using):
+        updated = (
+            Player.objects.using(using)
+            .filter(pk=player_id, brand_id=brand_id, is_active=True)
+            .update(is_active=False)
+        )
+    sessions_end(player_id=player_id)
+    return bool(updated)
+
+
+def player_unblock(*, brand_id: int, player_id: int) -> bool:
+    """Let a blocked account log in again. Whether it was blocked before."""
+    using = shard_map.alias_for(player_id)
+    with transaction.atomic(using=using):
+        updated = (
+            Player.objects.using(using)
+            .filter(pk=player_id, brand_id=brand_id, is_active=False)
+            .update(is_active=True)
+        )
+    return bool(updated)

@@ -1,4 +1,4 @@
-"""The brand site's account pages: register, log in, log out, profile."""
+"""The brand site's account pages: register, log in, log out, profile, password."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.brands.selectors import BrandRef
-from apps.players.forms import LoginForm, ProfileForm, RegisterForm
+from apps.players.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
 from apps.players.services import (
     PlayerError,
     player_authenticate,
+    player_password_change,
     player_register,
     player_update_profile,
 )
 from apps.players.sessions import session_login, session_logout
+from betting.client_address import client_address
 
 
 def _brand(request: HttpRequest) -> BrandRef:
@@ -23,13 +25,24 @@ def _brand(request: HttpRequest) -> BrandRef:
     return BrandRef.of(request.tenant)
 
 
+def _throttled(request: HttpRequest, template: str, form, exc: PlayerError) -> HttpResponse:
+    form.add_error(None, str(exc))
+    response = render(request, template, {"form": form}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 def register(request: HttpRequest) -> HttpResponse:
     brand = _brand(request)
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            player = player_register(brand=brand, **form.cleaned_data)
+            player = player_register(
+                brand=brand, address=client_address(request), **form.cleaned_data
+            )
         except PlayerError as exc:
+            if exc.retry_after is not None:
+                return _throttled(request, "players/register.html", form, exc)
             form.add_error(exc.field, str(exc))
         else:
             session_login(request, player)
@@ -43,10 +56,11 @@ def login(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            player = player_authenticate(brand=brand, **form.cleaned_data)
+            player = player_authenticate(
+                brand=brand, address=client_address(request), **form.cleaned_data
+            )
         except PlayerError as exc:
-            form.add_error(None, str(exc))
-            return render(request, "players/login.html", {"form": form}, status=429)
+            return _throttled(request, "players/login.html", form, exc)
         if player is not None:
             session_login(request, player)
             return redirect("site:home")
@@ -69,13 +83,48 @@ def profile(request: HttpRequest) -> HttpResponse:
         return redirect("players:login")
     initial = {"display_name": player.display_name, "email": player.email}
     form = ProfileForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            player = player_update_profile(
-                brand_id=player.brand_id, player_id=player.id, **form.cleaned_data
-            )
-        except PlayerError as exc:
-            form.add_error(exc.field, str(exc))
-        else:
-            return redirect("players:profile")
-    return render(request, "players/profile.html", {"form": form, "profile": player})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                player = player_update_profile(
+                    brand_id=player.brand_id,
+                    player_id=player.id,
+                    address=client_address(request),
+                    keep_session=request.session.session_key,
+                    **form.cleaned_data,
+                )
+            except PlayerError as exc:
+                status = 429 if exc.retry_after is not None else 400
+                form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+            else:
+                return redirect("players:profile")
+    return render(request, "players/profile.html", {"form": form, "profile": player}, status=status)
+
+
+def password(request: HttpRequest) -> HttpResponse:
+    """A new password, given the current one; the player's other sessions end."""
+    _brand(request)
+    player = request.get_player()
+    if player is None:
+        return redirect("players:login")
+    form = PasswordForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                player_password_change(
+                    brand_id=player.brand_id,
+                    player_id=player.id,
+                    address=client_address(request),
+                    keep_session=request.session.session_key,
+                    **form.cleaned_data,
+                )
+            except PlayerError as exc:
+                status = 429 if exc.retry_after is not None else 400
+                form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+            else:
+                return redirect("players:profile")
+    return render(request, "players/password.html", {"form": form}, status=status)

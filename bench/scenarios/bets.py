@@ -610,14 +610,16 @@ def _sessions(brand_id: int, players: list[int]) -> list[str]:
 
     from django.conf import settings
 
-    from apps.players.sessions import SESSION_BRAND, SESSION_PLAYER
+    from apps.players.sessions import SESSION_BRAND, SESSION_CLOCK, SESSION_PLAYER
 
     store = import_module(settings.SESSION_ENGINE).SessionStore
     keys = []
+    now = int(time.time())
     for player_id in players:
         session = store()
         session[SESSION_PLAYER] = player_id
         session[SESSION_BRAND] = brand_id
+        session[SESSION_CLOCK] = {"who": f"player:{player_id}", "at": now, "seen": now}
         session.create()
         keys.append(session.session_key)
     print(f"sessions: {len(keys)} created", flush=True)
