@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.db.models.functions import Now
+from django.test import override_settings
 
 from apps.brands.models import Brand
 from apps.brands.selectors import BrandRef
@@ -18,16 +19,22 @@ from betting.stack import roles
 from shards import map as shard_map
 from simulators.operator_wallet import OperatorWalletState
 from tests import live, processes
-from tests.wallet_helpers import books_balance, new_player
+from tests.wallet_helpers import books_balance, history_counts, new_player
 
 SECRET = "operator-shared-secret-for-tests"
 
 
 def _external_brand(url: str, secret: str = SECRET) -> BrandRef:
-    brand = brand_create(
-        slug="gamma", name="Gamma B2B", domains=["gamma.localhost"], currency="EUR", mode="b2b"
-    )
-    Brand.objects.filter(pk=brand.pk).update(wallet_url=url, wallet_secret=secret)
+    with override_settings(DEBUG=True):  # the simulator speaks plain HTTP on loopback
+        brand = brand_create(
+            slug="gamma",
+            name="Gamma B2B",
+            domains=["gamma.localhost"],
+            currency="EUR",
+            mode="b2b",
+            wallet_url=url,
+            wallet_secret=secret,
+        )
     ttl_cache.clear_all()
     return BrandRef.of(Brand.objects.get(pk=brand.pk))
 
@@ -99,12 +106,17 @@ def test_unreliable_operator_wallet_ends_applied_or_rolled_back_on_both_sides(cl
     books_balance()
 
 
-def test_a_wrong_signature_is_refused_and_nothing_moves(clean):
+def test_a_wrong_secret_moves_nothing_and_the_debit_is_rolled_back(clean):
+    """The operator refuses the request and signs its refusal with its own secret, which the
+    platform cannot check: no trusted answer, so the debit goes to the rollback path."""
     port = live.free_port()
     with _simulator(port):
-        brand = _external_brand(f"http://127.0.0.1:{port}", secret="not-the-operators-secret")
+        brand = _external_brand(
+            f"http://127.0.0.1:{port}", secret="not-the-operators-secret-0123456789"
+        )
         player = new_player(brand)
-        with pytest.raises(errors.ExternalWalletRefused, match="invalid_signature"):
+        transfers = history_counts()[1]
+        with pytest.raises(errors.ExternalWalletUnavailable):
             api.wallet_debit(
                 brand_id=brand.id,
                 player_id=player.id,
@@ -114,7 +126,9 @@ def test_a_wrong_signature_is_refused_and_nothing_moves(clean):
                 idempotency_key="sig",
             )
     (call,) = _calls()
-    assert call.status == "refused"
+    assert call.status == "rolling_back"
+    assert "signature" in call.last_error
+    assert history_counts()[1] == transfers  # no shadow posting
     books_balance()
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
@@ -14,6 +16,34 @@ from betting import currencies
 from shards.homes import Home
 
 SLUG_RE = r"^[a-z][a-z0-9-]{1,39}$"
+WALLET_KEY_ID_RE = r"^[A-Za-z0-9._-]{1,40}$"
+WALLET_SECRET_MIN = 32  # characters: 128 bits and more of a random secret
+
+
+def wallet_settings_errors(*, mode: str, url: str, key_id: str, secret: str) -> dict[str, str]:
+    """What is wrong with a brand's external wallet settings, by field (empty: nothing).
+
+    The operator's wallet is reached over HTTPS only (plain HTTP in development, ``DEBUG``), at a
+    URL without credentials, query or fragment; its calls are signed with a secret of
+    ``WALLET_SECRET_MIN`` characters or more, known to both sides by a key id."""
+    if not url:
+        return {}
+    errors: dict[str, str] = {}
+    if mode == Brand.Mode.B2C:
+        errors["mode"] = "an external wallet needs mode b2b or embedded"
+    parts = urlsplit(url)
+    schemes = {"https", "http"} if settings.DEBUG else {"https"}
+    if parts.scheme not in schemes:
+        errors["wallet_url"] = "the wallet URL must be https://host[/path]" + (
+            "" if settings.DEBUG else " (plain http only in development)"
+        )
+    elif not parts.hostname or parts.username or parts.password or parts.query or parts.fragment:
+        errors["wallet_url"] = "the wallet URL must be a host and a path, no credentials or query"
+    if not re.match(WALLET_KEY_ID_RE, key_id or ""):
+        errors["wallet_key_id"] = "the key id must be 1-40 letters, digits, dots, dashes or _"
+    if len(secret) < WALLET_SECRET_MIN:
+        errors["wallet_secret"] = f"the wallet secret must have {WALLET_SECRET_MIN}+ characters"
+    return errors
 
 
 def validate_session_absolute(minutes: int) -> None:
@@ -63,6 +93,12 @@ class Brand(TenantMixin):
     wallet_secret = models.CharField(
         max_length=200, blank=True, help_text="shared secret for the HMAC-SHA256 signatures"
     )
+    wallet_key_id = models.CharField(
+        max_length=40,
+        blank=True,
+        default="1",
+        help_text="the id both sides know the wallet secret by (a new one at each rotation)",
+    )
 
     # How long a player's session may last, within the platform's bounds (docs/operations.md).
     session_absolute_minutes = models.PositiveIntegerField(
@@ -87,14 +123,29 @@ class Brand(TenantMixin):
 
     def clean(self) -> None:
         super().clean()
+        errors: dict[str, list[ValidationError]] = {}
         if (
             self.session_idle_minutes is not None
             and self.session_absolute_minutes is not None
             and self.session_idle_minutes > self.session_absolute_minutes
         ):
-            raise ValidationError(
-                {"session_idle_minutes": "cannot be longer than the session itself"}
-            )
+            errors["session_idle_minutes"] = [
+                ValidationError("cannot be longer than the session itself")
+            ]
+        wallet = wallet_settings_errors(
+            mode=self.mode,
+            url=self.wallet_url,
+            key_id=self.wallet_key_id,
+            secret=self.wallet_secret,
+        )
+        if wallet:
+            # Not keyed by field: a form may leave the secret out (the backoffice's does), and a
+            # form cannot show an error on a field it does not have.
+            errors[NON_FIELD_ERRORS] = [
+                ValidationError(message, code="invalid_wallet") for message in wallet.values()
+            ]
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_platform(self) -> bool:

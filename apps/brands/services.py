@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django_tenants.utils import schema_context, schema_exists
 
@@ -33,6 +34,19 @@ def _clean_domain(domain: str) -> str:
     return host
 
 
+def _validate(brand: Brand) -> None:
+    """The model's own rules (fields and ``Brand.clean``: the wallet settings), as a BrandError."""
+    try:
+        brand.full_clean(validate_unique=False)
+    except ValidationError as exc:
+        errors = exc.error_dict.get(NON_FIELD_ERRORS, []) or [
+            error for errors in exc.error_dict.values() for error in errors
+        ]
+        first = errors[0] if errors else exc
+        code = first.code if first.code == "invalid_wallet" else "invalid_brand"
+        raise BrandError(code, " ".join(first.messages)) from None
+
+
 def brand_create(
     *,
     slug: str,
@@ -42,6 +56,7 @@ def brand_create(
     mode: str = Brand.Mode.B2C,
     wallet_url: str = "",
     wallet_secret: str = "",
+    wallet_key_id: str = "1",
 ) -> Brand:
     slug = slug.strip()
     if not re.match(SLUG_RE, slug):
@@ -60,13 +75,6 @@ def brand_create(
         )
     if mode not in Brand.Mode.values:
         raise BrandError("invalid_mode", f"mode must be one of {', '.join(Brand.Mode.values)}")
-    if wallet_url:
-        if mode == Brand.Mode.B2C:
-            raise BrandError("invalid_wallet", "an external wallet needs mode b2b or embedded")
-        if not re.match(r"^https?://[^\s/]+", wallet_url):
-            raise BrandError("invalid_wallet", "the wallet URL must be http(s)://host[/path]")
-        if len(wallet_secret) < 16:
-            raise BrandError("invalid_wallet", "the wallet secret must have 16+ characters")
     if not domains:
         raise BrandError("invalid_domain", "a brand needs at least one domain")
     hosts = [_clean_domain(d) for d in domains]
@@ -86,17 +94,19 @@ def brand_create(
             raise BrandError("duplicate_domain", f"domain {taken[0]} already belongs to a brand")
         if schema_exists(schema):
             raise BrandError("duplicate_slug", f"schema {schema} already exists")
+        brand = Brand(
+            schema_name=schema,
+            slug=slug,
+            name=name,
+            currency=currency,
+            mode=mode,
+            wallet_url=wallet_url,
+            wallet_secret=wallet_secret,
+            wallet_key_id=wallet_key_id,
+        )
+        _validate(brand)
         try:
             with transaction.atomic(using="default"):
-                brand = Brand(
-                    schema_name=schema,
-                    slug=slug,
-                    name=name,
-                    currency=currency,
-                    mode=mode,
-                    wallet_url=wallet_url,
-                    wallet_secret=wallet_secret,
-                )
                 brand.save(verbosity=0)
                 for index, host in enumerate(hosts):
                     Domain.objects.create(domain=host, tenant=brand, is_primary=index == 0)

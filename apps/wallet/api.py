@@ -2,8 +2,9 @@
 and the backoffice call. Nothing else in ``apps.wallet`` is imported from outside it (an
 import-linter contract in ``pyproject.toml`` fails ``make test`` otherwise); URL maps include the
 wallet's page and API routes by module name (``apps.wallet.urls``, ``apps.wallet.api_urls``).
-The operator wallet's signature (``OPERATOR_SIGNATURE_HEADER``, ``operator_signature_valid``) is
-here for whoever speaks that protocol from the operator's side (its simulator).
+The operator wallet protocol's operator side (``operator_request_verify``,
+``operator_answer_headers`` and their key and error types) is here for whoever speaks that
+protocol from the operator's side (its simulator).
 
 Every operation takes an idempotency key: the same key with the same data returns the original
 operation (``replayed=True``); the same key with other data raises IdempotencyKeyReused. Amounts
@@ -40,8 +41,11 @@ from apps.wallet.errors import (
 from apps.wallet.external import external_credit, external_debit
 from apps.wallet.ledger import Move
 from apps.wallet.models import Account
-from apps.wallet.operator_protocol import SIGNATURE_HEADER as OPERATOR_SIGNATURE_HEADER
-from apps.wallet.operator_protocol import signature_valid as operator_signature_valid
+from apps.wallet.operator_protocol import NONCE_HEADER as OPERATOR_NONCE_HEADER
+from apps.wallet.operator_protocol import RequestRefused as OperatorRequestRefused
+from apps.wallet.operator_protocol import SigningKey as OperatorSigningKey
+from apps.wallet.operator_protocol import answer_headers as operator_answer_headers
+from apps.wallet.operator_protocol import request_verify as operator_request_verify
 from apps.wallet.postings import (
     MAX_AMOUNT,
     PRODUCTS,
@@ -79,7 +83,7 @@ from shards import map as shard_map
 
 __all__ = [
     "MAX_AMOUNT",
-    "OPERATOR_SIGNATURE_HEADER",
+    "OPERATOR_NONCE_HEADER",
     "PRODUCTS",
     "Account",
     "AmountOverflow",
@@ -96,6 +100,8 @@ __all__ = [
     "InvalidCursor",
     "InvalidRequest",
     "LedgerPage",
+    "OperatorRequestRefused",
+    "OperatorSigningKey",
     "PreparedDebit",
     "ReservationClosed",
     "UnknownCurrency",
@@ -105,7 +111,8 @@ __all__ = [
     "WalletResult",
     "house_balances",
     "ledger_page",
-    "operator_signature_valid",
+    "operator_answer_headers",
+    "operator_request_verify",
     "parse_cursor",
     "player_balance",
     "player_history",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from apps.brands.models import Brand
 from apps.wallet.errors import InvalidRequest, UnknownPlayer
+from apps.wallet.operator_protocol import SigningKey
 from betting.ttl_cache import MISSING, TtlCache
 
 BRAND_TTL_S = 60.0
@@ -19,7 +20,7 @@ BRAND_TTL_S = 60.0
 @dataclass(frozen=True)
 class OperatorWallet:
     url: str
-    secret: str
+    key: SigningKey  # its secret stays out of repr()
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,13 @@ def brand_wallet(brand_id: int) -> BrandWallet:
         config = None
         if brand is not None:
             external = brand.mode != Brand.Mode.B2C and bool(brand.wallet_url)
-            operator = OperatorWallet(brand.wallet_url, brand.wallet_secret) if external else None
+            operator = (
+                OperatorWallet(
+                    brand.wallet_url, SigningKey(brand.wallet_key_id, brand.wallet_secret)
+                )
+                if external
+                else None
+            )
             config = BrandWallet(brand.currency, operator)
         _brands.put(brand_id, config)
     if config is None:

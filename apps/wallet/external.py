@@ -174,7 +174,7 @@ def external_debit(
     reason = (details or {}).get("reason", "bet")
     try:
         answer = protocol.call(
-            wallet.url, wallet.secret, "debit", _payload(op_id, player_id, amount, currency, reason)
+            wallet.url, wallet.key, "debit", _payload(op_id, player_id, amount, currency, reason)
         )
     except protocol.OperatorUnavailable as exc:
         rollback_start(using=using, op_id=op_id, player_id=player_id, error=str(exc))
@@ -295,7 +295,7 @@ def credit_deliver(*, using: str, op_id: int) -> str:
     try:
         answer = protocol.call(
             wallet.url,
-            wallet.secret,
+            wallet.key,
             "credit",
             _payload(op_id, player_id, amount, currency, "settle"),
         )
@@ -347,7 +347,7 @@ def rollback_send(*, using: str, op_id: int) -> bool:
         "reference_transaction_id": str(op_id),
     }
     try:
-        answer = protocol.call(wallet.url, wallet.secret, "rollback", payload)
+        answer = protocol.call(wallet.url, wallet.key, "rollback", payload)
     except protocol.OperatorUnavailable as exc:
         _note_failure(using, op_id, str(exc))
         return False

@@ -39,12 +39,12 @@ def _platform_side(brand_id: int) -> dict[str, _Ours]:
     return found
 
 
-def reconcile(*, brand_id: int, url: str, secret: str) -> Reconciliation:
+def reconcile(*, brand_id: int, url: str, key: protocol.SigningKey) -> Reconciliation:
     """Every platform debit or credit must be applied on both sides or on neither."""
     ours = _platform_side(brand_id)
     theirs = {
         t["transaction_id"]: t
-        for t in protocol.transactions(url, secret)
+        for t in protocol.transactions(url, key)
         if t["action"] in {"debit", "credit"}
     }
     report = Reconciliation(compared=len(set(ours) | set(theirs)))

@@ -15,9 +15,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, required=True)
         parser.add_argument(
-            "--secret-env",
-            default="OPERATOR_WALLET_SECRET",
-            help="environment variable holding the shared secret",
+            "--key",
+            action="append",
+            metavar="KEY_ID=ENV",
+            help="a key id and the environment variable holding its shared secret; repeat it to "
+            "accept two keys during a rotation (default: 1=OPERATOR_WALLET_SECRET)",
         )
         parser.add_argument(
             "--fail-rate",
@@ -36,9 +38,14 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=None)
 
     def handle(self, *args, **opts):
-        secret = os.environ.get(opts["secret_env"], "")
-        if not secret:
-            raise CommandError(f"{opts['secret_env']} must hold the shared secret")
+        keys: dict[str, str] = {}
+        for spec in opts["key"] or ["1=OPERATOR_WALLET_SECRET"]:
+            key_id, _, env = spec.partition("=")
+            if not key_id or not env:
+                raise CommandError(f"--key {spec!r}: give KEY_ID=ENV")
+            keys[key_id] = os.environ.get(env, "")
+            if not keys[key_id]:
+                raise CommandError(f"{env} must hold the shared secret of key {key_id}")
         for rate in ("fail_rate", "stall_rate"):
             if not 0.0 <= opts[rate] <= 1.0:
                 raise CommandError(f"--{rate.replace('_', '-')} must be between 0 and 1")
@@ -50,7 +57,7 @@ class Command(BaseCommand):
             seed=opts["seed"],
         )
         try:
-            server = make_server(port=opts["port"], secret=secret, behaviour=behaviour)
+            server = make_server(port=opts["port"], keys=keys, behaviour=behaviour)
         except OSError as exc:
             raise CommandError(f"cannot listen on 127.0.0.1:{opts['port']}: {exc}") from exc
         stop = threading.Event()

@@ -28,6 +28,11 @@ class Command(BaseCommand):
             help="environment variable holding the operator wallet's shared secret",
         )
         parser.add_argument(
+            "--wallet-key-id",
+            default="1",
+            help="the id the operator knows the wallet secret by (change it at each rotation)",
+        )
+        parser.add_argument(
             "--if-missing",
             action="store_true",
             help="succeed without changes when a brand with this slug already exists",
@@ -47,6 +52,7 @@ class Command(BaseCommand):
                 mode=opts["mode"],
                 wallet_url=opts["wallet_url"],
                 wallet_secret=secret,
+                wallet_key_id=opts["wallet_key_id"],
             )
         except BrandError as exc:
             raise CommandError(f"{exc.code}: {exc}") from exc

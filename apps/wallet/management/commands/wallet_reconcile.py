@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.brands.models import Brand
+from apps.wallet.brand_config import operator_wallet
 from apps.wallet.operator_protocol import OperatorUnavailable
 from apps.wallet.reconcile import reconcile
 
@@ -20,7 +21,8 @@ class Command(BaseCommand):
         if not brand.wallet_url:
             raise CommandError(f"brand {brand.slug} has no external wallet")
         try:
-            report = reconcile(brand_id=brand.pk, url=brand.wallet_url, secret=brand.wallet_secret)
+            wallet = operator_wallet(brand.pk)
+            report = reconcile(brand_id=brand.pk, url=wallet.url, key=wallet.key)
         except OperatorUnavailable as exc:
             raise CommandError(f"the operator's wallet did not answer: {exc}") from exc
         for line in report.differences:
