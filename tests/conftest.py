@@ -37,6 +37,7 @@ def _test_environment() -> None:
             "BROKER_URL": services.broker_url,
             "QUEUE_NAMESPACE": f"test-{run}.",
             "SECRET_KEY": "test-suite-not-secret",
+            "OUTBOX_SIGNING_KEY": "test-suite-outbox-key",
             "PLATFORM_DOMAIN": "localhost",
             "SHARD_COUNT": "2",
             "INSECURE_FAST_PASSWORD_HASHING": "1",

@@ -4,6 +4,7 @@ import pytest
 
 from apps.outbox import tasks as outbox_tasks
 from apps.outbox.services import OutboxEvent
+from apps.outbox.signing import envelope_sign
 from betting.stack import roles
 from shards import queues
 from shards.tasks import WrongPool, check_pool_queues
@@ -53,7 +54,7 @@ def test_a_failed_event_is_retried_on_the_pool_that_failed_only(alpha, monkeypat
         payload={},
     )
     with pytest.raises(RuntimeError, match="retry scheduled"):
-        outbox_tasks.deliver.run(event.envelope())
+        outbox_tasks.deliver.run(envelope_sign(event.envelope()))
     assert captured["routing_key"] == "shard.1"
     assert captured["exchange"] == queues.TASKS.name
     assert captured["queue"] == queues.broker_name("shard.1")

@@ -1,6 +1,14 @@
-"""Prometheus metrics of the web tier."""
+"""Prometheus metrics of the web tier, and the outbox's dead letters (read at each scrape)."""
 
-from prometheus_client import Counter, Histogram
+import logging
+
+from prometheus_client import REGISTRY, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from apps.outbox.services import dead_letter_counts
+
+log = logging.getLogger(__name__)
 
 REQUESTS = Counter("betting_http_requests_total", "HTTP requests served", ["method", "status"])
 LATENCY = Histogram(
@@ -9,3 +17,27 @@ LATENCY = Histogram(
     ["method"],
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
+
+
+class DeadLetters(Collector):
+    """``betting_outbox_dead_letters{reason}``: events parked in the outbox's dead-letter table
+    (``retries_exhausted``: to replay; ``invalid_signature``: refused, nobody of the platform
+    wrote them). Counted in the global database when scraped, so every web process agrees."""
+
+    def collect(self):
+        try:
+            counts = dead_letter_counts()
+        except Exception:  # the global database is down: /readyz says so; the rest still shows
+            log.warning("dead letters not counted", exc_info=True)
+            return
+        family = GaugeMetricFamily(
+            "betting_outbox_dead_letters",
+            "Outbox events parked in the dead-letter table",
+            labels=["reason"],
+        )
+        for reason, count in sorted(counts.items()):
+            family.add_metric([reason], count)
+        yield family
+
+
+REGISTRY.register(DeadLetters())

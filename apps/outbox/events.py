@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+DELIVER = "outbox.deliver"  # the task every relayed event arrives as
+
 
 @dataclass(frozen=True)
 class OutboxEvent:

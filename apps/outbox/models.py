@@ -60,3 +60,34 @@ class GlobalInbox(InboxFields, GlobalModel):
 class ShardInbox(InboxFields, ShardModel):
     class Meta:
         verbose_name = "shard inbox receipt"
+
+
+class DeadLetter(GlobalModel):
+    """An event a consumer could not apply (``retries_exhausted``) or would not apply
+    (``invalid_signature``: no platform role signed it), parked for an operator to look at and
+    replay with ``manage.py outbox_replay``. It lives in the global database, which stays
+    reachable when a shard is the one that is down."""
+
+    class Reason(models.TextChoices):
+        RETRIES_EXHAUSTED = "retries_exhausted", "the consumer kept failing"
+        INVALID_SIGNATURE = "invalid_signature", "unsigned or altered: no platform role wrote it"
+
+    event_id = models.UUIDField()
+    topic = models.CharField(max_length=100)
+    queue = models.CharField(max_length=40, help_text="the pool that failed: global or shard.<k>")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    envelope = models.JSONField(help_text="the event as it arrived, signature included")
+    error = models.TextField(blank=True)
+    attempts = models.IntegerField(default=0)
+    parked_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_id", "queue", "reason"], name="outbox_deadletter_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.event_id} ({self.reason})"

@@ -1,5 +1,7 @@
 """The outbox relay: publish committed outbox rows to the ``events`` exchange, then delete them.
 
+Each event goes out signed with the platform's outbox key (``apps.outbox.signing``).
+
 Rows are claimed with ``FOR UPDATE SKIP LOCKED`` in a transaction that deletes them only after
 the broker has confirmed every message of the batch (publisher confirms on RabbitMQ). A relay
 killed mid-batch leaves the rows in place; the next relay publishes them again and consumers,
@@ -17,6 +19,7 @@ from django.db import close_old_connections, transaction
 
 from apps.outbox.events import OutboxEvent
 from apps.outbox.models import GlobalOutbox, ShardOutbox
+from apps.outbox.signing import envelope_sign
 from apps.outbox.tasks import DELIVER
 from shards import map as shard_map
 from shards import queues
@@ -62,7 +65,7 @@ def relay_batch(app: Celery, using: str, *, batch: int = BATCH) -> int:
                 )
                 app.send_task(
                     DELIVER,
-                    args=[event.envelope()],
+                    args=[envelope_sign(event.envelope())],
                     exchange=queues.EVENTS.name,
                     routing_key=queues.event_routing_key(topic=row.topic, audience=row.audience),
                     task_id=str(row.event_id),

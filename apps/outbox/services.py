@@ -1,4 +1,5 @@
-"""Writing events to the outbox (inside the change's transaction) and applying them once."""
+"""Writing events to the outbox (inside the change's transaction) and applying them once; how
+many events wait in the dead-letter table (``dead_letter_counts``, for the metrics)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from django.db import connections, transaction
 
+from apps.outbox.dead_letters import dead_letter_counts as dead_letter_counts
 from apps.outbox.events import OutboxEvent
 from apps.outbox.models import GlobalInbox, GlobalOutbox, ShardInbox, ShardOutbox
 from shards import map as shard_map

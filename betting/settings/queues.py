@@ -4,7 +4,10 @@ Queues: ``global`` and one ``shard.<k>`` per shard, each bound to the ``tasks`` 
 direct routing and to the ``events`` topic exchange for outbox events addressed to its tier.
 """
 
-from betting.env import env_int, env_str
+from django.core.exceptions import ImproperlyConfigured
+
+from betting.env import env_int, env_list, env_str
+from betting.settings.base import BUILDING, DEBUG
 from betting.settings.databases import SHARD_COUNT
 from betting.settings.limits import REDIS_CLIENT_OPTIONS
 from betting.settings.services import REDIS_PREFIX, REDIS_URL
@@ -40,6 +43,32 @@ CELERY_EVENT_EXCHANGE = queues.broker_name("celeryev")
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = False
 LIABILITY_ANNOUNCE_S = float(env_int("LIABILITY_ANNOUNCE_MS", 2000)) / 1000
+
+# Outbox events are signed by the relay (HMAC-SHA256, ``apps.outbox.signing``) and verified by
+# every consumer: one key signs (OUTBOX_SIGNING_KEY, known by OUTBOX_SIGNING_KEY_ID); earlier keys
+# still accepted during a rotation are listed as ``id:key`` in OUTBOX_VERIFY_KEYS.
+OUTBOX_SIGNING_KEY = env_str("OUTBOX_SIGNING_KEY")
+OUTBOX_SIGNING_KEY_ID = env_str("OUTBOX_SIGNING_KEY_ID", "1")
+if not OUTBOX_SIGNING_KEY:
+    if not (DEBUG or BUILDING):
+        raise ImproperlyConfigured(
+            "OUTBOX_SIGNING_KEY is not set (set DEBUG=1 for a development key)"
+        )
+    OUTBOX_SIGNING_KEY = "development-only-outbox-key"
+OUTBOX_VERIFY_KEYS = dict(entry.partition(":")[::2] for entry in env_list("OUTBOX_VERIFY_KEYS", []))
+if any(not key_id or not key for key_id, key in OUTBOX_VERIFY_KEYS.items()):
+    raise ImproperlyConfigured("OUTBOX_VERIFY_KEYS lists id:key pairs, separated by commas")
+# A consumer that cannot apply an event retries it with a growing delay (from FIRST to MAX
+# between attempts) for RETRY_FOR seconds, then parks it in the dead-letter table. A waiting retry
+# is held by the worker unacknowledged, so MAX stays well under RabbitMQ's consumer_timeout
+# (30 minutes by default).
+OUTBOX_RETRY_FIRST_S = env_int("OUTBOX_RETRY_FIRST_MS", 1000) / 1000
+OUTBOX_RETRY_MAX_S = env_int("OUTBOX_RETRY_MAX_MS", 300_000) / 1000
+OUTBOX_RETRY_FOR_S = env_int("OUTBOX_RETRY_FOR_S", 6 * 3600)
+if not 0 < OUTBOX_RETRY_FIRST_S <= OUTBOX_RETRY_MAX_S <= 1200 or OUTBOX_RETRY_FOR_S < 0:
+    raise ImproperlyConfigured(
+        "OUTBOX_RETRY_FIRST_MS <= OUTBOX_RETRY_MAX_MS <= 1200000, OUTBOX_RETRY_FOR_S >= 0"
+    )
 
 
 def _each_shard(name: str, task: str, seconds: float) -> dict[str, dict]:

@@ -39,6 +39,7 @@ def run(port: int) -> int:
     services = resolve()
     env = {**os.environ, **services.env()}
     env.setdefault("SECRET_KEY", _persistent_secret("secret_key"))
+    env.setdefault("OUTBOX_SIGNING_KEY", _persistent_secret("outbox_signing_key"))
     env.setdefault("PLATFORM_DOMAIN", "localhost")
     env.setdefault("LOG_FORMAT", "plain")
     env["LIVE_ODDS_PORT"] = str(port + 1)  # the gateway beside web: pages open sockets there
