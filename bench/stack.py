@@ -52,6 +52,7 @@ def environment() -> dict[str, str]:
         REDIS_URL=redis_url,
         BROKER_URL=broker_url,
         SECRET_KEY="bench-only-not-a-secret",
+        OUTBOX_SIGNING_KEY="bench-only-not-a-secret",
         SHARD_COUNT=str(SHARD_COUNT),
         LOG_LEVEL="WARNING",
         LOG_FORMAT="plain",

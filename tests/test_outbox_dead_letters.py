@@ -276,3 +276,17 @@ def test_an_event_outlives_a_shard_outage_in_the_dead_letter_table_and_replays_o
     assert _producer_rows("shard_1") == [("uof", 3, 7)]
     assert ShardInbox.objects.using("shard_1").filter(event_id=event_id).count() == 1
     assert _producer_rows("shard_0") == []  # addressed to shard 1 only
+
+
+def test_the_relay_and_the_workers_refuse_to_start_without_a_signing_key(platform):
+    for role in (roles.global_worker(), roles.shard_pool(0), roles.relay()):
+        started = processes.start(role, env={"OUTBOX_SIGNING_KEY": ""})
+        try:
+            assert started.proc.wait(60) != 0, role.name
+            processes.wait_until(
+                lambda started=started: "OUTBOX_SIGNING_KEY is not set" in started.output(),
+                timeout=10,
+                message=f"{role.name} names the missing key",
+            )
+        finally:
+            started.stop()

@@ -24,17 +24,24 @@ class DeadLetters(Collector):
     (``retries_exhausted``: to replay; ``invalid_signature``: refused, nobody of the platform
     wrote them). Counted in the global database when scraped, so every web process agrees."""
 
-    def collect(self):
-        try:
-            counts = dead_letter_counts()
-        except Exception:  # the global database is down: /readyz says so; the rest still shows
-            log.warning("dead letters not counted", exc_info=True)
-            return
-        family = GaugeMetricFamily(
+    def _family(self) -> GaugeMetricFamily:
+        return GaugeMetricFamily(
             "betting_outbox_dead_letters",
             "Outbox events parked in the dead-letter table",
             labels=["reason"],
         )
+
+    def describe(self):
+        # Without it the registry would collect (query the database) when registering.
+        return [self._family()]
+
+    def collect(self):
+        try:
+            counts = dead_letter_counts()
+        except Exception as exc:  # the global database is down: /readyz says so
+            log.warning("dead letters not counted: %s", type(exc).__name__)
+            return
+        family = self._family()
         for reason, count in sorted(counts.items()):
             family.add_metric([reason], count)
         yield family

@@ -15,14 +15,24 @@ import json
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 KEY_ID = "key_id"
 SIGNATURE = "signature"
 
 
+def signing_key_check() -> None:
+    """Refuse to go on without a signing key (the relay and the workers call it at start)."""
+    if not settings.OUTBOX_SIGNING_KEY:
+        raise ImproperlyConfigured(
+            "OUTBOX_SIGNING_KEY is not set: the relay signs outbox events with it and the workers "
+            "check them (DEBUG=1 gives a development key)"
+        )
+
+
 def _keys() -> dict[str, str]:
     current = {settings.OUTBOX_SIGNING_KEY_ID: settings.OUTBOX_SIGNING_KEY}
-    return {**settings.OUTBOX_VERIFY_KEYS, **current}
+    return {name: key for name, key in {**settings.OUTBOX_VERIFY_KEYS, **current}.items() if key}
 
 
 def _mac(key: str, envelope: dict[str, Any]) -> str:
@@ -33,6 +43,7 @@ def _mac(key: str, envelope: dict[str, Any]) -> str:
 
 def envelope_sign(envelope: dict[str, Any]) -> dict[str, Any]:
     """The envelope with the current key's id and its signature."""
+    signing_key_check()
     signed = {**envelope, KEY_ID: settings.OUTBOX_SIGNING_KEY_ID}
     signed[SIGNATURE] = _mac(settings.OUTBOX_SIGNING_KEY, signed)
     return signed

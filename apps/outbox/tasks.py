@@ -12,13 +12,15 @@ import logging
 from typing import Any
 
 from celery import shared_task
+from celery.signals import celeryd_after_setup
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from apps.outbox.dead_letters import Reason, dead_letter_park
 from apps.outbox.events import DELIVER, OutboxEvent
 from apps.outbox.retry import retry_delays
 from apps.outbox.services import event_apply_once
-from apps.outbox.signing import envelope_valid
+from apps.outbox.signing import envelope_valid, signing_key_check
 from shards import map as shard_map
 from shards import queues
 from shards.tasks import PlatformTask, WrongPool, pool_shard
@@ -26,6 +28,15 @@ from shards.tasks import PlatformTask, WrongPool, pool_shard
 __all__ = ["DELIVER", "database_for", "deliver"]
 
 log = logging.getLogger(__name__)
+
+
+@celeryd_after_setup.connect
+def _refuse_to_start_without_a_signing_key(sender, instance, **kwargs) -> None:
+    """A worker checks every outbox event it consumes: without the key it would park them all."""
+    try:
+        signing_key_check()
+    except ImproperlyConfigured as exc:
+        raise SystemExit(f"refusing to start: {exc}") from None
 
 
 def database_for(audience: str) -> str:

@@ -7,7 +7,7 @@ direct routing and to the ``events`` topic exchange for outbox events addressed 
 from django.core.exceptions import ImproperlyConfigured
 
 from betting.env import env_int, env_list, env_str
-from betting.settings.base import BUILDING, DEBUG
+from betting.settings.base import DEBUG
 from betting.settings.databases import SHARD_COUNT
 from betting.settings.limits import REDIS_CLIENT_OPTIONS
 from betting.settings.services import REDIS_PREFIX, REDIS_URL
@@ -46,15 +46,12 @@ LIABILITY_ANNOUNCE_S = float(env_int("LIABILITY_ANNOUNCE_MS", 2000)) / 1000
 
 # Outbox events are signed by the relay (HMAC-SHA256, ``apps.outbox.signing``) and verified by
 # every consumer: one key signs (OUTBOX_SIGNING_KEY, known by OUTBOX_SIGNING_KEY_ID); earlier keys
-# still accepted during a rotation are listed as ``id:key`` in OUTBOX_VERIFY_KEYS.
-OUTBOX_SIGNING_KEY = env_str("OUTBOX_SIGNING_KEY")
+# still accepted during a rotation are listed as ``id:key`` in OUTBOX_VERIFY_KEYS. Only the relay
+# and the workers need it, and they refuse to start without it (DEBUG gives a development key).
+OUTBOX_SIGNING_KEY = env_str("OUTBOX_SIGNING_KEY") or (
+    "development-only-outbox-key" if DEBUG else ""
+)
 OUTBOX_SIGNING_KEY_ID = env_str("OUTBOX_SIGNING_KEY_ID", "1")
-if not OUTBOX_SIGNING_KEY:
-    if not (DEBUG or BUILDING):
-        raise ImproperlyConfigured(
-            "OUTBOX_SIGNING_KEY is not set (set DEBUG=1 for a development key)"
-        )
-    OUTBOX_SIGNING_KEY = "development-only-outbox-key"
 OUTBOX_VERIFY_KEYS = dict(entry.partition(":")[::2] for entry in env_list("OUTBOX_VERIFY_KEYS", []))
 if any(not key_id or not key for key_id, key in OUTBOX_VERIFY_KEYS.items()):
     raise ImproperlyConfigured("OUTBOX_VERIFY_KEYS lists id:key pairs, separated by commas")

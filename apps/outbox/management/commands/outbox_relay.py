@@ -3,9 +3,11 @@
 import signal
 import threading
 
-from django.core.management.base import BaseCommand
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError
 
 from apps.outbox import relay
+from apps.outbox.signing import signing_key_check
 from betting.celery import app
 
 
@@ -16,6 +18,10 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=relay.BATCH)
 
     def handle(self, *args, **opts):
+        try:
+            signing_key_check()
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from None
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
