@@ -18,10 +18,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connections, transaction
-from django.test import Client, override_settings
+from django.test import override_settings
 
 from apps.backoffice.models import BrandStats
 from apps.catalog import store
+from apps.ops import listener
 from apps.outbox import relay
 from apps.outbox.events import DELIVER, OutboxEvent
 from apps.outbox.models import DeadLetter, GlobalInbox, ShardInbox
@@ -83,7 +84,14 @@ def _player_count(brand) -> int:
 
 
 def _metric(reason: str) -> float:
-    body = Client().get("/metrics").content.decode()
+    """The gauge as Prometheus reads it, from the internal listener."""
+    server = listener.probes_serve(host="127.0.0.1", port=live.free_port())
+    try:
+        status, body = live.http_get(server.server_address[1], "/metrics")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert status == 200
     found = re.search(rf'^betting_outbox_dead_letters{{reason="{reason}"}} (\S+)$', body, re.M)
     assert found, body
     return float(found.group(1))

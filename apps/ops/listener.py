@@ -19,6 +19,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from django.conf import settings
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from apps.ops import metrics as metrics  # registers the collectors that /metrics serves
 from apps.ops.readiness import readiness
 
 log = logging.getLogger(__name__)
