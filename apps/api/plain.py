@@ -14,6 +14,8 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 
+from apps.api import body as api_body
+
 JSON = "application/json"
 
 
@@ -54,10 +56,6 @@ def json_response(body: object, status: int = 200) -> HttpResponse:
     )
 
 
-def _no_constants(name: str) -> None:
-    raise ValueError(f"{name} is not JSON")
-
-
 def check_csrf(request: HttpRequest) -> None:
     """PlainError 403 ``permission_denied`` without a valid CSRF token (an unsafe request)."""
     reason = csrf_failure(request)
@@ -66,11 +64,13 @@ def check_csrf(request: HttpRequest) -> None:
 
 
 def json_body(request: HttpRequest) -> object:
-    """The request's JSON body, or PlainError: 415 ``unsupported_media_type`` for another
-    content type, 413 ``request_too_large`` beyond ``DATA_UPLOAD_MAX_MEMORY_SIZE``, 400
-    ``malformed_request`` for a body that is not JSON. No body at all is an empty object, as
-    for the DRF views (whose validation then names the missing fields)."""
-    if not request.META.get("CONTENT_LENGTH") or request.META["CONTENT_LENGTH"] == "0":
+    """The request's JSON body, read by the API's one reader (``apps.api.body.json_read``), or
+    PlainError: 415 ``unsupported_media_type`` for another content type, 413
+    ``request_too_large`` beyond ``API_MAX_BODY_BYTES`` (or ``DATA_UPLOAD_MAX_MEMORY_SIZE``),
+    400 ``malformed_request`` or ``invalid_characters`` as the reader answers. No body at all is
+    an empty object, as for the DRF views (whose validation then names the missing fields)."""
+    length = request.META.get("CONTENT_LENGTH")
+    if not length or length == "0":
         return {}
     media = request.content_type or ""
     if media != JSON:
@@ -78,10 +78,10 @@ def json_body(request: HttpRequest) -> object:
             "unsupported_media_type", f'Unsupported media type "{media}" in request.', 415
         )
     try:
-        raw = request.body
+        if api_body.content_length(request.META) > api_body.max_body_bytes():
+            raise api_body.too_large()
+        return api_body.json_read(request.body, request.encoding)
+    except api_body.BodyInvalid as exc:
+        raise PlainError(exc.code, str(exc), exc.status) from None
     except RequestDataTooBig:
         raise PlainError("request_too_large", "the request body is too large", 413) from None
-    try:
-        return json.loads(raw.decode(request.encoding or "utf-8"), parse_constant=_no_constants)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise PlainError("malformed_request", f"JSON parse error - {exc}", 400) from None

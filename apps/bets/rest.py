@@ -9,7 +9,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.api.body import BIGINT_MAX, ascii_decimal, ascii_integer
 from apps.api.errors import ApiError
+from apps.api.fields import AsciiIntegerField
 from apps.api.plain import PlainError, check_csrf, json_body, json_response
 from apps.bets import cashout, placement, selectors
 from apps.bets.lines import LegRequest
@@ -45,10 +47,13 @@ def parse_slip(data: object) -> placement.Slip:
     - ``idempotency_key``: 1-100 characters, one per slip (the same slip again is the same bet);
     - ``kind``: single, multiple or system; ``system``: for system bets, the name (doubles,
       trebles, yankee, ...);
-    - ``stake``: per line, minor units, 1 to 10^12;
+    - ``stake``: per line, in the brand currency's minor units (cents for EUR, yen for JPY,
+      fils for KWD), 1 to 10^12; a JSON integer or a string of ASCII digits;
     - ``odds_policy``: any, higher or none (the default): which odds changes the player accepts;
     - ``legs``: 1 or more of ``{"market": line id, "outcome": outcome id, "odds": "2.10"}``, the
-      odds the player saw.
+      odds the player saw (ASCII digits and a point).
+
+    The body itself was read by ``apps.api.body`` (no control characters in any string).
     """
     if not isinstance(data, dict):
         raise SlipInvalid({"non_field_errors": ["send a JSON object"]})
@@ -68,9 +73,11 @@ def parse_slip(data: object) -> placement.Slip:
             if not isinstance(raw, dict):
                 leg_errors.append({"non_field_errors": ["a leg is an object"]})
                 continue
-            market = _integer(raw.get("market"), 1, 2**63 - 1, "market", mine)
+            market = _integer(raw.get("market"), 1, BIGINT_MAX, "market", mine)
             outcome = _text(raw, "outcome", 60, mine)
             odds = _text(raw, "odds", 20, mine, numbers=True)
+            if "odds" not in mine and not ascii_decimal(odds):
+                mine["odds"] = ["a decimal number such as 2.10 (ASCII digits)"]
             leg_errors.append(mine)
             if not mine:
                 legs.append((market, outcome, odds))
@@ -125,12 +132,11 @@ def _choice(
 
 
 def _integer(value: object, low: int, high: int, name: str, errors: dict) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        errors[name] = [f"an integer from {low} to {high}"]
+    number = ascii_integer(value, low=low, high=high)
+    if number is None:
+        errors[name] = [f"an integer from {low} to {high} (ASCII digits)"]
         return 0
-    return value
+    return number
 
 
 def bet_json(bet: Bet, legs=None, cash_out: int | None = None) -> dict:
@@ -168,9 +174,9 @@ def bet_json(bet: Bet, legs=None, cash_out: int | None = None) -> dict:
 
 class CashOutIn(serializers.Serializer):
     idempotency_key = serializers.CharField(max_length=100)
-    offer = serializers.IntegerField(min_value=1, help_text="the offer the player saw")
-    tolerance = serializers.IntegerField(min_value=0, default=0)
-    amount = serializers.IntegerField(min_value=1, required=False, help_text="partial: this much")
+    offer = AsciiIntegerField(min_value=1, help_text="the offer the player saw")
+    tolerance = AsciiIntegerField(min_value=0, default=0)
+    amount = AsciiIntegerField(min_value=1, required=False, help_text="partial: this much")
 
 
 def _refusal_body(exc: BetRefused) -> dict:

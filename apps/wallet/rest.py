@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.api.fields import AsciiIntegerField
 from apps.players.rest import logged_in_player
 from apps.wallet import selectors
 from apps.wallet.results import Balance
@@ -41,7 +42,7 @@ class HistoryQuery(serializers.Serializer):
     before = serializers.CharField(
         required=False, allow_blank=True, max_length=20, trim_whitespace=False
     )
-    limit = serializers.IntegerField(
+    limit = AsciiIntegerField(
         required=False, min_value=1, max_value=selectors.MAX_PAGE, default=selectors.DEFAULT_PAGE
     )
 

@@ -95,10 +95,13 @@ if env_bool("INSECURE_FAST_PASSWORD_HASHING", False):
     # For the test suite only: hashing cost would dominate its run time.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# The largest JSON body the public API reads (a slip of 20 legs is under 3 KiB); larger is a 413.
+API_MAX_BODY_BYTES = 64 * 1024
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["apps.players.auth.PlayerSessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["apps.players.auth.CsrfProtected"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["apps.api.parsers.JsonParser"],
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "apps.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
