@@ -1,10 +1,15 @@
-"""ISO 4217 currencies the platform accepts, with their minor-unit exponent, and money shown in
-a currency's major unit.
+"""ISO 4217 currencies the platform accepts, with their minor-unit exponent; money shown in a
+currency's major unit (``money``) and money a person typed (``parse_amount``).
 
-Money is always an integer count of minor units (cents for EUR, yen for JPY), never a float.
+Money is always an integer count of minor units (cents for EUR, yen for JPY, fils for KWD),
+never a float. People type and read the major unit, with as many decimals as the currency's
+exponent: 12.34 EUR, 1000 JPY, 1.234 KWD. The JSON API takes and gives minor units.
 """
 
 from __future__ import annotations
+
+import re
+from decimal import Decimal
 
 MINOR_UNITS: dict[str, int] = {
     "EUR": 2,
@@ -80,3 +85,49 @@ def money(amount: int | None, currency: str) -> str:
 def signed_money(amount: int, currency: str) -> str:
     """A change, with its sign: "+1.50", "-0.20", "0.00"."""
     return ("+" if amount > 0 else "") + money(amount, currency)
+
+
+def exponent(currency: str) -> int:
+    """The currency's minor-unit exponent: 2 for EUR (cents), 0 for JPY, 3 for KWD."""
+    return MINOR_UNITS[currency]
+
+
+def step(currency: str) -> str:
+    """The smallest amount a person can type in the currency: "0.01", "1", "0.001"."""
+    places = MINOR_UNITS[currency]
+    return f"0.{'0' * (places - 1)}1" if places else "1"
+
+
+class AmountInvalid(ValueError):
+    """A typed amount that is not money in the currency; ``code`` says why."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+_AMOUNT = re.compile(r"([0-9]{1,18})(?:\.([0-9]+))?")
+
+
+def parse_amount(text: str, currency: str) -> int:
+    """What a person typed, in the currency's major unit, as minor units: "12.34" EUR -> 1234,
+    "1000" JPY -> 1000, "1.5" KWD -> 1500. Surrounding spaces are ignored; anything else that is
+    not ASCII digits with at most one point followed by at most the currency's exponent of
+    digits is refused (AmountInvalid): a sign, an exponent ("1e3"), a thousands separator, other
+    scripts' digits, a comma for the point, and "1.5" JPY or "1.2345" KWD, which would be
+    rounded."""
+    places = MINOR_UNITS[currency]
+    match = _AMOUNT.fullmatch(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        raise AmountInvalid(
+            "invalid_amount", "enter an amount in digits, with a point for decimals: 12.50"
+        )
+    fraction = match.group(2) or ""
+    if len(fraction) > places:
+        raise AmountInvalid(
+            "too_many_decimals",
+            f"{currency} amounts have {places} decimal places"
+            if places
+            else f"{currency} amounts have no decimal places",
+        )
+    return int(Decimal(f"{match.group(1)}.{fraction or '0'}").scaleb(places))

@@ -13,6 +13,7 @@ from apps.players.models import DirectoryEntry
 from apps.players.services import player_register
 from apps.wallet import api
 from apps.wallet.models import Account, Operation
+from betting.currencies import money
 from shards import ids
 from shards import map as shard_map
 from tests.test_backoffice import STAFF_PASSWORD, staff_client
@@ -51,7 +52,7 @@ def form_key(client, player):
 
 
 def adjust(client, player, key, **fields):
-    data = {"direction": "credit", "amount": "1500", "reason": "goodwill", **fields}
+    data = {"direction": "credit", "amount": "15.00", "reason": "goodwill", **fields}
     return client.post(adjust_url(player), {**data, "idempotency_key": key})
 
 
@@ -231,7 +232,7 @@ def test_a_debit_beyond_the_balance_shows_the_wallets_refusal(wallets, alpha):
     player = wallets["alpha0"]
     before, cash = history_counts(), cash_of(alpha, player)
     response = adjust(
-        client, player, form_key(client, player), direction="debit", amount=str(cash + 1)
+        client, player, form_key(client, player), direction="debit", amount=money(cash + 1, "EUR")
     )
     assert response.status_code == 409
     assert "insufficient_funds" in response.content.decode()
@@ -239,7 +240,9 @@ def test_a_debit_beyond_the_balance_shows_the_wallets_refusal(wallets, alpha):
     assert log_entries(alpha.schema_name) == []
     # The same form, corrected, then goes through (nothing was recorded under its key).
     key = re.search(r'name="idempotency_key" value="([0-9a-f-]{36})"', response.content.decode())[1]
-    assert adjust(client, player, key, direction="debit", amount=str(cash)).status_code == 302
+    assert (
+        adjust(client, player, key, direction="debit", amount=money(cash, "EUR")).status_code == 302
+    )
     assert cash_of(alpha, player) == 0
 
 
@@ -287,7 +290,7 @@ def test_wallets_and_adjustments_need_their_permissions(wallets, alpha):
     )
     assert "Adjust the balance" in cashier.get(ledger_url(player)).content.decode()
     cash = cash_of(alpha, player)
-    assert adjust(cashier, player, form_key(cashier, player), amount="25").status_code == 302
+    assert adjust(cashier, player, form_key(cashier, player), amount="0.25").status_code == 302
     assert cash_of(alpha, player) == cash + 25
     (op,) = operations_of(player, kind="adjust")
     assert op.details["staff"] == "brand_alpha:cashier"
@@ -299,9 +302,9 @@ def test_a_used_form_resubmitted_with_other_values_changes_nothing(wallets, alph
     client = staff_client("alpha.localhost", alpha.schema_name)
     player = wallets["alpha0"]
     key = form_key(client, player)
-    assert adjust(client, player, key, amount="100").status_code == 302
+    assert adjust(client, player, key, amount="1.00").status_code == 302
     before, cash = history_counts(), cash_of(alpha, player)
-    response = adjust(client, player, key, amount="200")
+    response = adjust(client, player, key, amount="2.00")
     assert response.status_code == 409
     assert "already submitted with other values" in response.content.decode()
     assert history_counts() == before and cash_of(alpha, player) == cash

@@ -342,13 +342,15 @@ class LiabilityAdmin(ReadOnly, admin.ModelAdmin):
         event = Event.objects.filter(pk=row.event_id).first()
         return f"{event} ({event.urn})" if event else str(row.event_id)
 
-    @admin.display(description="liability", ordering="liability")
+    # A line's liability sums every brand's bets, whatever their currency: shown as the minor
+    # units it counts, not divided as if every currency had cents.
+    @admin.display(description="liability (minor units)", ordering="liability")
     def liability_major(self, row: Liability) -> str:
-        return f"{row.liability / 100:,.2f}"
+        return f"{row.liability:,}"
 
-    @admin.display(description="stakes", ordering="stakes")
+    @admin.display(description="stakes (minor units)", ordering="stakes")
     def stakes_major(self, row: Liability) -> str:
-        return f"{row.stakes / 100:,.2f}"
+        return f"{row.stakes:,}"
 
     @admin.action(description="Suspend these market lines for every brand")
     def suspend_markets(self, request, queryset):

@@ -25,7 +25,8 @@ from apps.brands.models import Brand
 from apps.players.models import DirectoryEntry
 from apps.wallet import api
 from apps.wallet.api import IdempotencyKeyReused, WalletError
-from betting.currencies import money
+from betting.currencies import money, signed_money
+from betting.forms import AmountField
 
 VIEW_PERMISSION = "wallet.view_account"
 ADJUST_PERMISSION = "wallet.add_operation"
@@ -38,7 +39,8 @@ class AdjustmentForm(forms.Form):
         choices=[("credit", "Credit: pay the player"), ("debit", "Debit: take from the player")],
         widget=forms.RadioSelect,
     )
-    amount = forms.IntegerField(min_value=1, max_value=api.MAX_AMOUNT)
+    # Typed in the brand currency's major unit ("15.00" EUR, "1000" JPY, "1.5" KWD).
+    amount = AmountField(max_minor=api.MAX_AMOUNT)
     reason = forms.CharField(
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
@@ -139,7 +141,22 @@ class PlayerWalletMixin:
                 {"account": a, "balance": money(a.balance, a.currency)} for a in ledger.accounts
             ],
             operations=[
-                {"item": item, "transfers": transfers} for item, transfers in ledger.operations
+                {
+                    "item": item,
+                    "requested": money(item.operation_amount, item.currency),
+                    "change": signed_money(item.amount, item.currency),
+                    "cash_after": money(item.cash_after, item.currency),
+                    "transfers": [
+                        {
+                            "row": t,
+                            "amount": money(t.amount, t.currency),
+                            "debit_after": money(t.debit_balance_after, t.currency),
+                            "credit_after": money(t.credit_balance_after, t.currency),
+                        }
+                        for t in transfers
+                    ],
+                }
+                for item, transfers in ledger.operations
             ],
             next=ledger.next,
             first_page=before is None,
@@ -152,7 +169,7 @@ class PlayerWalletMixin:
             raise PermissionDenied
         currency = entry.brand.currency
         form = AdjustmentForm(request.POST or None, initial={"idempotency_key": uuid.uuid4()})
-        form.fields["amount"].help_text = f"in {currency} minor units"
+        form.fields["amount"].set_currency(currency)
         status = 200
         if request.method == "POST":
             status = 400
@@ -192,7 +209,7 @@ class PlayerWalletMixin:
         balance = api.player_balance(
             brand_id=entry.brand_id, player_id=entry.player_id, currency=currency
         )
-        context.update(form=form, currency=currency, cash=balance.cash)
+        context.update(form=form, currency=currency, cash=money(balance.cash, currency))
         return TemplateResponse(request, "wallet/admin/adjust.html", context, status=status)
 
     def _adjusted(self, request, entry, result: api.WalletResult, data: dict) -> None:
@@ -207,8 +224,8 @@ class PlayerWalletMixin:
         self.log_change(
             request,
             entry,
-            f"Wallet adjustment: {data['direction']} {result.amount} {result.currency} "
-            f"(minor units), operation {result.operation_id}; reason: {data['reason']}",
+            f"Wallet adjustment: {data['direction']} {figure} ({result.amount} minor units), "
+            f"operation {result.operation_id}; reason: {data['reason']}",
         )
         messages.success(
             request,

@@ -48,7 +48,9 @@ def my_bets(request: HttpRequest) -> HttpResponse:
         }
         for bet, legs in bets
     ]
-    return render(request, "bets/my_bets.html", {"rows": rows, "which": which})
+    return render(
+        request, "bets/my_bets.html", {"rows": rows, "which": which, "currency": currency}
+    )
 
 
 @require_POST
