@@ -357,3 +357,24 @@ def test_no_json_body_makes_a_server_error(fuzz_world, path, method):
         assert answer.status_code < 500, (method, path, body[:200], answer.content[:300])
 
     fuzz()
+
+
+def test_the_sites_cash_out_form_refuses_control_characters_and_other_digits(book, alpha):
+    from apps.bets.models import CashOut
+
+    player = new_player(alpha, funds=10_000)
+    bet = bet_place(
+        brand_id=alpha.id,
+        player_id=player.id,
+        currency=alpha.currency,
+        slip=slip("form", [(line(M), "1", "2.10")], stake=1_000),
+    ).bet
+    client = _logged_in(player)
+    client.raise_request_exception = False
+    before = _rows()
+    for form in ({"offer": "950", "key": "k\x00"}, {"offer": "\u0669\u0665\u0660", "key": "k"}):
+        answer = client.post(f"/account/bets/{bet.id}/cashout", form)
+        assert answer.status_code == 302, answer.status_code
+        assert "Not cashed out" in client.get(answer["Location"]).content.decode()
+    assert not CashOut.objects.using(shard_map.alias_for(player.id)).exists()
+    assert _rows() == before

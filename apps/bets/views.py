@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from apps.api.body import ascii_integer, has_control_characters
 from apps.bets import cashout, selectors
 from apps.bets.refusals import BetRefused
 from apps.catalog.models import Event
@@ -58,14 +59,12 @@ def cash_out(request: HttpRequest, bet_id: int) -> HttpResponse:
     player = _player(request)
     if player is None:
         return redirect("players:login")
+    seen = ascii_integer(request.POST.get("offer"), low=1)
+    key = request.POST.get("key", "")[:100] or "site"
     try:
-        seen = int(request.POST.get("offer", "0"))
-        done = cashout.bet_cash_out(
-            player_id=player.id,
-            bet_id=bet_id,
-            key=request.POST.get("key", "")[:100] or "site",
-            seen_offer=seen,
-        )
+        if seen is None or has_control_characters(key):
+            raise ValueError("the form is damaged")
+        done = cashout.bet_cash_out(player_id=player.id, bet_id=bet_id, key=key, seen_offer=seen)
     except (BetRefused, ValueError) as exc:
         messages.error(request, f"Not cashed out: {getattr(exc, 'code', 'invalid_request')}.")
     else:
