@@ -6,8 +6,8 @@ trust to be small, shallow and made of printable text, or a 4xx naming what is w
 
 - 413 ``request_too_large``: a body beyond ``API_MAX_BODY_BYTES`` (refused unread);
 - 400 ``malformed_request``: not UTF-8, not JSON, NaN or Infinity, a number that is not finite
-  or an integer of more than ``MAX_INTEGER_DIGITS`` digits, or nested deeper than ``MAX_DEPTH``
-  (checked before parsing: the parser itself recurses);
+  or an integer beyond Python's 4300 digits, or nested deeper than ``MAX_DEPTH`` (checked
+  before parsing: the parser itself recurses);
 - 400 ``invalid_characters``: a control character (C0 but tab, newline and carriage return;
   DEL; C1) or a lone surrogate in any string or key. PostgreSQL refuses NUL and surrogates, and
   none of them belongs in a name, a key or an id.
@@ -31,8 +31,7 @@ BIGINT_MAX = 2**63 - 1
 
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-# Text that may hold a control character once parsed: one raw, or any \u escape.
-_MAYBE_CONTROL = re.compile(r"[\x7f-\x9f]|\\u")
+_C1 = re.compile(r"[\x80-\x9f]")
 _DIGITS = re.compile(r"[0-9]+")
 _DECIMAL = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,12})?")
 # Each byte's change to the nesting depth: +1 opening an array or object, -1 closing one.
@@ -78,12 +77,10 @@ def json_read(raw: bytes, encoding: str | None = None) -> object:
     if _deeper_than(text, MAX_DEPTH):
         raise BodyInvalid("malformed_request", f"JSON nested deeper than {MAX_DEPTH} levels")
     try:
-        value = json.loads(
-            text, parse_constant=_no_constant, parse_float=_finite, parse_int=_integer
-        )
+        value = _DECODER.decode(text)
     except (ValueError, RecursionError) as exc:
         raise BodyInvalid("malformed_request", f"JSON parse error - {exc}") from None
-    if _MAYBE_CONTROL.search(text) and _has_control(value):
+    if _may_hold_control(text) and _has_control(value):
         raise BodyInvalid("invalid_characters", "text may not contain control characters")
     return value
 
@@ -108,10 +105,15 @@ def _finite(text: str) -> float:
     return value
 
 
-def _integer(text: str) -> int:
-    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
-        raise ValueError(f"an integer of more than {MAX_INTEGER_DIGITS} digits")
-    return int(text)
+# One decoder for every request (json.loads with options builds a new one on each call). An
+# integer beyond Python's int-from-string limit (4300 digits) is a ValueError, so malformed.
+_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite)
+
+
+def _may_hold_control(text: str) -> bool:
+    """Whether the JSON text may hold a control character once parsed: any \\u escape, or one
+    raw (strict parsing refuses raw C0 in strings, not DEL or C1). Cheap for a plain body."""
+    return "\\u" in text or "\x7f" in text or (not text.isascii() and bool(_C1.search(text)))
 
 
 def _has_control(value: object) -> bool:
