@@ -6,6 +6,7 @@ import contextlib
 import functools
 import http.client
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -51,7 +52,11 @@ def environment() -> dict[str, str]:
         DATABASE_URL=_with_path(services.database_url, f"/{DATABASE}"),
         REDIS_URL=redis_url,
         BROKER_URL=broker_url,
-        SECRET_KEY="bench-only-not-a-secret",
+        # A fresh key for each benchmark run: served settings refuse a key known to everyone.
+        SECRET_KEY=secrets.token_urlsafe(40),
+        # The bench brand's and the probes' hosts; plain HTTP on loopback.
+        ALLOWED_HOSTS="localhost,.localhost,127.0.0.1",
+        SECURE_COOKIES="0",
         OUTBOX_SIGNING_KEY="bench-only-not-a-secret",
         SHARD_COUNT=str(SHARD_COUNT),
         LOG_LEVEL="WARNING",

@@ -279,10 +279,7 @@ def _pgbench(env: dict[str, str], clients: int, seconds: float, label: str = "")
 def _players(env: dict[str, str], run_id: str) -> Path:
     """Register (once) and fund the players on the shard; their ids in var/bench/."""
     out = RESULTS / "wallet-players.json"
-    # The players' passwords are never used, so they are hashed with the test suite's fast hasher
-    # in this set-up process only; the measured clients run with the platform's settings.
     setup_env = {**env, "DJANGO_SETTINGS_MODULE": "betting.settings"}
-    setup_env["INSECURE_FAST_PASSWORD_HASHING"] = "1"
     log(f"{PLAYERS} players on shard {SHARD}: registering the missing ones, funding")
     subprocess.run(
         [*_SELF, "players", str(PLAYERS), str(out), run_id],
@@ -300,6 +297,8 @@ def _players_main(count: int, out: Path, run_id: str) -> None:
     import django
 
     django.setup()
+    from django.test.utils import override_settings
+
     from apps.brands.models import Brand
     from apps.brands.selectors import BrandRef
     from apps.players.models import Player
@@ -324,22 +323,28 @@ def _players_main(count: int, out: Path, run_id: str) -> None:
     )
     chosen: list[int] = []
     registered = 0
-    for name in wanted:
-        if len(chosen) == count:
-            break
-        if name not in existing:
-            try:
-                ref = player_register(
-                    brand=brand,
-                    username=name,
-                    email=f"{name}@example.com",
-                    password="a long enough passphrase",
-                )
-            except PlayerError:  # e.g. a directory entry left by a crash: skip the name
-                continue
-            existing[name] = ref.id
-            registered += 1
-        chosen.append(existing[name])
+    # The players' passwords are never used: this set-up process alone hashes them with a fast
+    # hasher; the measured clients run with the platform's settings.
+    fast_hashing = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
+    )
+    with fast_hashing:
+        for name in wanted:
+            if len(chosen) == count:
+                break
+            if name not in existing:
+                try:
+                    ref = player_register(
+                        brand=brand,
+                        username=name,
+                        email=f"{name}@example.com",
+                        password="a long enough passphrase",
+                    )
+                except PlayerError:  # e.g. a directory entry left by a crash: skip the name
+                    continue
+                existing[name] = ref.id
+                registered += 1
+            chosen.append(existing[name])
     if len(chosen) < count:
         raise RuntimeError(f"only {len(chosen)} players on shard {SHARD}")
     assert all(ids.shard_of(p) == SHARD for p in chosen)

@@ -1,32 +1,75 @@
 """Core Django settings: security, middleware, templates, static files, passwords."""
 
+import os
+import sys
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from betting.env import env_bool, env_list, env_str
+from betting.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 DEBUG = env_bool("DEBUG", False)
+# pytest sets PYTEST_VERSION for its run, and the processes the tests start inherit it: the only
+# context where test-suite shortcuts (the fast hasher, any host name) are accepted.
+TESTING = bool(os.environ.get("PYTEST_VERSION"))
+# The image build's `collectstatic`: settings load without a secret or host names, and nothing
+# else may run that way (a process that serves must never pick up the build's shortcuts).
 BUILDING = env_bool("BETTING_BUILD", False)
+if BUILDING and sys.argv[1:2] != ["collectstatic"]:
+    raise ImproperlyConfigured("BETTING_BUILD=1 is for the image build's collectstatic only")
+# `manage.py makemigrations` reads the models only: it needs no real secret or host names.
+AUTHORING = sys.argv[1:2] == ["makemigrations"]
+# Served for real: not development, not the test suite, not the build.
+SERVING = not (DEBUG or TESTING or BUILDING or AUTHORING)
 
+# Values that appear in the repository (examples, the build, development) are known to everyone.
+_KNOWN_SECRETS = {
+    "REPLACE_ME",
+    "build-only-not-a-secret",
+    "development-only-not-secret",
+    "test-suite-not-secret",
+}
 SECRET_KEY = env_str("SECRET_KEY")
+if SERVING and (not SECRET_KEY or SECRET_KEY in _KNOWN_SECRETS or len(SECRET_KEY) < 32):
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set to a random value of 32+ characters "
+        "(e.g. `openssl rand -base64 48`; DEBUG=1 gives development a fixed key)"
+    )
 if not SECRET_KEY:
-    if not (DEBUG or BUILDING):
-        raise ImproperlyConfigured("SECRET_KEY is not set (set DEBUG=1 for a development key)")
     SECRET_KEY = "development-only-not-secret"  # noqa: S105
 
-# Hosts are matched against brand domains by the tenant middleware; unknown hosts get a 404.
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["*"])
+# Host names this installation answers: every brand's domain (or a parent domain with a leading
+# dot, `.brands.example`) and PLATFORM_DOMAIN. The tenant middleware then maps each host to its
+# brand (unknown ones get a 404). Served for real, the list is required and `*` is refused, so
+# Django itself rejects a forged Host before anything builds a URL from it.
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
+if SERVING and (not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS):
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS must list the brands' domains and PLATFORM_DOMAIN (comma-separated; "
+        "`.example.com` matches its subdomains); `*` is refused"
+    )
+if TESTING and not ALLOWED_HOSTS:
+    ALLOWED_HOSTS = ["*"]  # the test client's hosts; the tenant middleware still maps them
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Trust X-Forwarded-Proto only behind a proxy that sets it (otherwise clients could spoof it).
+# Behind a TLS-terminating proxy this must be on: CSRF compares the browser's https:// Origin
+# with the scheme Django sees, and refuses every form POST if the request looks like plain HTTP.
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+# Cookies travel over TLS only, unless DEBUG (or SECURE_COOKIES=0 for a plain-HTTP local run).
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
+# HSTS: a browser that reached a site over HTTPS keeps to HTTPS for this many seconds. Django
+# sends it on secure requests only, so plain-HTTP development never gets it; 0 turns it off.
+# Subdomains are left out by default: a brand's domain may have hosts the platform does not serve.
+SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", False)
+# No URL (with its ids and query) leaves for another site in a Referer header.
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "SAMEORIGIN"
 
 # The global backoffice's host name (the public schema); brands have their own domains.
@@ -93,6 +136,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if env_bool("INSECURE_FAST_PASSWORD_HASHING", False):
     # For the test suite only: hashing cost would dominate its run time.
+    if not TESTING:
+        raise ImproperlyConfigured("INSECURE_FAST_PASSWORD_HASHING is for the test suite only")
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # The largest JSON body the public API reads (a slip of 20 legs is under 3 KiB); larger is a 413.

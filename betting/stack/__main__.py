@@ -41,6 +41,10 @@ def run(port: int) -> int:
     env.setdefault("SECRET_KEY", _persistent_secret("secret_key"))
     env.setdefault("OUTBOX_SIGNING_KEY", _persistent_secret("outbox_signing_key"))
     env.setdefault("PLATFORM_DOMAIN", "localhost")
+    # The demo brand (demo.localhost), the platform (localhost) and brands added on *.localhost,
+    # over plain HTTP on this machine: cookies without the Secure flag.
+    env.setdefault("ALLOWED_HOSTS", "localhost,.localhost,127.0.0.1")
+    env.setdefault("SECURE_COOKIES", "0")
     env.setdefault("LOG_FORMAT", "plain")
     env["LIVE_ODDS_PORT"] = str(port + 1)  # the gateway beside web: pages open sockets there
     env["PLAYER_SOCKET_PORT"] = str(port + 2)  # the sockets role: the player's live channel
