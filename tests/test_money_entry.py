@@ -94,7 +94,7 @@ def money_brands(clean):
 
 
 def _slip_money_script(page: str) -> str:
-    match = re.search(r'<script id="slip-money">(.*?)</script>', page, re.S)
+    match = re.search(r'<script id="slip-money"[^>]*>(.*?)</script>', page, re.S)
     assert match, "the event page has no slip-money script"
     return match.group(1)
 

@@ -7,6 +7,7 @@ from typing import ClassVar
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -44,6 +45,12 @@ def wallet_settings_errors(*, mode: str, url: str, key_id: str, secret: str) -> 
     if len(secret) < WALLET_SECRET_MIN:
         errors["wallet_secret"] = f"the wallet secret must have {WALLET_SECRET_MIN}+ characters"
     return errors
+# An origin that may frame a brand's pages: https, a host name, an optional port; nothing else
+# (no path, no wildcard, no quote, space or semicolon that could add to the policy it goes into).
+FRAME_ORIGIN_RE = (
+    r"^https://[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*"
+    r"(?::[0-9]{1,5})?\Z"
+)
 
 
 def validate_session_absolute(minutes: int) -> None:
@@ -98,6 +105,19 @@ class Brand(TenantMixin):
         blank=True,
         default="1",
         help_text="the id both sides know the wallet secret by (a new one at each rotation)",
+    )
+    # Who may show the brand's site in a frame (CSP frame-ancestors, beside the brand itself):
+    # the operator's page in embedded mode. Empty: only the brand's own pages.
+    frame_ancestors = ArrayField(
+        models.CharField(
+            max_length=200,
+            validators=[
+                RegexValidator(FRAME_ORIGIN_RE, "an origin: https://host or https://host:port")
+            ],
+        ),
+        blank=True,
+        default=list,
+        help_text="origins allowed to frame the site, comma-separated (https://operator.example)",
     )
 
     # How long a player's session may last, within the platform's bounds (docs/operations.md).

@@ -7,7 +7,7 @@ from shards.models import BrandModel
 
 # The colour goes inside the page's <style>: only a hex colour, nothing CSS or HTML could read as
 # more (the form refuses the rest, and a CHECK constraint refuses what skips the form).
-HEX_COLOUR_RE = r"^#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$"
+HEX_COLOUR_RE = r"^#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})\Z"
 DEFAULT_COLOUR = "#0b6e4f"
 
 

@@ -4,6 +4,7 @@ import os
 import sys
 from pathlib import Path
 
+from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 
 from betting.env import env_bool, env_int, env_list, env_str
@@ -86,6 +87,7 @@ OFFER_CACHE_S = float(env_str("OFFER_CACHE_S", "5"))
 
 MIDDLEWARE = [
     "apps.ops.middleware.OpsMiddleware",
+    "apps.brands.headers.BrandHeadersMiddleware",
     "apps.brands.middleware.BrandMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -97,6 +99,27 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# The content security policy (django-csp). Scripts and styles come from the site itself or
+# carry the response's nonce (`nonce="{{ request.csp_nonce }}"` on every inline <script> and
+# <style>); no inline handler or style attribute runs. apps.brands.headers adds per request the
+# sockets' origins to connect-src and the brand's frame-ancestors. Event videos are the video
+# provider's https:// streams.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF, csp.NONCE],
+        "img-src": [csp.SELF, "data:"],
+        "media-src": [csp.SELF, "https:"],
+        "connect-src": [csp.SELF],
+        "font-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.NONE],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.SELF],
+    },
+}
 
 ROOT_URLCONF = "betting.urls.brand"
 PUBLIC_SCHEMA_URLCONF = "betting.urls.public"

@@ -4,7 +4,7 @@ import django.core.validators
 from django.db import migrations, models
 
 
-HEX_COLOUR_RE = r"^#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$"
+HEX_COLOUR_RE = r"^#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})\Z"
 
 
 def reset_colours_that_are_not_hex(apps, schema_editor):
@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
                 max_length=7,
                 validators=[
                     django.core.validators.RegexValidator(
-                        "^#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$", "a hex colour: #rgb or #rrggbb"
+                        HEX_COLOUR_RE, "a hex colour: #rgb or #rrggbb"
                     )
                 ],
             ),
@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="sitesettings",
             constraint=models.CheckConstraint(
-                condition=models.Q(("primary_colour__regex", "^#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$")),
+                condition=models.Q(("primary_colour__regex", HEX_COLOUR_RE)),
                 name="site_settings_primary_colour_hex",
             ),
         ),
