@@ -93,6 +93,7 @@ def test_every_site_page_passes_its_content_security_policy(alpha):
             "/sports/",
             f"/sports/events/{event.id}/",
             "/account/profile/",
+            "/account/password/",
             "/account/wallet/",
             "/account/bets/",
         ]:
