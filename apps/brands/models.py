@@ -45,6 +45,8 @@ def wallet_settings_errors(*, mode: str, url: str, key_id: str, secret: str) -> 
     if len(secret) < WALLET_SECRET_MIN:
         errors["wallet_secret"] = f"the wallet secret must have {WALLET_SECRET_MIN}+ characters"
     return errors
+
+
 # An origin that may frame a brand's pages: https, a host name, an optional port; nothing else
 # (no path, no wildcard, no quote, space or semicolon that could add to the policy it goes into).
 FRAME_ORIGIN_RE = (
