@@ -6,6 +6,10 @@
 
 Each queue is consumed by one pool only: ``global`` by the global workers, ``shard.<k>`` by the
 pool of shard k (started with ``SHARD_POOL=k``).
+
+The durable queues are quorum queues: replicated over the broker's cluster, a message confirmed
+to a publisher survives the loss of a minority of its nodes. Workers' remote-control (pidbox) and
+reply queues stay Celery's own: transient, auto-deleted, classic.
 """
 
 from __future__ import annotations
@@ -40,6 +44,18 @@ def broker_name(logical: str) -> str:
     return f"{NAMESPACE}{logical}"
 
 
+# RabbitMQ replicates a quorum queue (Raft) over the cluster's nodes; a quorum queue is durable,
+# never exclusive, never auto-deleted. A classic queue of the same name on the broker cannot be
+# redeclared as one (PRECONDITION_FAILED): docs/operations.md gives the upgrade.
+QUORUM = {"x-queue-type": "quorum"}
+
+
+def durable_queue(name: str, bindings: list[binding]) -> Queue:
+    """A queue of the platform's broker that must survive a broker node: a quorum queue (the
+    Redis transport ignores the argument)."""
+    return Queue(name, bindings=bindings, durable=True, queue_arguments=dict(QUORUM))
+
+
 def feed_exchange(name: str) -> Exchange:
     """A content provider's topic exchange (its record's ``exchange``, ``unifiedfeed`` for UOF)
     under the namespace: the adapter's queue binds to it and the publishers (the simulator, the
@@ -52,23 +68,21 @@ def declare(shard_count: int) -> list[Queue]:
     # Every binding is listed in ``bindings``: kombu ignores a queue's own exchange once it has
     # bindings, so the direct ``tasks`` binding is one of them.
     queues = [
-        Queue(
+        durable_queue(
             broker_name(GLOBAL),
-            bindings=[binding(TASKS, routing_key=GLOBAL), binding(EVENTS, routing_key="global.#")],
-            durable=True,
+            [binding(TASKS, routing_key=GLOBAL), binding(EVENTS, routing_key="global.#")],
         )
     ]
     for shard in range(shard_count):
         name = shard_queue_name(shard)
         queues.append(
-            Queue(
+            durable_queue(
                 broker_name(name),
-                bindings=[
+                [
                     binding(TASKS, routing_key=name),
                     binding(EVENTS, routing_key="shards.#"),
                     binding(EVENTS, routing_key=f"{name}.#"),
                 ],
-                durable=True,
             )
         )
     return queues

@@ -9,8 +9,12 @@ import pytest
 import redis
 from django.conf import settings
 from django_tenants.utils import schema_context
+from kombu import Connection, Queue
 
 from apps.ops.tasks import global_probe, pool_probe
+from apps.providers.models import Provider
+from apps.providers.uof.adapter import feed_queue
+from betting.celery import app as celery_app
 from betting.stack import roles
 from shards import ids, queues
 from shards.tasks import ShardTask, WrongPool
@@ -87,6 +91,29 @@ def test_a_pool_refuses_work_of_another_shard(monkeypatch):
     assert isinstance(task, ShardTask)
     with pytest.raises(WrongPool):
         task.restored({"player_id": player_id}).__enter__()
+
+
+@pytest.mark.skipif(
+    not settings.BROKER_IS_AMQP, reason="queue types are RabbitMQ's (BROKER_URL unset: Redis)"
+)
+def test_the_durable_queues_on_the_broker_are_quorum_queues(platform):
+    """RabbitMQ refuses to redeclare a queue with another type: a classic declaration of each
+    task queue and of a feed's queue on the platform's broker is refused, so the queue there is
+    a quorum queue (replicated over the cluster's nodes)."""
+    feed = feed_queue(Provider(name="quorum-check", exchange="unifiedfeed"))
+    declared = [*celery_app.amqp.queues.values(), feed]
+    assert {q.name for q in declared} >= {queues.broker_name("global"), feed.name}
+    with Connection(settings.BROKER_URL) as conn:
+        feed(conn.channel()).declare()
+        try:
+            for queue in declared:
+                assert queue.queue_arguments == {"x-queue-type": "quorum"}
+                assert queue.durable and not queue.exclusive and not queue.auto_delete
+                classic = Queue(queue.name, durable=True)(conn.channel())
+                with pytest.raises(conn.channel_errors, match="x-queue-type"):
+                    classic.declare()
+        finally:
+            feed(conn.channel()).delete()
 
 
 def test_ci_exercises_rabbitmq():

@@ -69,11 +69,11 @@ def feed_queue(provider: Provider) -> Queue:
     else:
         exchange = queues.feed_exchange(provider.exchange)
     patterns = provider.bindings or ["#"]
-    return Queue(
-        queues.broker_name(provider.queue_name),
-        bindings=[binding(exchange, routing_key=p) for p in patterns],
-        durable=True,
-    )
+    bindings = [binding(exchange, routing_key=p) for p in patterns]
+    if provider.broker_url_env:
+        # Another party's broker: its queue types are its own affair.
+        return Queue(queues.broker_name(provider.queue_name), bindings=bindings, durable=True)
+    return queues.durable_queue(queues.broker_name(provider.queue_name), bindings)
 
 
 class EventDirectory:
