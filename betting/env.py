@@ -69,3 +69,17 @@ def with_database_name(url: str, name: str) -> str:
     """The same server URL with another database name (shards live beside the global one)."""
     parts = urlsplit(url)
     return parts._replace(path="/" + name).geturl()
+
+
+def with_credentials(url: str, *, of: str) -> str:
+    """``url`` with the user name and password of the URL ``of`` (the owner's, say)."""
+    parts, source = urlsplit(url), urlsplit(of)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    port = f":{parts.port}" if parts.port else ""
+    login = source.username or ""
+    if source.password is not None:
+        login += f":{source.password}"
+    netloc = f"{login}@{host}{port}" if login else f"{host}{port}"
+    return parts._replace(netloc=netloc).geturl()

@@ -15,14 +15,19 @@ import threading
 from django.core.cache.backends import redis as django_redis
 from django.utils.functional import cached_property
 
+from betting import redis_clients
+
 _shared: dict[tuple, django_redis.RedisCacheClient] = {}
 _lock = threading.Lock()
 
 
 class _Client(django_redis.RedisCacheClient):
-    def __init__(self, servers, **options) -> None:
+    def __init__(self, servers, sentinel: bool = False, **options) -> None:
         super().__init__(servers, **options)
         self._clients: dict[int, object] = {}
+        # Through the sentinels (REDIS_SENTINELS) to the current primary: one client, whose
+        # pool follows a failover.
+        self._sentinel = sentinel
 
     def get_client(self, key=None, *, write=False):
         index = self._get_connection_pool_index(write)
@@ -30,6 +35,8 @@ class _Client(django_redis.RedisCacheClient):
         if client is None:
             with _lock:
                 client = self._clients.get(index)
+                if client is None and self._sentinel:
+                    client = self._clients[index] = redis_clients.connect(**self._pool_options)
                 if client is None:
                     pool = self._pools.get(index) or self._pool_class.from_url(
                         self._servers[index], **self._pool_options

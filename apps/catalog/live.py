@@ -17,6 +17,7 @@ import redis
 from django.conf import settings
 
 from apps.realtime.odds import Coalescer, LinePush, StatusPush
+from betting import redis_clients
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +40,7 @@ _client: redis.Redis | None = None
 def client() -> redis.Redis:
     global _client
     if _client is None:
-        _client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
-        )
+        _client = redis_clients.connect(socket_timeout=2, socket_connect_timeout=2)
     return _client
 
 

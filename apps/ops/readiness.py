@@ -20,10 +20,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import psycopg
-import redis
 from django.conf import settings
 from kombu import Connection
 
+from betting import redis_clients
 from shards import map as shard_map
 
 CHECK_TIMEOUT_S = 2.0
@@ -58,8 +58,7 @@ def _database(alias: str) -> Callable[[], None]:
 
 
 def _redis() -> None:
-    client = redis.Redis.from_url(
-        settings.REDIS_URL,
+    client = redis_clients.connect(
         socket_timeout=CHECK_TIMEOUT_S,
         socket_connect_timeout=CHECK_TIMEOUT_S,
         retry=None,
@@ -71,7 +70,11 @@ def _redis() -> None:
 
 
 def _broker() -> None:
-    with Connection(settings.BROKER_URL, connect_timeout=CHECK_TIMEOUT_S) as conn:
+    with Connection(
+        settings.BROKER_URL,
+        connect_timeout=CHECK_TIMEOUT_S,
+        transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+    ) as conn:
         conn.ensure_connection(max_retries=1, timeout=CHECK_TIMEOUT_S)
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import socket
 
-import redis
 from django.conf import settings
 from django.db import connection
 
+from betting import redis_clients
 from shards import context
 from shards.tasks import global_task, pool_shard, shard_task
 
@@ -16,7 +16,7 @@ PROBE_TTL_S = 300
 
 
 def _record(reply_to: str, record: dict) -> None:
-    client = redis.Redis.from_url(settings.REDIS_URL, **settings.REDIS_CLIENT_OPTIONS)
+    client = redis_clients.connect(**settings.REDIS_CLIENT_OPTIONS)
     try:
         client.rpush(reply_to, json.dumps(record))
         client.expire(reply_to, PROBE_TTL_S)

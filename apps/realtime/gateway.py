@@ -28,7 +28,6 @@ from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
 from asgiref.sync import sync_to_async
-from django.conf import settings
 from django.db import close_old_connections
 from websockets.asyncio.server import ServerConnection, broadcast, serve
 
@@ -36,6 +35,7 @@ from apps.realtime.brand import socket_brand
 from apps.realtime.odds import odds_channel
 from apps.realtime.origin import request_host, same_origin
 from apps.realtime.pages import EventPages, PageView, pages_registered
+from betting import redis_clients
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +66,7 @@ class Gateway:
     def __init__(self, pages: EventPages) -> None:
         self.pages = pages
         self.rooms: dict[int, Room] = {}
-        self.redis = aioredis.Redis.from_url(
-            settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5
-        )
+        self.redis = redis_clients.connect_async(socket_timeout=5, socket_connect_timeout=5)
         self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
         self._lock = asyncio.Lock()
 

@@ -25,6 +25,8 @@ from typing import Any, NamedTuple
 import redis
 from django.conf import settings
 
+from betting import redis_clients
+
 log = logging.getLogger(__name__)
 
 PUSH_TYPE = "catalog.odds"
@@ -60,9 +62,7 @@ _client: redis.Redis | None = None
 def _redis() -> redis.Redis:
     global _client
     if _client is None:
-        _client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
-        )
+        _client = redis_clients.connect(socket_timeout=2, socket_connect_timeout=2)
     return _client
 
 

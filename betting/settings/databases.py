@@ -3,6 +3,12 @@
 ``DATABASE_URL`` names the global database. Shard k is ``<name>_shard_<k>`` on the same server,
 unless ``SHARD_DATABASE_URLS`` lists one URL per shard (so shards can move to other servers by
 configuration only).
+
+These URLs carry the application's role: it reads and writes rows and owns nothing, so it cannot
+alter or drop a table or trigger, nor truncate one. Migrations (``migrate_all``) and brand
+creation connect as the tables' owner instead: ``DATABASE_OWNER_URL`` (the owner's user and
+password for every shard too, unless ``SHARD_DATABASE_OWNER_URLS`` lists one URL per shard).
+Without an owner URL, the one role does both (development, the test suite).
 """
 
 from django.core.exceptions import ImproperlyConfigured
@@ -12,6 +18,7 @@ from betting.env import (
     env_int,
     env_list,
     env_str,
+    with_credentials,
     with_database_name,
 )
 from betting.settings.limits import DB_CONNECT_TIMEOUT_S, database_session_options
@@ -100,6 +107,33 @@ DATABASES = {
 }
 for _db in DATABASES.values():
     _db["TEST"] = {"NAME": _db["NAME"]}
+
+# The owner's connection for each alias (empty: no separate owner), given only to the process that
+# migrates (docker/: the migrate job alone has DATABASE_OWNER_URL in its environment).
+DATABASE_OWNER_URL = env_str("DATABASE_OWNER_URL")
+_owner_shard_urls = env_list("SHARD_DATABASE_OWNER_URLS", [])
+if _owner_shard_urls and len(_owner_shard_urls) != SHARD_COUNT:
+    raise ImproperlyConfigured(
+        f"SHARD_DATABASE_OWNER_URLS lists {len(_owner_shard_urls)} databases "
+        f"but SHARD_COUNT is {SHARD_COUNT}"
+    )
+if _owner_shard_urls and not DATABASE_OWNER_URL:
+    raise ImproperlyConfigured("SHARD_DATABASE_OWNER_URLS needs DATABASE_OWNER_URL")
+DATABASE_OWNERS: dict[str, dict] = {}
+if DATABASE_OWNER_URL:
+    DATABASE_OWNERS["default"] = database_from_url(
+        DATABASE_OWNER_URL, engine="django_tenants.postgresql_backend"
+    )
+    if DATABASE_OWNERS["default"]["NAME"] != _global["NAME"]:
+        raise ImproperlyConfigured("DATABASE_OWNER_URL must name DATABASE_URL's database")
+    for k, url in enumerate(_shard_urls):
+        if _owner_shard_urls:
+            owner_url = _owner_shard_urls[k]
+        else:
+            owner_url = with_credentials(url, of=DATABASE_OWNER_URL)
+        DATABASE_OWNERS[f"shard_{k}"] = database_from_url(
+            owner_url, engine="django.db.backends.postgresql"
+        )
 
 DATABASE_ROUTERS = ["shards.router.HomeRouter", "django_tenants.routers.TenantSyncRouter"]
 

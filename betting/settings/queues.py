@@ -4,25 +4,47 @@ Queues: ``global`` and one ``shard.<k>`` per shard, each bound to the ``tasks`` 
 direct routing and to the ``events`` topic exchange for outbox events addressed to its tier.
 """
 
+from urllib.parse import urlsplit
+
 from django.core.exceptions import ImproperlyConfigured
 
 from betting.env import env_int, env_list, env_str
 from betting.settings.base import DEBUG
 from betting.settings.databases import SHARD_COUNT
 from betting.settings.limits import REDIS_CLIENT_OPTIONS
-from betting.settings.services import REDIS_PREFIX, REDIS_URL
+from betting.settings.services import (
+    REDIS_PREFIX,
+    REDIS_SENTINEL_MASTER,
+    REDIS_SENTINEL_PASSWORD,
+    REDIS_SENTINELS,
+    REDIS_URL,
+)
 from shards import queues
 
-BROKER_URL = env_str("BROKER_URL") or REDIS_URL
+
+def _redis_broker() -> tuple[str, dict]:
+    """Redis as the broker (no BROKER_URL): REDIS_URL, or through its sentinels."""
+    options: dict = {"global_keyprefix": f"{REDIS_PREFIX}:q:"}
+    if not REDIS_SENTINELS:
+        return REDIS_URL, options
+    parts = urlsplit(REDIS_URL)
+    login = parts.netloc.rpartition("@")[0]
+    login = f"{login}@" if login else ""
+    url = ";".join(f"sentinel://{login}{host}:{port}{parts.path}" for host, port in REDIS_SENTINELS)
+    options["master_name"] = REDIS_SENTINEL_MASTER
+    if REDIS_SENTINEL_PASSWORD:
+        options["sentinel_kwargs"] = {"password": REDIS_SENTINEL_PASSWORD}
+    return url, options
+
+
+BROKER_URL = env_str("BROKER_URL") or _redis_broker()[0]
 BROKER_IS_AMQP = BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://"))
 
 CELERY_BROKER_URL = BROKER_URL
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 5
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {"confirm_publish": True}
-    if BROKER_IS_AMQP
-    else {"global_keyprefix": f"{REDIS_PREFIX}:q:", **REDIS_CLIENT_OPTIONS}
+    {"confirm_publish": True} if BROKER_IS_AMQP else {**_redis_broker()[1], **REDIS_CLIENT_OPTIONS}
 )
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -1,4 +1,6 @@
-"""manage.py create_brand: create a brand with its schema and domains."""
+"""manage.py create_brand: create a brand with its schema and domains, as the tables' owner
+(``DATABASE_OWNER_URL``, when set): the brand's schema and tables are the owner's, and the
+application's role reads and writes their rows through the owner's default privileges."""
 
 import os
 
@@ -6,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.brands.models import Brand
 from apps.brands.services import BrandError, brand_create
+from shards.database_roles import owner_connections
 
 
 class Command(BaseCommand):
@@ -44,16 +47,17 @@ class Command(BaseCommand):
             return
         secret = os.environ.get(opts["wallet_secret_env"], "") if opts["wallet_secret_env"] else ""
         try:
-            brand = brand_create(
-                slug=opts["slug"],
-                name=opts["name"],
-                domains=opts["domain"],
-                currency=opts["currency"],
-                mode=opts["mode"],
-                wallet_url=opts["wallet_url"],
-                wallet_secret=secret,
-                wallet_key_id=opts["wallet_key_id"],
-            )
+            with owner_connections():
+                brand = brand_create(
+                    slug=opts["slug"],
+                    name=opts["name"],
+                    domains=opts["domain"],
+                    currency=opts["currency"],
+                    mode=opts["mode"],
+                    wallet_url=opts["wallet_url"],
+                    wallet_secret=secret,
+                    wallet_key_id=opts["wallet_key_id"],
+                )
         except BrandError as exc:
             raise CommandError(f"{exc.code}: {exc}") from exc
         hosts = ", ".join(brand.domains.values_list("domain", flat=True))
