@@ -117,4 +117,13 @@ def route_task(
         queue = options.get("queue") or GLOBAL
         if not isinstance(queue, str):
             return {}
-    return {"queue": broker_name(queue), "exchange": TASKS.name, "routing_key": queue}
+    # A publisher does not declare the queue (Celery would, on its first message): declaring
+    # needs the right to configure it, which is also the right to delete it. The relay and the
+    # pools declare the topology when they start; a publisher's broker user may only write to
+    # the ``tasks`` exchange (docker/rabbitmq/users.sh).
+    return {
+        "queue": broker_name(queue),
+        "exchange": TASKS.name,
+        "routing_key": queue,
+        "declare": [],
+    }

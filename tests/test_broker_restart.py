@@ -135,6 +135,9 @@ def test_a_broker_node_killed_mid_burst_of_settlements_loses_and_doubles_nothing
     for name in (queues.GLOBAL, queues.shard_queue_name(0), queues.shard_queue_name(1)):
         assert types[queues.broker_name(name)] == "quorum", types
     assert all(kind == "classic" for name, kind in types.items() if "pidbox" in name), types
+    # No delay queues outside the namespace (Celery's native delayed delivery is left out).
+    outside = [n for n in types if not n.startswith(queues.NAMESPACE) and "pidbox" not in n]
+    assert outside == [], types
     assert at_loss > 0
     for player, bet, payout in placed:
         using = shard_map.alias_for(player.id)

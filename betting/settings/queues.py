@@ -62,6 +62,8 @@ CELERY_TASK_DEFAULT_ROUTING_KEY = queues.GLOBAL
 # broadcast from one installation never reaches another's workers.
 CELERY_CONTROL_EXCHANGE = queues.broker_name("celery")
 CELERY_EVENT_EXCHANGE = queues.broker_name("celeryev")
+# Celery's consumer without its native delayed delivery (shards/consumer.py says why).
+CELERY_WORKER_CONSUMER = "shards.consumer:PlatformConsumer"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = False
 LIABILITY_ANNOUNCE_S = float(env_int("LIABILITY_ANNOUNCE_MS", 2000)) / 1000
