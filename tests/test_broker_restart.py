@@ -1,9 +1,10 @@
-"""Losing the broker in the middle of a burst of settlements loses and doubles nothing.
+"""Restarting the broker in the middle of a burst of settlements loses and doubles nothing.
 
 A private RabbitMQ node (never the machine's shared one) carries the events between the real
-outbox relay and the real shard pools. It is killed with SIGKILL while the pools are paying the
-first half of a burst of results, the second half arrives while it is down, and it is started
-again from its own data: every bet is then settled exactly once and the books balance.
+outbox relay and the real shard pools. It is stopped while the pools are paying the first two
+thirds of a burst of results (every connection drops, with tasks in the pools' hands and
+messages in the queues), the last third arrives while it is down, and it is started again from
+its own data: every bet is then settled exactly once and the books balance.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def _burst_book(brand):
     return feed, urns, placed
 
 
-def test_a_broker_node_killed_mid_burst_of_settlements_loses_and_doubles_nothing(
+def test_a_broker_restarted_mid_burst_of_settlements_loses_and_doubles_nothing(
     clean, alpha, tmp_path
 ):
     feed, urns, placed = _burst_book(alpha)
@@ -96,14 +97,14 @@ def test_a_broker_node_killed_mid_burst_of_settlements_loses_and_doubles_nothing
         running.append(relay)
         relay.wait_for(processes.RELAY_READY)
 
-        # Two thirds of the burst; the node dies as soon as a first bet is paid, with the rest
+        # Two thirds of the burst; the node stops as soon as a first bet is paid, with the rest
         # in the relay, the queues and the pools' hands.
         first = EVENTS * 2 // 3
         feed.process([_result(urn) for urn in urns[:first]])
         processes.wait_until(
             lambda: _settled() > 0, timeout=30, interval=0.01, message="a first bet settled"
         )
-        node.kill()
+        node.stop()
         at_loss = _settled()
         # The last third arrives while the broker is down: the relay keeps it.
         feed.process([_result(urn) for urn in urns[first:]])
