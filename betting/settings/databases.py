@@ -6,8 +6,9 @@ configuration only).
 
 These URLs carry the application's role: it reads and writes rows and owns nothing, so it cannot
 alter or drop a table or trigger, nor truncate one. Migrations (``migrate_all``) and brand
-creation connect as the tables' owner instead: ``DATABASE_OWNER_URL`` (the owner's user and
-password for every shard too, unless ``SHARD_DATABASE_OWNER_URLS`` lists one URL per shard).
+creation connect as the tables' owner instead: ``DATABASE_OWNER_URL`` (its server and
+credentials for the shards beside the global database; with ``SHARD_DATABASE_URLS``, its user
+and password with each shard's URL, unless ``SHARD_DATABASE_OWNER_URLS`` lists one per shard).
 Without an owner URL, the one role does both (development, the test suite).
 """
 
@@ -34,6 +35,7 @@ if _shard_urls and len(_shard_urls) != SHARD_COUNT:
         f"SHARD_DATABASE_URLS lists {len(_shard_urls)} databases but SHARD_COUNT is {SHARD_COUNT}"
     )
 _global = database_from_url(DATABASE_URL, engine="django_tenants.postgresql_backend")
+_derived_shards = not _shard_urls
 if not _shard_urls:
     _shard_urls = [
         with_database_name(DATABASE_URL, f"{_global['NAME']}_shard_{k}") for k in range(SHARD_COUNT)
@@ -129,6 +131,10 @@ if DATABASE_OWNER_URL:
     for k, url in enumerate(_shard_urls):
         if _owner_shard_urls:
             owner_url = _owner_shard_urls[k]
+        elif _derived_shards:
+            owner_url = with_database_name(
+                DATABASE_OWNER_URL, database_from_url(url, engine="")["NAME"]
+            )
         else:
             owner_url = with_credentials(url, of=DATABASE_OWNER_URL)
         DATABASE_OWNERS[f"shard_{k}"] = database_from_url(
