@@ -30,7 +30,7 @@ from tests.wallet_helpers import books_balance, new_player
 
 pytestmark = pytest.mark.skipif(
     not settings.BROKER_IS_AMQP,
-    reason="a RabbitMQ node's loss: the run's broker is Redis (embedded mode, no BROKER_URL)",
+    reason="a RabbitMQ restart: the run's broker is Redis (embedded mode, no BROKER_URL)",
 )
 
 EVENTS = 24
