@@ -32,8 +32,13 @@ def test_the_stack_serves_the_demo_brand_and_stops_on_ctrl_c(clean):
         )
 
         def web_up() -> bool:  # granian's workers import Django after the pools may be ready
+            # The probe listener starts inside a worker as it loads the application, which can
+            # be before granian accepts on the public port: wait for both.
             try:
-                return live.http_get(port + 3, "/healthz", timeout=1)[0] == 200
+                return (
+                    live.http_get(port + 3, "/healthz", timeout=1)[0] == 200
+                    and live.http_get(port, "/", host="nobody.localhost", timeout=2)[0] == 404
+                )
             except OSError:
                 return False
 
