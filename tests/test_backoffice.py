@@ -3,6 +3,8 @@
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import schema_context
 
 from apps.players.models import DirectoryEntry
@@ -11,13 +13,39 @@ from tests.test_players import register_on_site, site
 STAFF_PASSWORD = "staff passphrase 123"
 
 
+def totp_code(schema, username, *, step_offset=0):
+    """The current code of the staff member's TOTP device (as their authenticator app shows it),
+    or of the one ``step_offset`` steps of 30 s away."""
+    with schema_context(schema):
+        device = TOTPDevice.objects.get(user__username=username)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time += step_offset * device.step
+    return totp.token()
+
+
+def enrol_totp(schema, username):
+    """A confirmed TOTP device for the staff member (create_staff enrols one the same way)."""
+    with schema_context(schema):
+        user = User.objects.get(username=username)
+        TOTPDevice.objects.get_or_create(user=user, defaults={"name": "test", "confirmed": True})
+
+
+def staff_login(client, schema, username, *, password=STAFF_PASSWORD, next_url="/admin/"):
+    """Sign in to the backoffice with the password and a fresh TOTP code; the response."""
+    enrol_totp(schema, username)
+    with schema_context(schema):
+        TOTPDevice.objects.filter(user__username=username).update(last_t=-1)  # a code per login
+    return client.post(
+        f"/admin/login/?next={next_url}",
+        {"username": username, "password": password, "otp_token": totp_code(schema, username)},
+    )
+
+
 def staff_client(host, schema):
     with schema_context(schema):
         User.objects.create_superuser("boss", "boss@example.com", STAFF_PASSWORD)
     client = Client(HTTP_HOST=host)
-    response = client.post(
-        "/admin/login/?next=/admin/", {"username": "boss", "password": STAFF_PASSWORD}
-    )
+    response = staff_login(client, schema, "boss")
     assert response.status_code == 302, response.content.decode()[:500]
     return client
 

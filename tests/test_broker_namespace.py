@@ -81,7 +81,7 @@ def test_a_feed_on_the_platform_broker_is_namespaced_and_a_providers_own_exchang
 
     ours = feed_queue(Provider(name="uof", exchange="unifiedfeed"))
     theirs = feed_queue(
-        Provider(name="uof", exchange="unifiedfeed", broker_url_env="UOF_BROKER_URL")
+        Provider(name="uof", exchange="unifiedfeed", broker_url_env="PROVIDER_BROKER_URL_UOF")
     )
     assert queues.NAMESPACE  # the test run's own
     assert [b.exchange.name for b in ours.bindings] == [f"{queues.NAMESPACE}unifiedfeed"]

@@ -25,7 +25,7 @@ def test_configure_provider_creates_then_updates_only_what_is_given(clean):
         "--sport",
         "sr:sport:1",
         "--token-env",
-        "UOF_TOKEN",
+        "PROVIDER_TOKEN_UOF",
     )
     row = Provider.objects.get(name="uof")
     assert (row.kind, row.exchange, row.api_url) == (
@@ -33,7 +33,7 @@ def test_configure_provider_creates_then_updates_only_what_is_given(clean):
         "unifiedfeed",
         "https://api.provider.example",
     )
-    assert row.enabled_sports == ["sr:sport:1"] and row.token_env == "UOF_TOKEN"
+    assert row.enabled_sports == ["sr:sport:1"] and row.token_env == "PROVIDER_TOKEN_UOF"
     assert sorted(Producer.objects.values_list("producer_id", "api_name")) == [
         (1, "liveodds"),
         (3, "pre"),
@@ -43,7 +43,7 @@ def test_configure_provider_creates_then_updates_only_what_is_given(clean):
     assert (row.node_id, row.api_url, row.token_env) == (
         "7",
         "https://api.provider.example",
-        "UOF_TOKEN",
+        "PROVIDER_TOKEN_UOF",
     )
     assert Producer.objects.count() == 2
 

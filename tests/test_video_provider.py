@@ -326,14 +326,14 @@ def test_a_wrong_token_leaves_the_videos_untouched_and_is_logged_once(
     try:
         make_event(E1)
         control(server, "POST", E1, {})
-        monkeypatch.setenv("VIDEO_TEST_TOKEN", "the-token")
-        row = video_provider(server, token_env="VIDEO_TEST_TOKEN")
+        monkeypatch.setenv("PROVIDER_TOKEN_VIDEO_TEST", "the-token")
+        row = video_provider(server, token_env="PROVIDER_TOKEN_VIDEO_TEST")
         adapter = VideoAdapter(row)
         adapter.poll_once()
         kept = video(E1)
         assert kept
 
-        monkeypatch.setenv("VIDEO_TEST_TOKEN", "stolen")
+        monkeypatch.setenv("PROVIDER_TOKEN_VIDEO_TEST", "stolen")
         control(server, "DELETE", E1)
         with caplog.at_level(logging.WARNING, logger=video_adapter.__name__):
             for _ in range(3):
@@ -346,7 +346,7 @@ def test_a_wrong_token_leaves_the_videos_untouched_and_is_logged_once(
         row.refresh_from_db()
         assert row.running and row.heartbeat_at > row.last_message_at
 
-        monkeypatch.setenv("VIDEO_TEST_TOKEN", "the-token")  # fixed: the removal applies
+        monkeypatch.setenv("PROVIDER_TOKEN_VIDEO_TEST", "the-token")  # fixed: the removal applies
         assert adapter.poll_once().changed == 1
         assert video(E1) is None
     finally:
@@ -421,7 +421,7 @@ def test_the_simulator_and_the_adapter_as_processes(clean):
     urns = [E1, E2, E3]
     for urn in urns:
         make_event(urn)
-    env = {"VIDEO_PROCESS_TOKEN": "process-token"}
+    env = {"PROVIDER_TOKEN_VIDEO_PROCESS": "process-token"}
     simulator = processes.start(
         Role(
             "video-simulator",
@@ -439,7 +439,7 @@ def test_the_simulator_and_the_adapter_as_processes(clean):
                 "--seed",
                 "5",
                 "--token-env",
-                "VIDEO_PROCESS_TOKEN",
+                "PROVIDER_TOKEN_VIDEO_PROCESS",
                 "--duration",
                 "60",
             ],
@@ -450,7 +450,9 @@ def test_the_simulator_and_the_adapter_as_processes(clean):
     try:
         simulator.wait_for("video simulator on ", timeout=30)
         url = re.search(r"video simulator on (http://127\.0\.0\.1:\d+)", simulator.output())[1]
-        row = provider(name="video", kind="video", api_url=url, token_env="VIDEO_PROCESS_TOKEN")
+        row = provider(
+            name="video", kind="video", api_url=url, token_env="PROVIDER_TOKEN_VIDEO_PROCESS"
+        )
         adapter = processes.start(
             Role("video-adapter", [sys.executable, "manage.py", "run_provider", "video"]), env=env
         )

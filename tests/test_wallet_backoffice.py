@@ -16,7 +16,7 @@ from apps.wallet.models import Account, Operation
 from betting.currencies import money
 from shards import ids
 from shards import map as shard_map
-from tests.test_backoffice import STAFF_PASSWORD, staff_client
+from tests.test_backoffice import STAFF_PASSWORD, staff_client, staff_login
 from tests.wallet_helpers import books_balance, history_counts, new_player
 
 
@@ -66,7 +66,7 @@ def staff_member(host, schema, username, *permissions):
                 Permission.objects.get(content_type__app_label=app_label, codename=codename)
             )
     client = Client(HTTP_HOST=host)
-    response = client.post("/admin/login/", {"username": username, "password": STAFF_PASSWORD})
+    response = staff_login(client, schema, username)
     assert response.status_code == 302, response.content.decode()[:500]
     return client
 

@@ -6,22 +6,44 @@ staff never see another brand's players or figures.
 
 from __future__ import annotations
 
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.backoffice import catalog_admin
 from apps.backoffice.models import BrandStats
 from apps.backoffice.sites import brand_site, platform_site
-from apps.backoffice.wallet_admin import HouseBalanceAdmin, PlayerWalletMixin
+from apps.backoffice.staff.models import AdjustmentRequest, RoleLimit
+from apps.backoffice.wallet_admin import (
+    AdjustmentRequestAdmin,
+    HouseBalanceAdmin,
+    PlayerWalletMixin,
+)
 from apps.brands.models import Brand, Domain
 from apps.players.models import DirectoryEntry
 from apps.players.services import player_block, player_get, player_unblock
 from apps.wallet.api import Account
 
+
+class RoleLimitAdmin(admin.ModelAdmin):
+    list_display = ["group", "adjust_limit", "approval_above"]
+
+
+# Each site shows its own schema's staff, their TOTP devices, their login attempts and failures
+# (a lock-out is lifted by deleting its attempt), roles' limits and adjustment requests.
 for site in (platform_site, brand_site):
     site.register(User, UserAdmin)
     site.register(Group, GroupAdmin)
+    site.register(TOTPDevice, TOTPDeviceAdmin)
+    site.register(AccessAttempt, AccessAttemptAdmin)
+    site.register(AccessLog, AccessLogAdmin)
+    site.register(AccessFailureLog, AccessFailureLogAdmin)
+    site.register(RoleLimit, RoleLimitAdmin)
+    site.register(AdjustmentRequest, AdjustmentRequestAdmin)
 
 
 class DomainInline(admin.TabularInline):
@@ -40,6 +62,12 @@ class BrandAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).exclude(schema_name="public").select_related("stats")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.currency_locked():
+            fields.append("currency")  # the players' wallets are in it (Brand.clean says so too)
+        return fields
 
     def has_add_permission(self, request):
         return False  # brands are created with manage.py create_brand (schema and domains)

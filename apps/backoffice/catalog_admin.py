@@ -21,7 +21,7 @@ from apps.catalog.models import (
     Result,
     Sport,
 )
-from apps.providers.models import Producer, Provider
+from apps.providers.models import CONNECTION_FIELDS, Producer, Provider
 
 LIVE_S = 5
 
@@ -116,6 +116,23 @@ class ProviderAdmin(admin.ModelAdmin):
         ),
         ("Live status", {"fields": LIVE_STATUS}),
     ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Where the provider's token and broker credentials go: platform superusers only.
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else [*fields, *CONNECTION_FIELDS]
+
+    def save_model(self, request, obj, form, change):
+        before = Provider.objects.filter(pk=obj.pk).values(*CONNECTION_FIELDS).first() or {}
+        super().save_model(request, obj, form, change)
+        moved = [
+            f"{name} {before.get(name, '')!r} -> {getattr(obj, name)!r}"
+            for name in CONNECTION_FIELDS
+            if before.get(name, "") != getattr(obj, name)
+        ]
+        if moved:
+            # Names and URLs, never a secret's value: the record holds none.
+            self.log_change(request, obj, "Connection changed: " + "; ".join(moved))
 
     @admin.display(description="status")
     def status(self, provider: Provider) -> str:

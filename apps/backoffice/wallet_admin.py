@@ -6,6 +6,11 @@ players, and another brand's player is a 404. Seeing wallets (a player's ledger,
 balances) needs the ``wallet.view_account`` permission and adjusting ``wallet.add_operation`` as
 well (superusers have both); each applied adjustment is recorded on the operation (staff and
 reason, by the wallet) and in the admin's log (LogEntry) of the site it was made on.
+
+An adjustment goes through the staff controls (``apps.backoffice.staff``): above the staff
+member's role limit it is refused, above their approval threshold it waits as an adjustment
+request until another staff member approves it (the requests' page, actions "approve" and
+"reject"), and only then is it posted.
 """
 
 from __future__ import annotations
@@ -21,6 +26,14 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from apps.backoffice.staff.models import AdjustmentRequest
+from apps.backoffice.staff.services import (
+    APPROVE_PERMISSION,
+    AdjustmentRefused,
+    adjustment_approve,
+    adjustment_reject,
+    adjustment_submit,
+)
 from apps.brands.models import Brand
 from apps.players.models import DirectoryEntry
 from apps.wallet import api
@@ -30,7 +43,6 @@ from betting.forms import AmountField
 
 VIEW_PERMISSION = "wallet.view_account"
 ADJUST_PERMISSION = "wallet.add_operation"
-ADJUST_KEY_PREFIX = "backoffice-adjust:"
 LEDGER_PAGE = 50
 
 
@@ -176,17 +188,21 @@ class PlayerWalletMixin:
             if form.is_valid():
                 data = form.cleaned_data
                 try:
-                    result = api.wallet_adjust(
+                    submitted = adjustment_submit(
+                        user=request.user,
+                        schema=request.tenant.schema_name,
                         brand_id=entry.brand_id,
                         player_id=entry.player_id,
+                        login_name=entry.login_name,
                         currency=currency,
                         amount=data["amount"],
                         direction=data["direction"],
                         reason=data["reason"],
-                        # Brand and platform staff may share a username: say whose it is.
-                        staff=f"{request.tenant.schema_name}:{request.user.get_username()}",
-                        idempotency_key=f"{ADJUST_KEY_PREFIX}{data['idempotency_key']}",
+                        form_key=data["idempotency_key"],
                     )
+                except AdjustmentRefused as exc:
+                    form.add_error(None, f"Refused: {exc} ({exc.code}); nothing was changed.")
+                    status = exc.http_status
                 except IdempotencyKeyReused as exc:
                     # This form already made an adjustment, with other values: nothing changed
                     # now. It gets a new key, so that submitting it again makes a new one.
@@ -203,7 +219,10 @@ class PlayerWalletMixin:
                     form.add_error(None, f"The wallet refused the adjustment: {exc} ({exc.code}).")
                     status = exc.http_status
                 else:
-                    self._adjusted(request, entry, result, data)
+                    if submitted.pending is not None:
+                        self._requested(request, entry, submitted.pending, submitted.replayed)
+                    else:
+                        self._adjusted(request, entry, submitted.result, data)
                     return redirect(self._url("wallet", entry))
         context = self._context(request, entry, f"Adjust the wallet of {entry.login_name}")
         balance = api.player_balance(
@@ -211,6 +230,27 @@ class PlayerWalletMixin:
         )
         context.update(form=form, currency=currency, cash=money(balance.cash, currency))
         return TemplateResponse(request, "wallet/admin/adjust.html", context, status=status)
+
+    def _requested(self, request, entry, pending: AdjustmentRequest, replayed: bool) -> None:
+        if replayed:
+            messages.warning(
+                request,
+                f"This adjustment form was already submitted: request {pending.pk} is "
+                f"{pending.status}, and no other was made.",
+            )
+            return
+        self.log_change(
+            request,
+            entry,
+            f"Wallet adjustment requested (waits for approval): {pending.direction} "
+            f"{pending.amount} {pending.currency} (minor units), request {pending.pk}; "
+            f"reason: {pending.reason}",
+        )
+        messages.warning(
+            request,
+            f"Above your approval threshold: adjustment request {pending.pk} waits for another "
+            "staff member's approval; nothing was posted yet.",
+        )
 
     def _adjusted(self, request, entry, result: api.WalletResult, data: dict) -> None:
         figure = f"{money(result.amount, result.currency)} {result.currency}"
@@ -281,3 +321,75 @@ class HouseBalanceAdmin(admin.ModelAdmin):
             **(extra_context or {}),
         }
         return TemplateResponse(request, "wallet/admin/house_balances.html", context)
+
+
+class AdjustmentRequestAdmin(admin.ModelAdmin):
+    """Adjustments waiting for a second staff member: approve (posts it) or reject."""
+
+    list_display = [
+        "pk",
+        "login_name",
+        "direction",
+        "figure",
+        "reason",
+        "requested_by",
+        "requested_at",
+        "status",
+        "decided_by",
+        "operation_id",
+    ]
+    list_filter = ["status", "direction"]
+    actions = ["approve", "reject"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_approve_permission(self, request) -> bool:
+        return request.user.has_perm(APPROVE_PERMISSION)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("requested_by", "decided_by")
+
+    @admin.display(description="amount")
+    def figure(self, pending: AdjustmentRequest) -> str:
+        return f"{money(pending.amount, pending.currency)} {pending.currency}"
+
+    @admin.action(description="Approve and post the selected adjustments", permissions=["approve"])
+    def approve(self, request, queryset) -> None:
+        for pending in queryset.order_by("pk"):
+            try:
+                approved, result = adjustment_approve(
+                    request_id=pending.pk, user=request.user, schema=request.tenant.schema_name
+                )
+            except (AdjustmentRefused, WalletError) as exc:
+                messages.error(request, f"Request {pending.pk}: {exc} ({exc.code}).")
+                continue
+            if result is None:
+                messages.info(request, f"Request {pending.pk} was already approved.")
+                continue
+            self.log_change(
+                request,
+                approved,
+                f"Approved: operation {result.operation_id} posted "
+                f"({approved.direction} {approved.amount} {approved.currency} minor units)",
+            )
+            messages.success(
+                request, f"Request {pending.pk} approved: operation {result.operation_id}."
+            )
+
+    @admin.action(description="Reject the selected adjustments", permissions=["approve"])
+    def reject(self, request, queryset) -> None:
+        for pending in queryset.order_by("pk"):
+            try:
+                rejected = adjustment_reject(request_id=pending.pk, user=request.user)
+            except AdjustmentRefused as exc:
+                messages.error(request, f"Request {pending.pk}: {exc} ({exc.code}).")
+                continue
+            self.log_change(request, rejected, "Rejected: nothing posted")
+            messages.success(request, f"Request {pending.pk} rejected.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import ClassVar
 from urllib.parse import urlsplit
 
@@ -70,6 +71,11 @@ def validate_session_idle(minutes: int) -> None:
 
 def schema_for(slug: str) -> str:
     return "brand_" + slug.replace("-", "_")
+
+
+# A brand's currency is fixed once money is kept in it. The apps that hold such facts (above this
+# one) add a check here when they load: ``check(brand_id)`` is true while the currency is in use.
+currency_in_use_checks: list[Callable[[int], bool]] = []
 
 
 class Brand(TenantMixin):
@@ -166,12 +172,25 @@ class Brand(TenantMixin):
             errors[NON_FIELD_ERRORS] = [
                 ValidationError(message, code="invalid_wallet") for message in wallet.values()
             ]
+        if self.pk is not None:
+            stored = Brand.objects.filter(pk=self.pk).values_list("currency", flat=True).first()
+            if stored is not None and stored != self.currency and self.currency_locked():
+                errors["currency"] = [
+                    ValidationError(
+                        f"the brand has players: its currency stays {stored}",
+                        code="currency_locked",
+                    )
+                ]
         if errors:
             raise ValidationError(errors)
 
     @property
     def is_platform(self) -> bool:
         return self.schema_name == "public"
+
+    def currency_locked(self) -> bool:
+        """True once the brand has players: their wallets are in its currency."""
+        return self.pk is not None and any(check(self.pk) for check in currency_in_use_checks)
 
 
 class Domain(DomainMixin):

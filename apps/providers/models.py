@@ -2,16 +2,51 @@
 
 A provider is one content integration (an odds feed, a video feed) run by its own adapter process
 (``manage.py run_provider <name>``). Connection settings that are not secret live here; secrets
-(feed tokens, broker credentials) are named by environment variable, never stored.
+(feed tokens, broker credentials) are named by environment variable, never stored. Only names
+with the providers' own prefixes can be named (``PROVIDER_TOKEN_…``, ``PROVIDER_BROKER_URL_…``):
+a record cannot point an adapter at the platform's own secrets (``SECRET_KEY``,
+``DATABASE_URL``) and send them to the provider's API.
 """
 
 from __future__ import annotations
 
+import re
+
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from shards.models import GlobalModel
 
 KINDS = [("uof", "Unified Odds Feed"), ("video", "Video streams")]
+TOKEN_ENV_PREFIX = "PROVIDER_TOKEN_"  # noqa: S105  (a name's prefix, not a secret)
+BROKER_URL_ENV_PREFIX = "PROVIDER_BROKER_URL_"
+# The settings that decide where a provider's secrets go: editable by platform superusers only.
+CONNECTION_FIELDS = ("api_url", "token_env", "broker_url_env")
+
+
+def env_name_allowed(name: str, prefix: str) -> bool:
+    return re.fullmatch(rf"{re.escape(prefix)}[A-Z0-9_]+", name) is not None
+
+
+class EnvNameValidator:
+    """An environment variable's name that starts with ``prefix`` (upper case, digits, _)."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    def __call__(self, value: str) -> None:
+        if value and not env_name_allowed(value, self.prefix):
+            raise ValidationError(
+                f"must be an environment variable named {self.prefix}… "
+                "(upper-case letters, digits and _)",
+                code="env_name_not_allowed",
+            )
+
+    def deconstruct(self):
+        return ("apps.providers.models.EnvNameValidator", (self.prefix,), {})
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, EnvNameValidator) and other.prefix == self.prefix
 
 
 class Provider(GlobalModel):
@@ -21,7 +56,9 @@ class Provider(GlobalModel):
     broker_url_env = models.CharField(
         max_length=60,
         blank=True,
-        help_text="environment variable holding the feed's AMQP URL (empty: the platform broker)",
+        validators=[EnvNameValidator(BROKER_URL_ENV_PREFIX)],
+        help_text=f"environment variable holding the feed's AMQP URL, {BROKER_URL_ENV_PREFIX}… "
+        "(empty: the platform broker)",
     )
     exchange = models.CharField(max_length=100, default="unifiedfeed")
     bindings = models.JSONField(
@@ -29,7 +66,10 @@ class Provider(GlobalModel):
     )
     api_url = models.URLField(blank=True, help_text="the provider's API (recovery, fixtures)")
     token_env = models.CharField(
-        max_length=60, blank=True, help_text="environment variable holding the API token"
+        max_length=60,
+        blank=True,
+        validators=[EnvNameValidator(TOKEN_ENV_PREFIX)],
+        help_text=f"environment variable holding the API token, {TOKEN_ENV_PREFIX}…",
     )
     node_id = models.CharField(max_length=20, blank=True)
     enabled_sports = models.JSONField(

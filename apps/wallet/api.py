@@ -425,8 +425,10 @@ def wallet_adjust(
     reason: str,
     staff: str,
     idempotency_key: str,
+    approved_by: str = "",
 ) -> WalletResult:
-    """A manual correction by staff, with a mandatory reason, against the adjustments account."""
+    """A manual correction by staff, with a mandatory reason, against the adjustments account
+    (``approved_by``: the second staff member who approved it, when it needed one)."""
     amount, currency = check_amount(amount), check_currency(brand_id, currency)
     internal_only(brand_id, "a manual adjustment")
     key = check_key(idempotency_key)
@@ -436,6 +438,10 @@ def wallet_adjust(
         raise InvalidRequest("an adjustment needs a reason")
     if not staff:
         raise InvalidRequest("an adjustment needs the staff member who made it")
+
+    details = {"direction": direction, "reason": reason.strip(), "staff": staff}
+    if approved_by:
+        details["approved_by"] = approved_by
 
     def build(cursor, accounts, claimed):
         house = product_house(cursor, "adjustments", accounts, currency, player_id)
@@ -452,8 +458,8 @@ def wallet_adjust(
         amount=amount,
         product="adjustments",
         build=build,
-        details={"direction": direction, "reason": reason.strip(), "staff": staff},
-        fingerprint_extra={"direction": direction, "reason": reason.strip(), "staff": staff},
+        details=details,
+        fingerprint_extra=details,
     )
 
 

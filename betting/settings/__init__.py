@@ -7,4 +7,5 @@ from betting.settings.logins import *  # noqa: F403
 from betting.settings.observability import *  # noqa: F403
 from betting.settings.queues import *  # noqa: F403
 from betting.settings.services import *  # noqa: F403
+from betting.settings.staff import *  # noqa: F403
 from betting.settings.tenancy import *  # noqa: F403

@@ -89,15 +89,18 @@ MIDDLEWARE = [
     "apps.ops.middleware.OpsMiddleware",
     "apps.brands.headers.BrandHeadersMiddleware",
     "apps.brands.middleware.BrandMiddleware",
+    "apps.backoffice.middleware.BackofficeHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "apps.players.middleware.SessionLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "apps.players.middleware.PlayerMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out staff login into a 429
 ]
 
 # The content security policy (django-csp). Scripts and styles come from the site itself or

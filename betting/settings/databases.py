@@ -150,4 +150,8 @@ DATA_HOMES = {
     "admin": "global",
     "sessions": "global",
     "brands": "global",
+    # Staff data, beside the staff (public schema for the platform's, a brand's schema for its).
+    "otp_totp": "global",
+    "axes": "global",
+    "staff": "global",
 }

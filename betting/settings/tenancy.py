@@ -13,6 +13,10 @@ SHARED_APPS = [
     "django.contrib.admin",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "apps.backoffice.staff",
     "rest_framework",
     "channels",
     "shards",
@@ -28,12 +32,18 @@ SHARED_APPS = [
     "simulators",  # the simulated providers' and operator wallet's manage.py commands
 ]
 
-# Each brand's schema: its own staff accounts (its admin) and its site configuration.
+# Each brand's schema: its own staff accounts (its admin) with their second-factor devices, login
+# attempts, roles' limits and pending adjustments, and its site configuration. The public schema
+# has the same staff tables for the platform's staff (listed above).
 TENANT_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.admin",
     "django.contrib.messages",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "apps.backoffice.staff",
     "apps.site",
 ]
 

@@ -64,7 +64,10 @@ def run(port: int) -> int:
         "EUR",
         "--if-missing",
     )
-    for scope in ("--platform", f"--brand={DEMO_BRAND['slug']}"):
+    for scope, otpauth in (
+        ("--platform", "admin_otpauth_platform"),
+        (f"--brand={DEMO_BRAND['slug']}", "admin_otpauth_demo"),
+    ):
         _manage(
             {**env, "STAFF_PASSWORD": admin_password},
             "create_staff",
@@ -73,6 +76,8 @@ def run(port: int) -> int:
             "admin",
             "--password-env",
             "STAFF_PASSWORD",
+            "--otpauth-file",
+            str(VAR / otpauth),
             "--if-missing",
         )
     # The demo's content: simulated odds and video providers, and their adapters.
@@ -121,7 +126,9 @@ def run(port: int) -> int:
                 f"  Platform backoffice http://localhost:{port}/admin/",
                 f"  Providers           http://localhost:{port}/admin/providers/provider/",
                 f"  Readiness           http://127.0.0.1:{port + 3}/readyz  (internal listener)",
-                f"  Staff login         admin / {admin_password}  (var/admin_password)",
+                f"  Staff login         admin / {admin_password}  (var/admin_password), and a TOTP "
+                "code: var/admin_otpauth_platform and var/admin_otpauth_demo hold the otpauth:// "
+                "URIs for an authenticator app",
                 f"  Embedded services   {embedded}",
                 f"  Roles               {', '.join(r.name for r in stack)}",
                 "  Ctrl-C stops everything.",

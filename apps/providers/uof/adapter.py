@@ -39,6 +39,7 @@ from apps.catalog.fixtures import event_from_fixture
 from apps.catalog.models import Event, Market, MarketDescription
 from apps.catalog.store import FeedBatch
 from apps.providers.models import Provider
+from apps.providers.outbound import provider_token
 from apps.providers.uof import messages as m
 from apps.providers.uof.fixtures_api import fetch_fixture
 from apps.providers.uof.producers import ALIVE_TIMEOUT_S, Producers
@@ -107,7 +108,12 @@ class EventDirectory:
         if not self.provider.api_url:
             return None
         try:
-            fixture = fetch_fixture(self.provider.api_url, urn, provider=self.provider.name)
+            fixture = fetch_fixture(
+                self.provider.api_url,
+                urn,
+                provider=self.provider.name,
+                token=provider_token(self.provider),
+            )
         except (m.MalformedMessage, OSError) as exc:
             log.warning("fixture not fetched", extra={"event": urn, "error": str(exc)})
             return None

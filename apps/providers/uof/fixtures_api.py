@@ -17,6 +17,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from apps.catalog.fixtures import FixtureData
+from apps.providers.outbound import provider_open
 from apps.providers.uof.messages import MalformedMessage
 
 
@@ -94,7 +95,8 @@ def fetch_fixture(
     http://host:port).
 
     None when the provider answers 404; FixtureApiError (an OSError) when it cannot be asked
-    or fails; MalformedMessage when the answer is not a usable fixture.
+    or fails (a redirect too: the token is not sent on); MalformedMessage when the answer is not
+    a usable fixture.
     """
     url = fixture_url(api_url, urn)
     if not url.startswith(("http://", "https://")):
@@ -103,7 +105,7 @@ def fetch_fixture(
     if token:
         request.add_header("x-access-token", token)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with provider_open(request, timeout=timeout) as response:
             body = response.read()
     except urllib.error.HTTPError as exc:
         if exc.code == 404:

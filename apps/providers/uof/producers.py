@@ -14,7 +14,6 @@ Without a recovery API (a feed that cannot replay), a producer reopens at its ne
 from __future__ import annotations
 
 import logging
-import os
 import time
 import urllib.error
 import urllib.parse
@@ -28,12 +27,14 @@ from django.utils import timezone
 from apps.catalog import live
 from apps.catalog.store import next_version, replicate_producer
 from apps.providers.models import Producer, Provider
+from apps.providers.outbound import provider_open, provider_token
 from shards.map import GLOBAL_ALIAS
 
 log = logging.getLogger(__name__)
 
 ALIVE_TIMEOUT_S = 20.0
 RECOVERY_RETRY_S = 300.0
+RECOVERY_REQUEST_TIMEOUT_S = 5.0
 KNOWN = {1: ("LO", "liveodds"), 3: ("Ctrl", "pre"), 4: ("BetPal", "betpal")}
 
 
@@ -178,11 +179,11 @@ class Producers:
         )
         self._save(state, "recovering", "recovery requested", recovery=True)
         request = urllib.request.Request(url, method="POST", data=b"")  # noqa: S310
-        token = os.environ.get(self.provider.token_env) if self.provider.token_env else None
+        token = provider_token(self.provider)
         if token:
             request.add_header("x-access-token", token)
         try:
-            with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+            with provider_open(request, timeout=RECOVERY_REQUEST_TIMEOUT_S) as response:
                 response.read()
             log.info(
                 "recovery requested",

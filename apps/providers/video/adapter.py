@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import http.client
 import logging
-import os
 import time
 import urllib.error
 import urllib.request
@@ -34,6 +33,7 @@ from django.utils import timezone
 
 from apps.catalog.models import Event
 from apps.providers.models import Provider
+from apps.providers.outbound import provider_open, provider_token
 from apps.providers.video.protocol import (
     MAX_BODY_BYTES,
     PATH,
@@ -127,13 +127,13 @@ class VideoAdapter:
 
     def _fetch(self) -> tuple[int, bytes, str | None]:
         request = urllib.request.Request(self.url, headers={"Accept": "application/json"})  # noqa: S310
-        token = os.environ.get(self.provider.token_env) if self.provider.token_env else None
+        token = provider_token(self.provider)
         if token:
             request.add_header(TOKEN_HEADER, token)
         if self.etag:
             request.add_header("If-None-Match", self.etag)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+            with provider_open(request, timeout=self.timeout) as response:
                 raw = response.read(MAX_BODY_BYTES + 1)
                 return response.status, raw, response.headers.get("ETag")
         except urllib.error.HTTPError as exc:

@@ -1,47 +1,59 @@
 """manage.py create_staff: a backoffice superuser for the platform or for one brand.
 
 Platform staff live in the public schema and see every brand; a brand's staff live in the
-brand's schema and can log in only on that brand's domains.
+brand's schema and can log in only on that brand's domains. Every staff member signs in with a
+TOTP code as well: the command enrols their device and prints its otpauth:// URI once (or writes
+it to ``--otpauth-file``), to be added to an authenticator app.
 """
 
 import os
+from pathlib import Path
 
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
 
-from apps.brands.models import Brand
+from apps.backoffice.management.commands._scope import add_scope_arguments, scope_schema
+from apps.backoffice.staff.services import staff_totp_enrol
 
 
 class Command(BaseCommand):
     help = "Create a backoffice superuser for the platform (--platform) or a brand (--brand)."
 
     def add_arguments(self, parser):
-        scope = parser.add_mutually_exclusive_group(required=True)
-        scope.add_argument("--platform", action="store_true")
-        scope.add_argument("--brand", help="brand slug")
+        add_scope_arguments(parser)
         parser.add_argument("--username", required=True)
         parser.add_argument("--email", default="")
         parser.add_argument(
             "--password-env", required=True, help="environment variable holding the password"
         )
         parser.add_argument("--if-missing", action="store_true")
+        parser.add_argument(
+            "--otpauth-file", help="write the TOTP device's otpauth:// URI here (mode 0600)"
+        )
 
     def handle(self, *args, **opts):
         password = os.environ.get(opts["password_env"], "")
         if len(password) < 12:
             raise CommandError(f"{opts['password_env']} must hold a password of 12+ characters")
-        if opts["platform"]:
-            schema, where = "public", "the platform"
-        else:
-            brand = Brand.objects.filter(slug=opts["brand"]).exclude(schema_name="public").first()
-            if brand is None:
-                raise CommandError(f"unknown brand {opts['brand']!r}")
-            schema, where = brand.schema_name, f"brand {brand.slug}"
+        schema, where = scope_schema(opts)
         with schema_context(schema):
             if User.objects.filter(username=opts["username"]).exists():
                 if opts["if_missing"]:
                     return
                 raise CommandError(f"{opts['username']} already exists for {where}")
-            User.objects.create_superuser(opts["username"], opts["email"], password)
+            user = User.objects.create_superuser(opts["username"], opts["email"], password)
+            device = staff_totp_enrol(user=user)
         self.stdout.write(f"created staff user {opts['username']} for {where}")
+        write_otpauth(self, device.config_url, opts["otpauth_file"])
+
+
+def write_otpauth(command: BaseCommand, uri: str, path: str | None) -> None:
+    if path:
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.touch(mode=0o600)
+        target.write_text(uri + "\n")
+        command.stdout.write(f"TOTP enrolment URI written to {target}")
+    else:
+        command.stdout.write(f"add this to the staff member's authenticator app: {uri}")

@@ -1,6 +1,5 @@
 """manage.py run_provider <name>: run one provider's adapter until SIGINT/SIGTERM."""
 
-import os
 import signal
 import threading
 
@@ -8,6 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.providers.models import Provider
+from apps.providers.outbound import provider_broker_url
 
 
 class Command(BaseCommand):
@@ -36,9 +36,7 @@ class Command(BaseCommand):
             # Only the adapter of the provider's kind is loaded (and its dependencies).
             from apps.providers.uof.adapter import UofAdapter
 
-            broker_url = (
-                os.environ.get(provider.broker_url_env) if provider.broker_url_env else None
-            ) or settings.BROKER_URL
+            broker_url = provider_broker_url(provider) or settings.BROKER_URL
             tuning = {
                 key: opts[opt]
                 for key, opt in (
