@@ -225,3 +225,21 @@ def test_a_brands_currency_is_fixed_once_it_has_players(alpha):
     }
     admin.post(f"/admin/brands/brand/{alpha.id}/change/", form)
     assert Brand.objects.get(pk=alpha.id).currency == "EUR"
+
+
+def test_behind_the_proxy_the_lock_out_counts_the_forwarded_client_address(alpha):
+    superuser(alpha.schema_name)
+    with override_settings(TRUSTED_PROXY_COUNT=1):
+        proxy = "10.0.0.5"  # every request reaches web from the ingress
+        attacker = Client(
+            HTTP_HOST="alpha.localhost", REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="203.0.113.9"
+        )
+        for n in range(5):
+            login(attacker, "boss", password=f"guess {n}")
+        assert staff_login(attacker, alpha.schema_name, "boss").status_code == 429
+        own = Client(
+            HTTP_HOST="alpha.localhost", REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="198.51.100.3"
+        )
+        assert staff_login(own, alpha.schema_name, "boss").status_code == 302
+    with schema_context(alpha.schema_name):
+        assert set(AccessFailureLog.objects.values_list("ip_address", flat=True)) == {"203.0.113.9"}

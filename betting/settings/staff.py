@@ -28,6 +28,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_ENABLE_ADMIN = False  # registered on the platform's and the brands' sites instead
 AXES_VERBOSE = False
+# The client's address as the players' attempt limits see it (X-Forwarded-For only behind
+# TRUSTED_PROXY_COUNT proxies): behind the ingress, not the proxy's own address for everyone.
+AXES_CLIENT_IP_CALLABLE = "betting.client_address.client_address"
 
 # Manual wallet adjustments by staff, in minor units of the player's currency. A role (a group
 # with a role limit in the backoffice) may set its own; a staff member in no limited role gets
