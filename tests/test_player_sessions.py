@@ -22,6 +22,7 @@ from apps.brands.selectors import forget_hosts
 from apps.players.models import DirectoryEntry, Player
 from apps.players.services import player_register
 from apps.players.sessions import SESSION_CLOCK
+from tests.test_backoffice import staff_login
 
 PASSWORD = "a long enough passphrase"
 NEW_PASSWORD = "another long passphrase"
@@ -124,9 +125,7 @@ def staff(alpha) -> Client:
     with schema_context(alpha.schema_name):
         User.objects.create_superuser("boss", "boss@example.com", STAFF_PASSWORD)
     client = Client(HTTP_HOST="alpha.localhost")
-    response = client.post(
-        "/admin/login/?next=/admin/", {"username": "boss", "password": STAFF_PASSWORD}
-    )
+    response = staff_login(client, alpha.schema_name, "boss")
     assert response.status_code == 302, response.content.decode()[:500]
     return client
 
@@ -144,7 +143,7 @@ def test_staff_sessions_are_shorter(alpha):
 
 def staff_again(alpha) -> Client:
     client = Client(HTTP_HOST="alpha.localhost")
-    client.post("/admin/login/?next=/admin/", {"username": "boss", "password": STAFF_PASSWORD})
+    staff_login(client, alpha.schema_name, "boss")
     assert client.get("/admin/").status_code == 200
     return client
 
