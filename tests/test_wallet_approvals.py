@@ -64,14 +64,14 @@ def test_an_adjustment_above_the_roles_limit_is_refused_and_writes_nothing(alpha
     before, cash = history_counts(), cash_of(alpha, player)
     for direction in ("credit", "debit"):
         response = adjust(
-            client, player, form_key(client, player), amount="5001", direction=direction
+            client, player, form_key(client, player), amount="50.01", direction=direction
         )
         assert response.status_code == 403
         assert "over_staff_limit" in response.content.decode()
     assert history_counts() == before and cash_of(alpha, player) == cash
     assert requests(alpha.schema_name) == [] and log_entries(alpha.schema_name) == []
     # Within the threshold it is posted at once, as before.
-    assert adjust(client, player, form_key(client, player), amount="1000").status_code == 302
+    assert adjust(client, player, form_key(client, player), amount="10.00").status_code == 302
     assert cash_of(alpha, player) == cash + 1_000
 
 
@@ -81,12 +81,12 @@ def test_above_the_threshold_an_adjustment_waits_for_another_staff_members_appro
     cashiers_role(alpha.schema_name, adjust_limit=50_000, approval_above=1_000, members=[cashier])
     before, cash = history_counts(), cash_of(alpha, player)
     key = form_key(requester, player)
-    response = adjust(requester, player, key, amount="3000", reason="void market refund")
+    response = adjust(requester, player, key, amount="30.00", reason="void market refund")
     assert response.status_code == 302
     assert "waits for another staff member" in requester.get(response["Location"]).content.decode()
     # The same form again makes no second request.
     assert (
-        adjust(requester, player, key, amount="3000", reason="void market refund").status_code
+        adjust(requester, player, key, amount="30.00", reason="void market refund").status_code
         == 302
     )
     (pending,) = requests(alpha.schema_name)
@@ -130,7 +130,7 @@ def test_an_approval_interrupted_after_the_posting_posts_once_when_repeated(alph
     player = new_player(alpha, funds=10_000)
     requester, cashier = member(alpha, "cashier")
     cashiers_role(alpha.schema_name, adjust_limit=50_000, approval_above=1_000, members=[cashier])
-    assert adjust(requester, player, form_key(requester, player), amount="2500").status_code == 302
+    assert adjust(requester, player, form_key(requester, player), amount="25.00").status_code == 302
     (pending,) = requests(alpha.schema_name)
     api.wallet_adjust(
         brand_id=alpha.id,
@@ -156,7 +156,7 @@ def test_two_approvals_at_once_post_once(alpha):
     player = new_player(alpha, funds=10_000)
     requester, cashier = member(alpha, "cashier")
     cashiers_role(alpha.schema_name, adjust_limit=50_000, approval_above=1_000, members=[cashier])
-    assert adjust(requester, player, form_key(requester, player), amount="4000").status_code == 302
+    assert adjust(requester, player, form_key(requester, player), amount="40.00").status_code == 302
     (pending,) = requests(alpha.schema_name)
     _, first = member(alpha, "first", *APPROVER)
     _, second = member(alpha, "second", *APPROVER)
@@ -189,11 +189,11 @@ def test_superusers_are_held_by_the_default_threshold_and_others_by_the_default_
     with override_settings(STAFF_ADJUST_LIMIT=20_000, STAFF_APPROVAL_ABOVE=5_000):
         boss = staff_client("alpha.localhost", alpha.schema_name)
         before = history_counts()
-        assert adjust(boss, player, form_key(boss, player), amount="900000").status_code == 302
+        assert adjust(boss, player, form_key(boss, player), amount="9000.00").status_code == 302
         assert history_counts() == before
         assert [r.amount for r in requests(alpha.schema_name)] == [900_000]
         cashier, _ = member(alpha, "cashier", *CASHIER)
-        refused = adjust(cashier, player, form_key(cashier, player), amount="20001")
+        refused = adjust(cashier, player, form_key(cashier, player), amount="200.01")
         assert refused.status_code == 403 and history_counts() == before
         # An approver may not approve more than they may adjust themselves.
         supervisor, _ = member(alpha, "supervisor", *APPROVER)

@@ -243,7 +243,8 @@ class PlayerWalletMixin:
             request,
             entry,
             f"Wallet adjustment requested (waits for approval): {pending.direction} "
-            f"{pending.amount} {pending.currency} (minor units), request {pending.pk}; "
+            f"{money(pending.amount, pending.currency)} {pending.currency} "
+            f"({pending.amount} minor units), request {pending.pk}; "
             f"reason: {pending.reason}",
         )
         messages.warning(
@@ -377,7 +378,8 @@ class AdjustmentRequestAdmin(admin.ModelAdmin):
                 request,
                 approved,
                 f"Approved: operation {result.operation_id} posted "
-                f"({approved.direction} {approved.amount} {approved.currency} minor units)",
+                f"({approved.direction} {money(approved.amount, approved.currency)} "
+                f"{approved.currency}, {approved.amount} minor units)",
             )
             messages.success(
                 request, f"Request {pending.pk} approved: operation {result.operation_id}."

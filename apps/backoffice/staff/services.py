@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.backoffice.staff.models import AdjustmentRequest, RoleLimit
 from apps.wallet import api
+from betting.currencies import money
 from shards.map import GLOBAL_ALIAS
 
 APPROVE_PERMISSION = "staff.approve_adjustmentrequest"
@@ -95,7 +96,8 @@ def adjustment_submit(
     if amount > limits.adjust_limit:
         raise AdjustmentRefused(
             "over_staff_limit",
-            f"{amount} is above your adjustment limit of {limits.adjust_limit} (minor units)",
+            f"{money(amount, currency)} {currency} is above your adjustment limit of "
+            f"{money(limits.adjust_limit, currency)} {currency}",
         )
     if amount <= limits.approval_above:
         result = api.wallet_adjust(
