@@ -129,7 +129,8 @@ def test_the_risk_view_lists_the_biggest_exposures_and_suspends_a_market(book, a
     _deliver_to_global()
     admin = staff_client("localhost", "public")
     page = admin.get("/admin/bets/liability/").content.decode()
-    assert page.index("180.00") < page.index("21.00")  # biggest first (50.00 at 3.60)
+    # Biggest first (5,000 at 3.60), in the minor units every currency sums to.
+    assert page.index("18,000") < page.index("2,100")
     ids = [str(r.pk) for r in Liability.objects.all()]
     answer = admin.post(
         "/admin/bets/liability/", {"action": "suspend_markets", "_selected_action": ids}

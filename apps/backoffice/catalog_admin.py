@@ -345,8 +345,8 @@ class LiabilityAdmin(ReadOnly, admin.ModelAdmin):
         "market_id",
         "specifiers",
         "outcome_id",
-        "liability_major",
-        "stakes_major",
+        "liability_minor",
+        "stakes_minor",
         "bets",
         "updated_at",
     ]
@@ -362,11 +362,11 @@ class LiabilityAdmin(ReadOnly, admin.ModelAdmin):
     # A line's liability sums every brand's bets, whatever their currency: shown as the minor
     # units it counts, not divided as if every currency had cents.
     @admin.display(description="liability (minor units)", ordering="liability")
-    def liability_major(self, row: Liability) -> str:
+    def liability_minor(self, row: Liability) -> str:
         return f"{row.liability:,}"
 
     @admin.display(description="stakes (minor units)", ordering="stakes")
-    def stakes_major(self, row: Liability) -> str:
+    def stakes_minor(self, row: Liability) -> str:
         return f"{row.stakes:,}"
 
     @admin.action(description="Suspend these market lines for every brand")
