@@ -163,15 +163,21 @@ def processes(scenario: str, roles: list[Role], env: dict[str, str]) -> Iterator
 
 
 def wait_healthy(port: int, proc: Process, timeout: float = 60) -> None:
-    """Block until ``GET /healthz`` answers 200 on the port."""
+    """Block until the role's internal listener answers ``GET /healthz`` with 200 and its public
+    ``port`` accepts connections (granian binds it after loading the application)."""
+    probe_port = int(proc.role.env["PROBE_PORT"])
     deadline = time.monotonic() + timeout
     while True:
         proc.check()
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+        conn = http.client.HTTPConnection("127.0.0.1", probe_port, timeout=1)
         with contextlib.suppress(OSError), contextlib.closing(conn):
             conn.request("GET", "/healthz")
             if conn.getresponse().status == 200:
-                return
+                with (
+                    contextlib.suppress(OSError),
+                    socket.create_connection(("127.0.0.1", port), timeout=1),
+                ):
+                    return
         if time.monotonic() > deadline:
             raise TimeoutError(f"{proc.role.name} on port {port} not healthy after {timeout:.0f}s")
         time.sleep(0.1)

@@ -337,7 +337,7 @@ def run(*, quick: bool = False) -> dict:
     _program(env, "setup", str(world_file), run_id)
     world = json.loads(world_file.read_text())
     port = free_port()
-    with processes("bets", [roles.web(port=port)], env) as (web,):
+    with processes("bets", [roles.web(port=port, probe_port=free_port())], env) as (web,):
         wait_healthy(port, web)
         log(f"web (granian, WSGI) up on 127.0.0.1:{port}")
         baseline = http._ladder(web, port, quick)
@@ -393,7 +393,7 @@ def _bets_during_settlement(
     started = Path(f"{out}.started")
     started.unlink(missing_ok=True)
     port = free_port()
-    with processes("bets-during", [roles.web(port=port)], env) as (web,):
+    with processes("bets-during", [roles.web(port=port, probe_port=free_port())], env) as (web,):
         wait_healthy(port, web)
         token = http._csrf_token(port)
         log(f"POST /api/v1/bets: warm-up at {WARM_UP_RATE}/s")

@@ -182,7 +182,7 @@ def run(*, quick: bool = False) -> dict:
     env = environment()
     setup(env)
     port = free_port()
-    with processes("http", [roles.web(port=port)], env) as (web,):
+    with processes("http", [roles.web(port=port, probe_port=free_port())], env) as (web,):
         wait_healthy(port, web)
         log(f"web (granian, WSGI) up on 127.0.0.1:{port}")
         figures = _ladder(web, port, quick)
