@@ -25,9 +25,11 @@ def _brand(request: HttpRequest) -> BrandRef:
     return BrandRef.of(request.tenant)
 
 
-def _throttled(request: HttpRequest, template: str, form, exc: PlayerError) -> HttpResponse:
+def _throttled(
+    request: HttpRequest, template: str, form, exc: PlayerError, context: dict | None = None
+) -> HttpResponse:
     form.add_error(None, str(exc))
-    response = render(request, template, {"form": form}, status=429)
+    response = render(request, template, {"form": form, **(context or {})}, status=429)
     response["Retry-After"] = str(exc.retry_after)
     return response
 
@@ -83,24 +85,9 @@ def profile(request: HttpRequest) -> HttpResponse:
         return redirect("players:login")
     initial = {"display_name": player.display_name, "email": player.email}
     form = ProfileForm(request.POST or None, initial=initial)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                player = player_update_profile(
-                    brand_id=player.brand_id,
-                    player_id=player.id,
-                    address=client_address(request),
-                    keep_session=request.session.session_key,
-                    **form.cleaned_data,
-                )
-            except PlayerError as exc:
-                status = 429 if exc.retry_after is not None else 400
-                form.add_error(exc.field if exc.field in form.fields else None, str(exc))
-            else:
-                return redirect("players:profile")
-    return render(request, "players/profile.html", {"form": form, "profile": player}, status=status)
+    return _account_change(
+        request, player, form, player_update_profile, "players/profile.html", {"profile": player}
+    )
 
 
 def password(request: HttpRequest) -> HttpResponse:
@@ -110,12 +97,21 @@ def password(request: HttpRequest) -> HttpResponse:
     if player is None:
         return redirect("players:login")
     form = PasswordForm(request.POST or None)
+    return _account_change(request, player, form, player_password_change, "players/password.html")
+
+
+def _account_change(
+    request: HttpRequest, player, form, change, template: str, context: dict | None = None
+) -> HttpResponse:
+    """A change to the logged-in player's account (profile, password): ``change`` is the
+    service, given the form's fields, the client's address (its checks of the current password
+    are throttled) and the session to keep (the player's others end)."""
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
             try:
-                player_password_change(
+                change(
                     brand_id=player.brand_id,
                     player_id=player.id,
                     address=client_address(request),
@@ -123,8 +119,9 @@ def password(request: HttpRequest) -> HttpResponse:
                     **form.cleaned_data,
                 )
             except PlayerError as exc:
-                status = 429 if exc.retry_after is not None else 400
+                if exc.retry_after is not None:
+                    return _throttled(request, template, form, exc, context)
                 form.add_error(exc.field if exc.field in form.fields else None, str(exc))
             else:
                 return redirect("players:profile")
-    return render(request, "players/password.html", {"form": form}, status=status)
+    return render(request, template, {"form": form, **(context or {})}, status=status)
