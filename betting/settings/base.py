@@ -91,6 +91,9 @@ MIDDLEWARE = [
     "apps.brands.middleware.BrandMiddleware",
     "apps.backoffice.middleware.BackofficeHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the site's scripts and styles, the admin's) straight from the apps' static
+    # folders: the web role serves them itself, with long cache headers, before sessions and CSRF.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "apps.players.middleware.SessionLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -152,6 +155,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+# No collectstatic step: WhiteNoise finds the files where the apps keep them.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
