@@ -25,3 +25,21 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
+
+
+class RoutineAtDebug(logging.Filter):
+    """Lines logged at INFO once per message handled (Celery's "Task ... received" and
+    "... succeeded", beat's "Sending due task") are routine: they become DEBUG lines, shown only
+    when ``LOG_LEVEL=DEBUG`` (``show``). A busy platform handles thousands of events a minute;
+    at INFO they buried everything else, ``make run``'s banner first. Warnings and errors of
+    the same loggers (a task that failed or was retried too often) pass as they are."""
+
+    def __init__(self, show: bool = False) -> None:
+        super().__init__()
+        self.show = show
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO:
+            return True
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return self.show

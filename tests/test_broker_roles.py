@@ -70,7 +70,9 @@ def _refused(url: str, action) -> None:
 def test_each_role_works_with_its_own_broker_user_and_no_more(clean, node):
     urls = _users(node)
     shard_queue = queues.broker_name(queues.shard_queue_name(0))
-    pool = processes.start(roles.shard_pool(0), env={"BROKER_URL": urls["worker"]})
+    pool = processes.start(
+        roles.shard_pool(0), env={"BROKER_URL": urls["worker"], "LOG_LEVEL": "DEBUG"}
+    )
     relay = processes.start(roles.relay(), env={"BROKER_URL": urls["relay"]})
     try:
         pool.wait_for(processes.WORKER_READY)

@@ -96,7 +96,7 @@ def test_republished_events_after_a_relay_crash_count_once(alpha, monkeypatch):
     assert sum(relay.relay_batch(app, using) for using in shard_map.aliases()) == 5
     assert _outbox_rows() == 0
     with processes.running(
-        roles.global_worker(), ready=processes.WORKER_READY, env={"LOG_LEVEL": "INFO"}
+        roles.global_worker(), ready=processes.WORKER_READY, env={"LOG_LEVEL": "DEBUG"}
     ) as worker:
         processes.wait_until(
             lambda: worker.output().count("succeeded in") == 10, timeout=60, message="10 deliveries"

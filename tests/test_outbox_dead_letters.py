@@ -228,7 +228,7 @@ def test_an_event_outlives_a_shard_outage_in_the_dead_letter_table_and_replays_o
         "OUTBOX_RETRY_FIRST_MS": "100",
         "OUTBOX_RETRY_MAX_MS": "200",
         "OUTBOX_RETRY_FOR_S": "1",  # 0.1, 0.2, 0.2, 0.2, 0.2, 0.2: six retries
-        "LOG_LEVEL": "INFO",
+        "LOG_LEVEL": "DEBUG",  # the per-event lines are DEBUG
     }
     try:
         with processes.running(

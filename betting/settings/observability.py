@@ -18,8 +18,15 @@ LOGGING = {
             "formatter": "json" if LOG_FORMAT == "json" else "plain",
         },
     },
+    "filters": {
+        "routine": {"()": "betting.logging.RoutineAtDebug", "show": LOG_LEVEL == "DEBUG"},
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # One line per task or event handled: DEBUG (betting.logging.RoutineAtDebug).
+        "celery.app.trace": {"filters": ["routine"]},
+        "celery.worker.strategy": {"filters": ["routine"]},
+        "celery.beat": {"filters": ["routine"]},
         "django.db.backends": {"level": "INFO"},
         "daphne": {"level": "WARNING"},
     },
