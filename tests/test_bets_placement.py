@@ -378,8 +378,7 @@ def test_the_api_explains_a_badslip(book, alpha):
         assert body["error"] == {
             "code": "odds_changed",
             "message": "the odds changed",
-            "leg": 0,
-            "detail": {"odds": "2.10"},
+            "details": {"leg": 0, "selection": {"market": line(M), "outcome": "1"}, "odds": "2.10"},
         }
         good = {
             "idempotency_key": "z",

@@ -164,14 +164,22 @@ def _event_path(event_id: int) -> tuple[str, str | None]:
 
 
 def leg_check(*, position: int, leg: LegRequest, line: LineNow | None, policy: str) -> Decimal:
-    """The odds the leg is taken at on ``line`` as it is now, or BetRefused."""
+    """The odds the leg is taken at on ``line`` as it is now, or BetRefused naming the leg (its
+    position and selection) and, when only the price stands in the way, the odds now."""
+    selection = {"market": leg.market, "outcome": leg.outcome}
     if line is None:
-        raise BetRefused("unknown_market", "no such market", leg=position)
+        raise BetRefused("unknown_market", "no such market", leg=position, selection=selection)
     if not line.open:
-        raise BetRefused(line.why_closed, "the market takes no bets now", leg=position)
+        raise BetRefused(
+            line.why_closed, "the market takes no bets now", leg=position, selection=selection
+        )
     current = line.odds.get(leg.outcome)
     if current is None:
-        raise BetRefused("outcome_inactive", "the outcome takes no bets now", leg=position)
+        raise BetRefused(
+            "outcome_inactive", "the outcome takes no bets now", leg=position, selection=selection
+        )
     if current == leg.odds or policy == "any" or (policy == "higher" and current > leg.odds):
         return current
-    raise BetRefused("odds_changed", "the odds changed", leg=position, odds=str(current))
+    raise BetRefused(
+        "odds_changed", "the odds changed", leg=position, selection=selection, odds=str(current)
+    )

@@ -44,7 +44,7 @@ def bet_live_decide(*, player_id: int, bet_id: int) -> str:
             return bet.status if bet else "unknown"
         legs = list(bet.legs.all().order_by("position"))
         now = lines_now(using=using, markets=[leg.market for leg in legs], brand_id=bet.brand_id)
-        refusal = ""
+        refusal, details = "", {}
         try:
             moved = []
             for leg in legs:
@@ -61,7 +61,7 @@ def bet_live_decide(*, player_id: int, bet_id: int) -> str:
                     leg.odds = current
                     moved.append(leg)
         except BetRefused as exc:
-            refusal = exc.code
+            refusal, details = exc.code, exc.details(currency=bet.currency)
         if not refusal and moved:
             BetLeg.objects.using(using).bulk_update(moved, ["odds"])
             risk.liability_release(bet=bet, legs=legs, using=using)
@@ -103,6 +103,8 @@ def bet_live_decide(*, player_id: int, bet_id: int) -> str:
                 "bet": str(bet.id),
                 "status": bet.status,
                 "refusal": bet.refusal,
+                # Which leg and why (its selection, the odds now), for the slip to explain it.
+                "details": details,
             },
         )
     return bet.status

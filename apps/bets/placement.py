@@ -95,14 +95,24 @@ def _shape(slip: Slip) -> int:
         raise BetRefused("invalid_request", "odds_policy must be any, higher or none")
     if not 1 <= n <= MAX_LEGS:
         raise BetRefused("wrong_leg_count", f"a slip has 1 to {MAX_LEGS} legs")
-    if len({(leg.market, leg.outcome) for leg in slip.legs}) != n:
-        raise BetRefused("duplicate_leg", "the same outcome twice")
+    seen: set[tuple[int, str]] = set()
+    for i, leg in enumerate(slip.legs):
+        if (leg.market, leg.outcome) in seen:
+            raise BetRefused(
+                "duplicate_leg", "the same outcome twice", leg=i, selection=_selection(leg)
+            )
+        seen.add((leg.market, leg.outcome))
     if slip.kind not in ("single", "multiple", "system"):
         raise BetRefused("invalid_request", "kind must be single, multiple or system")
     try:
         return arithmetic.line_count(_system(slip), n)
     except arithmetic.BetShapeError as exc:
         raise BetRefused(exc.code, str(exc)) from None
+
+
+def _selection(leg: LegRequest) -> dict[str, object]:
+    """A leg's selection as a refusal names it (``BetRefused.selection``)."""
+    return {"market": leg.market, "outcome": leg.outcome}
 
 
 def _system(slip: Slip) -> str:
@@ -235,7 +245,14 @@ def _create(
     ]
     events = [now[leg.market].event_id for leg in slip.legs]
     if slip.kind != "single" and len(set(events)) != len(events) and not settings.allow_same_event:
-        raise BetRefused("same_event", "two legs of one event in a multiple")
+        again = next(i for i, event in enumerate(events) if event in events[:i])
+        raise BetRefused(
+            "same_event",
+            "two legs of one event in a multiple",
+            leg=again,
+            selection=_selection(slip.legs[again]),
+            other_leg=events.index(events[again]),
+        )
     potential = arithmetic.potential_payout(
         arithmetic.Bet(
             system=_system(slip),
@@ -313,8 +330,12 @@ def _create(
             )
         except DatabaseError as exc:
             refused = risk.over_limit(exc)
+            leg = refused.leg if 0 <= refused.leg < len(slip.legs) else None
             raise BetRefused(
-                "liability_limit", "the book takes no more on this line", leg=refused.leg
+                "liability_limit",
+                "the book takes no more on this line",
+                leg=leg,
+                selection=None if leg is None else _selection(slip.legs[leg]),
             ) from None
         bet_id, placed_at, operation, balances = cursor.fetchone()
     bet = Bet(

@@ -179,17 +179,19 @@ class CashOutIn(serializers.Serializer):
     amount = AsciiIntegerField(min_value=1, required=False, help_text="partial: this much")
 
 
-def _refusal_body(exc: BetRefused) -> dict:
-    body = {"error": {"code": exc.code, "message": str(exc)}}
-    if exc.leg is not None:
-        body["error"]["leg"] = exc.leg
-    if exc.detail:
-        body["error"]["detail"] = exc.detail
-    return body
+def _refusal_body(exc: BetRefused, currency: str | None = None) -> dict:
+    """The API's error for a refusal: its code, a sentence, and ``details`` (the refused leg's
+    position and selection, the odds now, a limit in minor units and as ``limit`` in the major
+    unit of ``currency``: ``BetRefused.details``)."""
+    body: dict = {"code": exc.code, "message": str(exc)}
+    details = exc.details(currency=currency)
+    if details:
+        body["details"] = details
+    return {"error": body}
 
 
-def _refusal(exc: BetRefused) -> Response:
-    return Response(_refusal_body(exc), status=REFUSAL_STATUS.get(exc.code, 422))
+def _refusal(exc: BetRefused, currency: str | None = None) -> Response:
+    return Response(_refusal_body(exc, currency), status=REFUSAL_STATUS.get(exc.code, 422))
 
 
 class CashOutView(APIView):
@@ -198,7 +200,7 @@ class CashOutView(APIView):
         try:
             offer = cashout.cash_out_offer(player_id=player.id, bet_id=bet_id)
         except BetRefused as exc:
-            return _refusal(exc)
+            return _refusal(exc, request.tenant.currency)
         return Response({"bet": str(bet_id), "offer": offer.offer})
 
     def post(self, request: Request, bet_id: int) -> Response:
@@ -216,7 +218,7 @@ class CashOutView(APIView):
                 amount=v.get("amount"),
             )
         except BetRefused as exc:
-            return _refusal(exc)
+            return _refusal(exc, request.tenant.currency)
         if done.status == "refused":  # this key's cash-out, refused after its in-play delay
             return _refusal(BetRefused(done.refusal, "the cash-out was refused after its delay"))
         body = {"bet": str(bet_id), "cash_out": str(done.id), "status": done.status}
@@ -276,5 +278,5 @@ def place_bet(request: HttpRequest) -> HttpResponse:
     except PlainError as exc:
         return exc.response()
     except BetRefused as exc:
-        return json_response(_refusal_body(exc), REFUSAL_STATUS.get(exc.code, 422))
+        return json_response(_refusal_body(exc, tenant.currency), REFUSAL_STATUS.get(exc.code, 422))
     return json_response(bet_json(placed.bet, placed.legs), 200 if placed.replayed else 201)

@@ -67,7 +67,9 @@ def limits_check(*, using: str, player_id: int, stake: int) -> None:
     for kind, period, amount, staked, paid in rows:
         used = staked if kind == "wager" else max(staked - paid, 0)
         if used + stake > amount:
-            raise LimitReached(kind, period, max(amount - used, 0))
+            # sum() of bigints is numeric in PostgreSQL: what is left is an int of minor units
+            # (the API answers it in JSON).
+            raise LimitReached(kind, period, int(max(amount - used, 0)))
 
 
 class LimitReached(Exception):
