@@ -6,11 +6,11 @@ backoffice's adjustment form."""
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -93,16 +93,21 @@ def money_brands(clean):
         yield made
 
 
-def _slip_money_script(page: str) -> str:
-    match = re.search(r'<script id="slip-money"[^>]*>(.*?)</script>', page, re.S)
-    assert match, "the event page has no slip-money script"
-    return match.group(1)
+SLIP_JS = Path(__file__).resolve().parent.parent / "apps/bets/static/bets/slip.js"
 
 
-def _stake_input(page: str) -> dict[str, str]:
-    tag = re.search(r'<input[^>]*id="slip-stake"[^>]*>', page)
-    assert tag, "the event page has no stake input"
-    return {k: html.unescape(v) for k, v in re.findall(r'([\w-]+)="([^"]*)"', tag.group(0))}
+def _slip_script(page: str) -> str:
+    """The bet slip's script the page loads (a static file), as Node.js runs it."""
+    assert "/static/bets/slip.js" in page, "the page does not load the bet slip's script"
+    return SLIP_JS.read_text()
+
+
+def _slip_config(page: str) -> dict:
+    match = re.search(
+        r'<script id="slip-config" type="application/json">(.*?)</script>', page, re.S
+    )
+    assert match, "the page has no bet slip settings"
+    return json.loads(match.group(1))
 
 
 def _run_js(script: str, calls: list[str]) -> list:
@@ -141,17 +146,17 @@ def test_the_bet_slip_stakes_what_the_player_typed_in_the_brands_currency(
     page = client.get(f"/sports/events/{event_id}/").content.decode()
 
     # The page gives the slip its currency's exponent; the slip's own script converts with it.
-    stake = _stake_input(page)
+    config = _slip_config(page)
     exponent = currencies.exponent(currency)
-    assert (stake["data-currency"], stake["data-exponent"]) == (currency, str(exponent))
-    assert stake["step"] == currencies.step(currency)
-    script = _slip_money_script(page)
+    assert (config["currency"], config["exponent"]) == (currency, exponent)
+    assert config["step"] == currencies.step(currency)
+    script = _slip_script(page)
     assert "100" not in script  # no cents hidden in a constant
     answers = _run_js(
         script,
-        [f"slipMinor({json.dumps(typed)}, {stake['data-exponent']})"]
-        + [f"slipMinor({json.dumps(bad)}, {stake['data-exponent']})" for bad in refused]
-        + [f"slipMajor({minor}, {stake['data-exponent']})"],
+        [f"BetSlip.slipMinor({json.dumps(typed)}, {config['exponent']})"]
+        + [f"BetSlip.slipMinor({json.dumps(bad)}, {config['exponent']})" for bad in refused]
+        + [f"BetSlip.slipMajor({minor}, {config['exponent']})"],
     )
     assert answers[0] == minor
     assert answers[1:-1] == [None] * len(refused)
