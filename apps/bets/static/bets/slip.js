@@ -315,11 +315,13 @@ module for Node.js, which the tests run it under against the Python arithmetic).
     return node;
   }
 
-  function stakeField(id, label) {
+  // A stake input, labelled for what it stakes ("Stake on Arsenal", "Trixie stake").
+  function stakeField(id, name, lines) {
     const wrap = el("label", {class: "slip-stake"});
-    wrap.appendChild(el("span", {}, label + " (" + currency + ")"));
+    wrap.appendChild(el("span", {}, (lines > 1 ? (state.perBet ? "Stake per bet" : "Stake per line") : "Stake") + " (" + currency + ")"));
     const input = el("input", {
       type: "text", inputmode: exponent ? "decimal" : "numeric", autocomplete: "off",
+      "aria-label": name + " (" + currency + ")",
       "data-slip-stake": id, value: state.stakes[id] || "", placeholder: config.step,
       "aria-describedby": "slip-return-" + id.replace(/[^a-z0-9_-]/gi, "_"),
     });
@@ -351,7 +353,7 @@ module for Node.js, which the tests run it under against the Python arithmetic).
         item.appendChild(why);
         if (mark.newOdds) item.appendChild(el("button", {type: "button", class: "slip-accept", "data-slip-accept": key}, "Accept new odds"));
       }
-      item.appendChild(stakeField("single:" + key, "Stake"));
+      item.appendChild(stakeField("single:" + key, "Stake on " + s.outcomeName, 1));
       item.appendChild(el("p", {class: "slip-return", id: "slip-return-single_" + key.replace(/[^a-z0-9_-]/gi, "_")}));
       list.appendChild(item);
     });
@@ -359,8 +361,8 @@ module for Node.js, which the tests run it under against the Python arithmetic).
     for (const bet of betsOffered(count)) {
       if (bet.id === "singles") continue;  // stakes per selection, above
       const row = el("div", {class: "slip-bet", "data-slip-bet": bet.id});
-      row.appendChild(el("span", {class: "slip-bet-name"}, bet.label + (bet.lines > 1 ? " × " + bet.lines : "")));
-      row.appendChild(stakeField(bet.id, bet.label));
+      row.appendChild(el("span", {class: "slip-bet-name"}, bet.label + (bet.lines > 1 ? " (" + bet.lines + " lines)" : "")));
+      row.appendChild(stakeField(bet.id, bet.label + " stake", bet.lines));
       row.appendChild(el("p", {class: "slip-return", id: "slip-return-" + bet.id}));
       betsNode.appendChild(row);
     }
@@ -445,7 +447,7 @@ module for Node.js, which the tests run it under against the Python arithmetic).
     else return;
     state.attempt = null;
     save();
-    totals();
+    if (e.target.matches("[data-slip-per]")) draw(); else totals();
   });
   panel.addEventListener("click", (e) => {
     const target = e.target.closest("button");
@@ -528,7 +530,9 @@ module for Node.js, which the tests run it under against the Python arithmetic).
       for (const k of Object.keys(marks)) delete marks[k];
     }
     save(); draw();
-    say(placed === done.length ? (placed > 1 ? placed + " bets placed." : "Bet placed.") : placed + " of " + done.length + " bets placed; see the reasons above.");
+    say(placed === done.length ? (placed > 1 ? placed + " bets placed." : "Bet placed.")
+      : placed ? placed + " of " + done.length + " bets placed; see why the others were not."
+      : "Not placed: see why beside the slip's bets.");
   }
 
   async function send(b, key) {
