@@ -329,8 +329,21 @@ module for Node.js, which the tests run it under against the Python arithmetic).
     return wrap;
   }
 
+  // Which prices are in the slip (aria-pressed), on every .price of the page.
+  function pressed() {
+    for (const button of document.querySelectorAll(".price")) {
+      const on = find(keyOf(button.dataset.market, button.dataset.outcome)) ? "true" : "false";
+      if (button.getAttribute("aria-pressed") !== on) button.setAttribute("aria-pressed", on);
+    }
+  }
+
   function draw() {
     const count = state.selections.length;
+    const offered = new Set(betsOffered(count).map((b) => b.id));
+    for (const id of Object.keys(state.stakes)) {  // stakes of bets the slip no longer offers
+      const single = id.indexOf("single:") === 0;
+      if (single ? !find(id.slice(7)) : !offered.has(id)) delete state.stakes[id];
+    }
     panel.dataset.count = String(count);
     for (const node of document.querySelectorAll("[data-slip-count]")) node.textContent = String(count);
     $("[data-slip-empty]").hidden = count > 0;
@@ -370,9 +383,7 @@ module for Node.js, which the tests run it under against the Python arithmetic).
     for (const radio of panel.querySelectorAll("[data-slip-per]")) radio.checked = (radio.value === "bet") === !!state.perBet;
     const bulletin = $("[data-slip-bulletin]");
     bulletin.replaceChildren(...bulletins.map((b) => el("li", {class: b.kind, "data-slip-bet-id": b.bet || null}, b.text)));
-    for (const button of document.querySelectorAll(".price")) {
-      button.setAttribute("aria-pressed", find(keyOf(button.dataset.market, button.dataset.outcome)) ? "true" : "false");
-    }
+    pressed();
     subscribe();
     totals();
   }
@@ -513,7 +524,7 @@ module for Node.js, which the tests run it under against the Python arithmetic).
         placed++;
         const bet = answer.body;
         if (bet.status === "pending") {
-          pending[bet.id] = b.label;
+          pending[bet.id] = {label: b.label, legs: b.legs.map((l) => Object.assign({}, l))};
           bulletins.push({kind: "pending", bet: bet.id, text: b.label + ": waiting for acceptance (live bet)…"});
         } else {
           bulletins.push({kind: "accepted", bet: bet.id, text: b.label + ": placed, stake " + slipMajor(bet.stake, exponent) + " " + currency + "."});
@@ -577,13 +588,26 @@ module for Node.js, which the tests run it under against the Python arithmetic).
     const msg = e.detail || {};
     if (msg.type === "account_closed" || msg.type === "account_blocked") { blocked = true; say("This account takes no bets now."); return; }
     if (msg.type !== "bet" || !pending[msg.bet] || msg.status === "pending") return;
-    const label = pending[msg.bet];
+    const {label, legs} = pending[msg.bet];
     delete pending[msg.bet];
     const entry = bulletins.find((b) => b.bet === msg.bet);
     let text;
     if (msg.status === "refused") {
-      text = label + ": refused. " + refusalText(msg.refusal, msg.details, currency) + " Your stake is back.";
+      const reason = refusalText(msg.refusal, msg.details, currency);
+      text = label + ": refused. " + reason + " Your stake is back.";
       notice(text, "refused");
+      // The refused bet's selections back in the slip, the reason beside the one it names.
+      for (const leg of legs) {
+        if (!find(keyOf(leg.market, leg.outcome)) && state.selections.length < MAX_LEGS) state.selections.push(leg);
+      }
+      const details = msg.details || {};
+      const named = Number.isInteger(details.leg) ? legs[details.leg] : null;
+      if (named) {
+        const key = keyOf(named.market, named.outcome);
+        marks[key] = {refusal: reason, newOdds: msg.refusal === "odds_changed" ? details.odds : null};
+      }
+      state.attempt = null;
+      save();
     } else {
       text = label + ": accepted.";
       notice(text, "accepted");
@@ -647,6 +671,14 @@ module for Node.js, which the tests run it under against the Python arithmetic).
 
   // Another tab changed the slip: show what it holds now.
   window.addEventListener("storage", (e) => { if (e.key === storageKey) { state = load(); draw(); } });
+
+  // Prices drawn after the page loaded (a list refreshed, an event's markets swapped in).
+  let marking = false;
+  new MutationObserver(() => {
+    if (marking) return;
+    marking = true;
+    requestAnimationFrame(() => { marking = false; pressed(); });
+  }).observe(document.body, {childList: true, subtree: true});
 
   draw();
 })(typeof window !== "undefined" ? window : globalThis);
