@@ -11,8 +11,16 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.signals import user_login_failed
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path
 from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
+
+from apps.backoffice.dashboard import brand_dashboard, brands_summary
+from apps.brands.models import Brand
+
+DASHBOARD_PERMISSION = "backoffice.view_brandday"
 
 
 class StaffLoginForm(OTPAdminAuthenticationForm):
@@ -49,6 +57,43 @@ class PlatformAdminSite(StaffSite):
     site_title = "Platform backoffice"
     index_title = "All brands"
 
+    def index(self, request, extra_context=None):
+        """Each brand's figures of today and the last 30 days, linked to its dashboard."""
+        if request.user.has_perm(DASHBOARD_PERMISSION):
+            brands = list(Brand.objects.exclude(schema_name="public").order_by("name"))
+            extra_context = {
+                **(extra_context or {}),
+                "brands_summary": brands_summary(brands=brands),
+            }
+        return super().index(request, extra_context)
+
+    def get_urls(self):
+        own = [
+            path(
+                "dashboard/<int:brand_id>/",
+                self.admin_view(self.brand_dashboard_view),
+                name="brand_dashboard",
+            )
+        ]
+        return own + super().get_urls()
+
+    def brand_dashboard_view(self, request, brand_id: int):
+        """One brand's dashboard, as its own staff see it on its index page."""
+        if not request.user.has_perm(DASHBOARD_PERMISSION):
+            raise Http404("no dashboard")  # as for a page that does not exist
+        brand = Brand.objects.exclude(schema_name="public").filter(id=brand_id).first()
+        if brand is None:
+            raise Http404("no such brand")
+        dashboard = brand_dashboard(
+            brand_id=brand.id, brand_name=brand.name, currency=brand.currency
+        )
+        context = {
+            **self.each_context(request),
+            "title": f"{brand.name}: dashboard",
+            "dashboard": dashboard,
+        }
+        return TemplateResponse(request, "backoffice/brand_dashboard.html", context)
+
 
 class BrandAdminSite(StaffSite):
     site_header = "Brand backoffice"
@@ -58,6 +103,16 @@ class BrandAdminSite(StaffSite):
         context = super().each_context(request)
         context["site_header"] = f"{request.tenant.name} backoffice"
         return context
+
+    def index(self, request, extra_context=None):
+        """The brand's dashboard above its apps (this brand's figures only: the host's)."""
+        if request.user.has_perm(DASHBOARD_PERMISSION):
+            brand = request.tenant
+            dashboard = brand_dashboard(
+                brand_id=brand.id, brand_name=brand.name, currency=brand.currency
+            )
+            extra_context = {**(extra_context or {}), "dashboard": dashboard}
+        return super().index(request, extra_context)
 
 
 platform_site = PlatformAdminSite(name="platform_admin")

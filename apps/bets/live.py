@@ -11,7 +11,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from apps.bets import arithmetic, risk
+from apps.bets import arithmetic, risk, turnover
 from apps.bets.cashout import pending_cash_outs_sweep
 from apps.bets.lines import LegRequest, leg_check, lines_now
 from apps.bets.models import Bet, BetLeg
@@ -131,8 +131,10 @@ def pending_bets_sweep(*, shard: int, batch: int = 200) -> int:
 
 @shard_task(name="bets.announce_liability")
 def announce_liability(*, shard: int) -> int:
-    """What changed on the shard's liability since the last time, to the global risk view."""
-    return risk.liability_announce(using=shard_map.alias(shard))
+    """What changed on the shard's liability since the last time, to the global risk view, and
+    on its brands' daily figures, to the dashboard (``turnover``)."""
+    using = shard_map.alias(shard)
+    return risk.liability_announce(using=using) + turnover.turnover_announce(using=using)
 
 
 @shard_task(name="bets.sweep_settlements")

@@ -299,3 +299,21 @@ class Liability(GlobalModel):
 
     def __str__(self) -> str:
         return f"market {self.market_id} {self.specifiers} outcome {self.outcome_id}".strip()
+
+
+class TurnoverChange(ShardModel):
+    """What a brand's figures of a day changed by on this shard: written by the triggers of
+    ``bets_turnover.sql`` as bets are accepted, settled, cashed out or refused (one row per
+    brand and day a statement touched), sent to the global tier and deleted by
+    ``turnover.turnover_announce``. Append-only, so placements never wait for each other on a
+    brand's counter row."""
+
+    brand_id = models.IntegerField()
+    day = models.DateField(help_text="UTC day the change happened")
+    product = models.CharField(max_length=20, default="sportsbook")
+    stakes = models.BigIntegerField(default=0, help_text="stakes accepted, minor units")
+    bets = models.IntegerField(default=0, help_text="bets accepted")
+    payouts = models.BigIntegerField(default=0, help_text="settlement payouts and cash-outs")
+    liability = models.BigIntegerField(
+        default=0, help_text="change of the potential payouts of open bets"
+    )
