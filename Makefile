@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench venv clean
+.PHONY: run test lint bench venv clean browser-deps
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,11 +18,26 @@ venv: $(STAMP)
 run: $(STAMP)  ## start the whole platform in the foreground (Ctrl-C stops it)
 	$(PY) -m betting.stack run
 
-test: $(STAMP)  ## lint, import contracts, then the whole suite against real services
+test: $(STAMP) browser-deps  ## lint, import contracts, then the whole suite against real services
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The browser tests drive Debian's Chromium through Playwright: never a browser download (no
+# `playwright install`). Installed here when missing, as root; otherwise the command to run.
+CHROMIUM ?= /usr/bin/chromium
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+browser-deps:  ## Debian's Chromium for the browser tests (apt-get, as root)
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get install -y --no-install-recommends chromium \
+	      || { apt-get update && apt-get install -y --no-install-recommends chromium; }; \
+	  else \
+	    echo "error: the browser tests need Debian's Chromium at $(CHROMIUM); run:" >&2; \
+	    echo "  sudo apt-get install -y --no-install-recommends chromium" >&2; \
+	    exit 1; \
+	  fi; }
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
