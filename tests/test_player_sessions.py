@@ -264,10 +264,8 @@ def test_blocking_a_player_ends_every_session_at_once(alpha, gus):
     keys = [session_key(phone), session_key(laptop)]
     boss = staff(alpha)
     entry = DirectoryEntry.objects.get(login_name="gus")
-    response = boss.post(
-        "/admin/players/directoryentry/",
-        {"action": "block_players", "_selected_action": [entry.pk]},
-    )
+    page = f"/admin/players/directoryentry/{entry.pk}/player/"
+    response = boss.post(page + "block/", {"block-reason": "account takeover suspected"})
     assert response.status_code == 302
     assert stored().is_active is False
     for key in keys:
@@ -280,9 +278,6 @@ def test_blocking_a_player_ends_every_session_at_once(alpha, gus):
         content_type="application/json",
     )
     assert relogin.status_code == 401
-    boss.post(
-        "/admin/players/directoryentry/",
-        {"action": "unblock_players", "_selected_action": [entry.pk]},
-    )
+    boss.post(page + "unblock/", {"unblock-reason": "the player proved who they are"})
     assert stored().is_active is True
     assert logged_in(alpha, address="203.0.113.10")

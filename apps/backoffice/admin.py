@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
+from django.utils.html import format_html
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.backoffice import catalog_admin
+from apps.backoffice.bets_admin import BetAdmin
 from apps.backoffice.models import BrandStats
+from apps.backoffice.player_admin import PlayerPageMixin
 from apps.backoffice.sites import brand_site, platform_site
 from apps.backoffice.staff.models import AdjustmentRequest, RoleLimit
 from apps.backoffice.wallet_admin import (
@@ -23,9 +26,10 @@ from apps.backoffice.wallet_admin import (
     HouseBalanceAdmin,
     PlayerWalletMixin,
 )
+from apps.bets.models import Bet
 from apps.brands.models import Brand, Domain
 from apps.players.models import DirectoryEntry
-from apps.players.services import player_block, player_get, player_unblock
+from apps.players.services import player_account
 from apps.wallet.api import Account
 
 
@@ -93,39 +97,18 @@ class BrandScoped:
         return qs.filter(**{self.brand_field: request.tenant.pk})
 
 
-BLOCK_PERMISSION = "players.change_directoryentry"
+class DirectoryEntryAdmin(PlayerPageMixin, PlayerWalletMixin, BrandScoped, admin.ModelAdmin):
+    """The players: the list, and each player's page (``PlayerPageMixin``: status, actions,
+    limits, notes, bets) with its wallet pages (``PlayerWalletMixin``)."""
 
-
-class DirectoryEntryAdmin(PlayerWalletMixin, BrandScoped, admin.ModelAdmin):
-    list_display = ["login_name", "player_id", "shard", "brand", "created_at"]
+    list_display = ["login_name", "player_id", "shard", "brand", "created_at", "page"]
     search_fields = ["login_name", "=player_id"]
     list_filter = ["shard"]
     readonly_fields = ["brand", "login_name", "player_id", "shard", "created_at", "account"]
-    actions = ["block_players", "unblock_players"]
 
-    def has_block_permission(self, request) -> bool:
-        user = request.user
-        return user.is_active and user.is_staff and user.has_perm(BLOCK_PERMISSION)
-
-    @admin.action(
-        permissions=["block"], description="Block the selected players (their sessions end now)"
-    )
-    def block_players(self, request, queryset) -> None:
-        blocked = 0
-        for entry in queryset:
-            if player_block(brand_id=entry.brand_id, player_id=entry.player_id):
-                blocked += 1
-                self.log_change(request, entry, "Blocked the player; their sessions ended.")
-        self.message_user(request, f"{blocked} player(s) blocked.", messages.SUCCESS)
-
-    @admin.action(permissions=["block"], description="Unblock the selected players")
-    def unblock_players(self, request, queryset) -> None:
-        unblocked = 0
-        for entry in queryset:
-            if player_unblock(brand_id=entry.brand_id, player_id=entry.player_id):
-                unblocked += 1
-                self.log_change(request, entry, "Unblocked the player.")
-        self.message_user(request, f"{unblocked} player(s) unblocked.", messages.SUCCESS)
+    @admin.display(description="player's page")
+    def page(self, entry: DirectoryEntry) -> str:
+        return format_html('<a href="{}">open</a>', self._player_url(entry))
 
     def get_list_filter(self, request):
         return ["brand", "shard"] if request.tenant.is_platform else ["shard"]
@@ -141,12 +124,17 @@ class DirectoryEntryAdmin(PlayerWalletMixin, BrandScoped, admin.ModelAdmin):
 
     @admin.display(description="account (from the player's shard)")
     def account(self, entry: DirectoryEntry) -> str:
-        player = player_get(brand_id=entry.brand_id, player_id=entry.player_id)
+        player = player_account(brand_id=entry.brand_id, player_id=entry.player_id)
         if player is None:
-            return "blocked, or not found on its shard"
-        return (
-            f"{player.username} <{player.email}>, "
-            f"display name {player.display_name or '-'}, joined {player.date_joined:%Y-%m-%d %H:%M}"
+            return "not found on its shard"
+        return format_html(
+            '{} &lt;{}&gt;, display name {}, joined {}, {} (<a href="{}">the player\'s page</a>)',
+            player.username,
+            player.email,
+            player.display_name or "-",
+            f"{player.date_joined:%Y-%m-%d %H:%M}",
+            player.status,
+            self._player_url(entry),
         )
 
 
@@ -165,5 +153,6 @@ for site in (platform_site, brand_site):
     site.register(DirectoryEntry, DirectoryEntryAdmin)
     site.register(BrandStats, BrandStatsAdmin)
     site.register(Account, HouseBalanceAdmin)
+    site.register(Bet, BetAdmin)
 
 catalog_admin.register(platform_site, brand_site)

@@ -51,3 +51,62 @@ class BrandDay(GlobalModel):
 
     def __str__(self) -> str:
         return f"{self.brand} {self.day} {self.product}"
+
+
+class PlayerNote(GlobalModel):
+    """A staff member's note on a player, kept globally so that every staff member who may see
+    the player (the brand's and the platform's) reads the same notes. Notes are only added."""
+
+    brand_id = models.IntegerField()
+    player_id = models.BigIntegerField()
+    staff = models.CharField(max_length=200, help_text="schema:username of who wrote it")
+    text = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        default_permissions = ("add", "view")
+        indexes = [models.Index(fields=["player_id", "-created_at"], name="playernote_player")]
+
+    def __str__(self) -> str:
+        return f"note on {self.player_id} by {self.staff}"
+
+
+PLAYER_ACTIONS = [
+    ("block", "blocked"),
+    ("unblock", "unblocked"),
+    ("close", "closed the account"),
+    ("limits", "changed a limit"),
+    ("risk", "assigned a risk group"),
+]
+
+
+class PlayerAudit(GlobalModel):
+    """What staff did to a player: who (``staff``), when, what (``action`` and ``details``, the
+    values before and after) and why (``reason``). Written in the same step as the change and
+    never edited. Its permissions guard the player page's actions."""
+
+    brand_id = models.IntegerField()
+    player_id = models.BigIntegerField()
+    staff = models.CharField(max_length=200, help_text="schema:username of who acted")
+    action = models.CharField(max_length=10, choices=PLAYER_ACTIONS)
+    reason = models.CharField(max_length=500)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        default_permissions = ("view",)
+        permissions = [
+            ("block_player", "Can block and unblock a player"),
+            ("close_player", "Can close a player's account"),
+            ("change_player_limits", "Can set a player's stake limits"),
+            ("change_player_risk", "Can assign a player's risk group"),
+        ]
+        indexes = [models.Index(fields=["player_id", "-created_at"], name="playeraudit_player")]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(reason=""), name="playeraudit_reason_given")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} {self.get_action_display()} {self.player_id}"

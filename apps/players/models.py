@@ -21,6 +21,8 @@ class Player(ShardModel):
     password = models.CharField(max_length=128)
     display_name = models.CharField(max_length=60, blank=True)
     is_active = models.BooleanField(default=True)
+    # A closed account is inactive for good: unblocking does not reopen it.
+    closed_at = models.DateTimeField(null=True, blank=True)
     date_joined = models.DateTimeField(auto_now_add=True)
     last_login = models.DateTimeField(null=True, blank=True)
 
@@ -29,10 +31,21 @@ class Player(ShardModel):
             models.UniqueConstraint(
                 fields=["brand_id", "login_name"], name="player_login_per_brand"
             ),
+            models.CheckConstraint(
+                condition=models.Q(closed_at__isnull=True) | models.Q(is_active=False),
+                name="player_closed_is_inactive",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.username
+
+    @property
+    def status(self) -> str:
+        """active, blocked (may be unblocked) or closed (never bets or logs in again)."""
+        if self.closed_at is not None:
+            return "closed"
+        return "active" if self.is_active else "blocked"
 
 
 class DirectoryEntry(GlobalModel):

@@ -341,7 +341,55 @@ def player_unblock(*, brand_id: int, player_id: int) -> bool:
     with transaction.atomic(using=using):
         updated = (
             Player.objects.using(using)
-            .filter(pk=player_id, brand_id=brand_id, is_active=False)
+            .filter(pk=player_id, brand_id=brand_id, is_active=False, closed_at__isnull=True)
             .update(is_active=True)
         )
     return bool(updated)
+
+
+def player_close(*, brand_id: int, player_id: int) -> bool:
+    """Close the account for good (active or blocked): it cannot log in or bet, every session
+    it has ends now, and unblocking does not reopen it. Whether it was open before."""
+    using = shard_map.alias_for(player_id)
+    with transaction.atomic(using=using):
+        updated = (
+            Player.objects.using(using)
+            .filter(pk=player_id, brand_id=brand_id, closed_at__isnull=True)
+            .update(is_active=False, closed_at=timezone.now())
+        )
+    sessions_end(player_id=player_id)
+    return bool(updated)
+
+
+@dataclass(frozen=True)
+class PlayerAccount:
+    """A player's account as staff see it, whatever its status."""
+
+    id: int
+    brand_id: int
+    username: str
+    email: str
+    display_name: str
+    date_joined: datetime
+    last_login: datetime | None
+    status: str  # active, blocked, closed
+    closed_at: datetime | None
+
+
+def player_account(*, brand_id: int, player_id: int) -> PlayerAccount | None:
+    """The account of any status (blocked and closed included), for staff; None if there is no
+    such player of the brand."""
+    player = Player.objects.for_entity(player_id).filter(pk=player_id, brand_id=brand_id).first()
+    if player is None:
+        return None
+    return PlayerAccount(
+        id=player.id,
+        brand_id=player.brand_id,
+        username=player.username,
+        email=player.email,
+        display_name=player.display_name,
+        date_joined=player.date_joined,
+        last_login=player.last_login,
+        status=player.status,
+        closed_at=player.closed_at,
+    )

@@ -7,6 +7,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.sessions.backends.cache import SessionStore
 
 from apps.realtime.groups import player_group
+from apps.realtime.notify import ACCOUNT_CLOSED_CODE
 
 
 class PlayerConsumer(AsyncJsonWebsocketConsumer):
@@ -38,6 +39,11 @@ class PlayerConsumer(AsyncJsonWebsocketConsumer):
             await self.close()
             return
         await self.send_json(event["message"])
+
+    async def player_close(self, event: dict) -> None:
+        # The account was blocked or closed: say so, then close (the page stops taking bets).
+        await self.send_json({"type": "account", "status": event["status"]})
+        await self.close(code=ACCOUNT_CLOSED_CODE)
 
 
 @database_sync_to_async

@@ -84,3 +84,17 @@ def player_notify(*, using: str, brand_id: int, player_id: int, message: dict[st
     transaction.on_commit(
         lambda: send_now(brand_id=brand_id, player_id=player_id, message=message), using=using
     )
+
+
+CLOSE_TYPE = "player.close"
+ACCOUNT_CLOSED_CODE = 4003  # the socket's close code when the account was blocked or closed
+
+
+def player_disconnect(*, brand_id: int, player_id: int, status: str) -> None:
+    """Close the player's open sockets now (their account was blocked or closed): each socket
+    sends ``{"type": "account", "status": status}`` and closes with code 4003. Sent at once; the
+    account's change must have committed before (its sessions are gone already)."""
+    _pusher.send(
+        player_group(brand_id=brand_id, player_id=player_id),
+        {"type": CLOSE_TYPE, "status": status},
+    )

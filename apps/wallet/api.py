@@ -78,6 +78,7 @@ from apps.wallet.selectors import (
     parse_cursor,
     player_balance,
     player_history,
+    player_operations_for,
 )
 from shards import map as shard_map
 
@@ -116,6 +117,7 @@ __all__ = [
     "parse_cursor",
     "player_balance",
     "player_history",
+    "player_operations_for",
     "wallet_adjust",
     "wallet_balance",
     "wallet_commit",

@@ -81,12 +81,12 @@ class Page:
 # operation's own figure when it moved cash, and the one before it when it did not (a commit of a
 # whole reservation moves only reserved money). Both index lookups use the transfer indexes on
 # (debit_account, id) and (credit_account, id).
-_HISTORY_SQL = """
+_HISTORY_TEMPLATE = """
 WITH page AS (
     SELECT id, kind, amount, currency, product, reservation_id, idempotency_key, details,
            created_at
     FROM wallet_operation
-    WHERE brand_id = %(brand)s AND player_id = %(player)s AND id < %(before)s
+    WHERE brand_id = %(brand)s AND player_id = %(player)s AND id < %(before)s{where}
     ORDER BY id DESC
     LIMIT %(limit)s
 ), mine AS (
@@ -126,6 +126,9 @@ LEFT JOIN LATERAL (
 ) after ON true
 ORDER BY p.id DESC
 """
+_HISTORY_SQL = _HISTORY_TEMPLATE.format(where="")
+# The operations whose details contain %(details)s (what a product said they were for: a bet).
+_HISTORY_FOR_SQL = _HISTORY_TEMPLATE.format(where=" AND details @> %(details)s::jsonb")
 
 
 def _details(value: Any) -> dict[str, Any]:
@@ -183,6 +186,25 @@ def player_history(
     items = [_history_item(*row) for row in rows[:limit]]
     more = len(rows) > limit
     return Page(items=items, next=items[-1].id if more else None)
+
+
+def player_operations_for(
+    *, brand_id: int, player_id: int, details: dict[str, str], limit: int = MAX_PAGE
+) -> list[HistoryItem]:
+    """The player's operations whose details include ``details`` (for example the postings of
+    one bet, ``{"bet": "123"}``), newest first, at most ``limit``."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValueError(f"limit must be between 1 and {MAX_PAGE}")
+    params = {
+        "brand": brand_id,
+        "player": player_id,
+        "before": _NO_CURSOR,
+        "limit": limit,
+        "details": json.dumps(details),
+    }
+    with connections[shard_map.alias_for(player_id)].cursor() as cursor:
+        cursor.execute(_HISTORY_FOR_SQL, params)
+        return [_history_item(*row) for row in cursor.fetchall()]
 
 
 def player_balance(*, brand_id: int, player_id: int, currency: str) -> Balance:
