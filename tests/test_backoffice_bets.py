@@ -2,6 +2,7 @@
 bets only), and a bet's page with its legs by name, prices, liability and ledger postings."""
 
 import re
+from contextlib import ExitStack
 
 import pytest
 from django.test import Client
@@ -144,3 +145,29 @@ def test_finding_bets_needs_the_view_permission(bets, alpha):
     anonymous = Client(HTTP_HOST="alpha.localhost")
     response = anonymous.get(f"/admin/bets/bet/{placed[0].id}/")
     assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+
+
+def test_a_search_asks_each_shard_once_and_a_bet_id_only_its_own(bets, alpha):
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    from shards import map as shard_map
+
+    placed, _ = bets
+
+    def shard_queries(query):
+        with ExitStack() as stack:
+            captured = {
+                alias: stack.enter_context(CaptureQueriesContext(connections[alias]))
+                for alias in shard_map.aliases()
+            }
+            bet_search(brand_id=alpha.id, query=query)
+        return {alias: len(c.captured_queries) for alias, c in captured.items()}
+
+    assert shard_queries(BetQuery(event_id=1, status="open")) == dict.fromkeys(
+        shard_map.aliases(), 1
+    )
+    own = shard_map.alias_for(placed[0].id)
+    assert shard_queries(BetQuery(bet_id=placed[0].id)) == {
+        alias: int(alias == own) for alias in shard_map.aliases()
+    }
