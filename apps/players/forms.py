@@ -27,3 +27,20 @@ class ProfileForm(forms.Form):
 class PasswordForm(forms.Form):
     current_password = forms.CharField(widget=forms.PasswordInput, strip=False)
     new_password = forms.CharField(widget=forms.PasswordInput, strip=False)
+
+
+class PasswordResetForm(forms.Form):
+    email = forms.EmailField(label="E-mail address of your account")
+
+
+class PasswordResetSetForm(forms.Form):
+    new_password = forms.CharField(widget=forms.PasswordInput, strip=False)
+    new_password_again = forms.CharField(
+        widget=forms.PasswordInput, strip=False, label="New password, again"
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password") != data.get("new_password_again"):
+            self.add_error("new_password_again", "The two passwords differ.")
+        return data

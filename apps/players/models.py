@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Func
+from django.db.models import F, Func
+from django.db.models.functions import Lower
 
 from shards.models import GlobalModel, ShardModel
 
@@ -35,6 +36,9 @@ class Player(ShardModel):
                 condition=models.Q(closed_at__isnull=True) | models.Q(is_active=False),
                 name="player_closed_is_inactive",
             ),
+        ]
+        indexes = [  # a password reset finds accounts by e-mail address
+            models.Index(F("brand_id"), Lower("email"), name="player_email_per_brand")
         ]
 
     def __str__(self) -> str:

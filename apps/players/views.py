@@ -1,13 +1,23 @@
-"""The brand site's account pages: register, log in, log out, profile, password."""
+"""The brand site's account pages: register, log in, log out, profile, password, and the
+password reset by e-mail."""
 
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.brands.selectors import BrandRef
-from apps.players.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
+from apps.players import password_reset as reset
+from apps.players.forms import (
+    LoginForm,
+    PasswordForm,
+    PasswordResetForm,
+    PasswordResetSetForm,
+    ProfileForm,
+    RegisterForm,
+)
 from apps.players.services import (
     PlayerError,
     player_authenticate,
@@ -125,3 +135,74 @@ def _account_change(
             else:
                 return redirect("players:profile")
     return render(request, template, {"form": form, **(context or {})}, status=status)
+
+
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """ "Forgot your password?": the e-mail address of the account; the same answer whether or
+    not an account has it (``password_reset_sent``)."""
+    brand = _brand(request)
+    form = PasswordResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+
+        def link_for(link: reset.ResetLink) -> str:
+            path = reverse("players:password_reset_link", args=[link.uid, link.token])
+            return request.build_absolute_uri(path)
+
+        try:
+            reset.password_reset_request(
+                brand=brand,
+                email=form.cleaned_data["email"],
+                address=client_address(request),
+                link_for=link_for,
+                site_name=request.tenant.name,
+            )
+        except PlayerError as exc:
+            return _throttled(request, "players/password_reset.html", form, exc)
+        return redirect("players:password_reset_sent")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "players/password_reset.html", {"form": form}, status=status)
+
+
+def password_reset_sent(request: HttpRequest) -> HttpResponse:
+    _brand(request)
+    return render(request, "players/password_reset_sent.html")
+
+
+RESET_SESSION_KEY = "password_reset_token"
+
+
+def password_reset_link(request: HttpRequest, uid: str, token: str) -> HttpResponse:
+    """The e-mail's link: the token moves into the session and the page reloads without it, so
+    the token does not leak to other sites in a Referer header (as Django's own reset does)."""
+    _brand(request)
+    request.session[RESET_SESSION_KEY] = token
+    return redirect("players:password_reset_set", uid=uid)
+
+
+def password_reset_set(request: HttpRequest, uid: str) -> HttpResponse:
+    """A new password, twice, if the link still holds; every session of the player ends."""
+    brand = _brand(request)
+    token = request.session.get(RESET_SESSION_KEY, "")
+    if reset.password_reset_check(brand_id=brand.id, uid=uid, token=token) is None:
+        return render(request, "players/password_reset_invalid.html", status=400)
+    form = PasswordResetSetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reset.password_reset_confirm(
+                brand_id=brand.id,
+                uid=uid,
+                token=token,
+                new_password=form.cleaned_data["new_password"],
+                address=client_address(request),
+            )
+        except PlayerError as exc:
+            if exc.retry_after is not None:
+                return _throttled(request, "players/password_reset_set.html", form, exc)
+            if exc.code == "invalid_link":
+                return render(request, "players/password_reset_invalid.html", status=400)
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            request.session.pop(RESET_SESSION_KEY, None)
+            return render(request, "players/password_reset_done.html")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "players/password_reset_set.html", {"form": form}, status=status)

@@ -5,7 +5,7 @@ Every figure can be set from the environment; docs/operations.md lists them.
 
 from django.core.exceptions import ImproperlyConfigured
 
-from betting.env import env_int, env_list, env_str
+from betting.env import env_bool, env_int, env_list, env_str
 
 
 def _windows(name: str, default: str) -> list[tuple[int, int]]:
@@ -72,3 +72,20 @@ for _name in (
 # The cookie and the stored session live no longer than the longest session allowed; each
 # logged-in session is given its own, shorter expiry (its idle limit) at every write.
 SESSION_COOKIE_AGE = 60 * max(PLAYER_SESSION_ABSOLUTE_MAX_MINUTES, STAFF_SESSION_ABSOLUTE_MINUTES)
+
+# Password reset e-mails (apps/players/password_reset.py). Without EMAIL_HOST they are printed
+# on the web role's output (Django's console backend: development, make run); with it, sent over
+# SMTP. A reset link works for PASSWORD_RESET_TIMEOUT seconds (default an hour) and only once.
+EMAIL_HOST = env_str("EMAIL_HOST", "") or ""
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "") or ""
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@localhost") or "no-reply@localhost"
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600)
