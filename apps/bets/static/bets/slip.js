@@ -364,7 +364,7 @@ module for Node.js, which the tests run it under against the Python arithmetic).
       if (mark.refusal) {
         const why = el("p", {class: "slip-refusal", role: "alert", "data-slip-refusal": String(i)}, mark.refusal);
         item.appendChild(why);
-        if (mark.newOdds) item.appendChild(el("button", {type: "button", class: "slip-accept", "data-slip-accept": key}, "Accept new odds"));
+        if (mark.newOdds && oddsCompare(mark.newOdds, s.odds) !== 0) item.appendChild(el("button", {type: "button", class: "slip-accept", "data-slip-accept": key}, "Accept new odds"));
       }
       item.appendChild(stakeField("single:" + key, "Stake on " + s.outcomeName, 1));
       item.appendChild(el("p", {class: "slip-return", id: "slip-return-single_" + key.replace(/[^a-z0-9_-]/gi, "_")}));
@@ -379,6 +379,7 @@ module for Node.js, which the tests run it under against the Python arithmetic).
       row.appendChild(el("p", {class: "slip-return", id: "slip-return-" + bet.id}));
       betsNode.appendChild(row);
     }
+    $(".slip-per").hidden = count < 3;  // only systems have more than one line
     $("[data-slip-policy]").value = state.policy;
     for (const radio of panel.querySelectorAll("[data-slip-per]")) radio.checked = (radio.value === "bet") === !!state.perBet;
     const bulletin = $("[data-slip-bulletin]");
@@ -612,6 +613,7 @@ module for Node.js, which the tests run it under against the Python arithmetic).
       text = label + ": accepted.";
       notice(text, "accepted");
     }
+    say("");  // the decision is in the bulletin (and a notice)
     if (entry) { entry.text = text; entry.kind = msg.status === "refused" ? "refused" : "accepted"; }
     else bulletins.push({kind: msg.status === "refused" ? "refused" : "accepted", bet: msg.bet, text});
     draw();
