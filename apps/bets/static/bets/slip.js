@@ -587,7 +587,8 @@ module for Node.js, which the tests run it under against the Python arithmetic).
 
   window.addEventListener("player-event", (e) => {
     const msg = e.detail || {};
-    if (msg.type === "account_closed" || msg.type === "account_blocked") { blocked = true; say("This account takes no bets now."); return; }
+    // A blocked or closed account: the socket says so, then the server closes it.
+    if (msg.type === "account" && msg.status !== "active") { blocked = true; say("This account takes no bets now."); return; }
     if (msg.type !== "bet" || !pending[msg.bet] || msg.status === "pending") return;
     const {label, legs} = pending[msg.bet];
     delete pending[msg.bet];
@@ -618,7 +619,6 @@ module for Node.js, which the tests run it under against the Python arithmetic).
     else bulletins.push({kind: msg.status === "refused" ? "refused" : "accepted", bet: msg.bet, text});
     draw();
   });
-  window.addEventListener("player-socket-closed", () => { blocked = true; });
 
   // -- odds as they move: the live-odds gateway, one socket per event in the slip -----------------
 
