@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('players', '0002_players_lock_for_bet'),
+        ('players', '0003_player_closed_at'),
     ]
 
     operations = [
