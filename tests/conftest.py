@@ -44,6 +44,10 @@ def _test_environment() -> None:
             "LOG_FORMAT": "plain",
             "LOG_LEVEL": "WARNING",
             "OFFER_CACHE_S": "0.5",
+            # The API's rate limits stay out of the way of tests that do not test them (those
+            # that do set their own); the login throttle keeps its own, stricter windows.
+            "API_RATE_ADDRESS": "1000000/60",
+            "API_RATE_PLAYER": "1000000/60",
             # The suite's own process serves requests, runs tasks and migrates: the worker
             # role's (longer) time limits; the processes it starts take their own role's.
             "PROCESS_ROLE": "worker",

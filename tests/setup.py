@@ -164,9 +164,9 @@ def platform_reset(platform: Platform) -> None:
             _truncate("default", schema, KEEP)
     for alias in shard_map.aliases():
         _truncate(alias, "public", KEEP)
-    # Attempt windows and session lists belong to the players just removed.
+    # Attempt windows, API rate windows and session lists belong to the players just removed.
     client = redis.Redis.from_url(settings.REDIS_URL)
-    for pattern in ("throttle:*", "player-sessions:*"):
+    for pattern in ("throttle:*", "api-rate:*", "player-sessions:*"):
         stale = list(client.scan_iter(match=f"{settings.REDIS_PREFIX}:*:{pattern}", count=1000))
         if stale:
             client.delete(*stale)

@@ -102,7 +102,7 @@ def test_a_slip_with_an_integer_that_is_not_ascii_digits_is_refused_and_writes_n
     error = answer.json()["error"]
     assert error["code"] == "invalid_request"
     field = next(iter(changes))
-    assert field in error["fields"], error
+    assert field in error["details"]["fields"], error
     assert _rows() == before
 
 
@@ -202,9 +202,9 @@ def test_a_cash_out_offer_is_ascii_digits_within_bigint(book, alpha):
             client, "/api/v1/bets/1/cashout", json.dumps({"idempotency_key": "k", "offer": offer})
         )
         assert answer.status_code == 400, (offer, answer.content)
-        assert "offer" in answer.json()["error"]["fields"]
+        assert "offer" in answer.json()["error"]["details"]["fields"]
     answer = client.get("/api/v1/wallet/transactions?limit=\u0661\u0660")
-    assert answer.status_code == 400 and "limit" in answer.json()["error"]["fields"]
+    assert answer.status_code == 400 and "limit" in answer.json()["error"]["details"]["fields"]
     assert _rows() == before
 
 

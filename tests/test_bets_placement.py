@@ -361,7 +361,7 @@ def test_the_api_explains_a_badslip(book, alpha):
         empty = {"idempotency_key": "x", "kind": "single", "stake": 0, "legs": []}
         status, body = _post_bet(port, "alpha.localhost", session, token, empty)
         assert status == 400 and body["error"]["code"] == "invalid_request"
-        assert set(body["error"]["fields"]) >= {"stake", "legs"}
+        assert set(body["error"]["details"]["fields"]) >= {"stake", "legs"}
         status, body = _post_bet(
             port,
             "alpha.localhost",
@@ -377,7 +377,7 @@ def test_the_api_explains_a_badslip(book, alpha):
         assert status == 422
         assert body["error"] == {
             "code": "odds_changed",
-            "message": "the odds changed",
+            "message": "The odds have changed.",
             "details": {"leg": 0, "selection": {"market": line(M), "outcome": "1"}, "odds": "2.10"},
         }
         good = {
@@ -400,7 +400,9 @@ def test_the_api_explains_a_badslip(book, alpha):
         assert status == 415 and body["error"]["code"] == "unsupported_media_type"
         status, body = _post_bet(port, "alpha.localhost", session, token, None, body=b"")
         assert status == 400 and body["error"]["code"] == "invalid_request"
-        assert {"idempotency_key", "kind", "stake", "legs"} <= set(body["error"]["fields"])
+        assert {"idempotency_key", "kind", "stake", "legs"} <= set(
+            body["error"]["details"]["fields"]
+        )
         assert _bets() == 0
         # A session outliving its account: the bet's own lock on the player's row refuses it.
         Player.objects.using(shard_map.alias_for(player_id)).filter(pk=player_id).update(

@@ -1,5 +1,5 @@
 """Plain Django views of the public API: the same contract as the DRF views (CSRF on unsafe
-requests, JSON bodies only, ``{"error": {"code", "message", "fields"}}``), without DRF's
+requests, JSON bodies only, ``{"error": {"code", "message", "details"}}``), without DRF's
 per-request machinery (content negotiation, parser and renderer selection, the request
 wrapper). Kept for the hottest request, placing a bet, where that machinery cost more than the
 view's own work.
@@ -8,13 +8,13 @@ view's own work.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 
 from apps.api import body as api_body
+from apps.api.errors import json_error
 
 JSON = "application/json"
 
@@ -35,17 +35,16 @@ def csrf_failure(request: HttpRequest) -> str | None:
 class PlainError(Exception):
     """An API error of a plain view, answered as the DRF views answer theirs."""
 
-    def __init__(self, code: str, message: str, status: int, fields: dict | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, code: str, message: str | None, status: int, details: dict | None = None
+    ) -> None:
+        super().__init__(message or "")
         self.code = code
         self.status = status
-        self.fields = fields
+        self.details = details
 
     def response(self) -> HttpResponse:
-        body: dict[str, Any] = {"code": self.code, "message": str(self)}
-        if self.fields:
-            body["fields"] = self.fields
-        return json_response({"error": body}, self.status)
+        return json_error(self.code, str(self) or None, self.status, self.details)
 
 
 def json_response(body: object, status: int = 200) -> HttpResponse:

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.api.body import BIGINT_MAX, ascii_decimal, ascii_integer
-from apps.api.errors import ApiError
+from apps.api.errors import ERROR_CODES, ApiError, error_body
 from apps.api.fields import AsciiIntegerField
 from apps.api.plain import PlainError, check_csrf, json_body, json_response
+from apps.api.throttle import rate_wait
 from apps.bets import cashout, placement, selectors
+from apps.bets.api_docs import BetOut, BetsOut, CashOutOfferOut, CashOutOut, SlipIn
 from apps.bets.lines import LegRequest
 from apps.bets.models import Bet
 from apps.bets.refusals import BetRefused
@@ -36,7 +39,7 @@ MAX_STAKE = 10**12
 
 class SlipInvalid(PlainError):
     def __init__(self, fields: dict) -> None:
-        super().__init__("invalid_request", "the request is not valid", 400, fields)
+        super().__init__("invalid_request", None, 400, {"fields": fields})
 
 
 def parse_slip(data: object) -> placement.Slip:
@@ -180,21 +183,26 @@ class CashOutIn(serializers.Serializer):
 
 
 def _refusal_body(exc: BetRefused, currency: str | None = None) -> dict:
-    """The API's error for a refusal: its code, a sentence, and ``details`` (the refused leg's
-    position and selection, the odds now, a limit in minor units and as ``limit`` in the major
-    unit of ``currency``: ``BetRefused.details``)."""
-    body: dict = {"code": exc.code, "message": str(exc)}
-    details = exc.details(currency=currency)
-    if details:
-        body["details"] = details
-    return {"error": body}
+    """A refusal in the API's error shape: the code's sentence for players (``ERROR_CODES``),
+    and ``details``: the refused leg's position and selection, the odds now, a limit in minor
+    units and as ``limit`` in the major unit of ``currency`` (``BetRefused.details``)."""
+    message = None if exc.code in ERROR_CODES else str(exc)
+    return error_body(exc.code, message, exc.details(currency=currency))
 
 
 def _refusal(exc: BetRefused, currency: str | None = None) -> Response:
     return Response(_refusal_body(exc, currency), status=REFUSAL_STATUS.get(exc.code, 422))
 
 
+_REFUSED = OpenApiResponse(description="A refusal; its code and figures in the error's details")
+
+
+@extend_schema(parameters=[OpenApiParameter("bet_id", int, OpenApiParameter.PATH)])
 class CashOutView(APIView):
+    @extend_schema(
+        summary="The bet's cash-out offer now (minor units)",
+        responses={200: CashOutOfferOut, 422: _REFUSED},
+    )
     def get(self, request: Request, bet_id: int) -> Response:
         player = logged_in_player(request)
         try:
@@ -203,6 +211,11 @@ class CashOutView(APIView):
             return _refusal(exc, request.tenant.currency)
         return Response({"bet": str(bet_id), "offer": offer.offer})
 
+    @extend_schema(
+        summary="Cash out the bet, whole or in part",
+        request=CashOutIn,
+        responses={200: CashOutOut, 202: CashOutOut, 422: _REFUSED},
+    )
     def post(self, request: Request, bet_id: int) -> Response:
         player = logged_in_player(request)
         data = CashOutIn(data=request.data)
@@ -230,6 +243,12 @@ class CashOutView(APIView):
 class BetsView(APIView):
     """``GET /api/v1/bets``: my bets (``POST`` is ``place_bet``, a plain view)."""
 
+    @extend_schema(
+        operation_id="bets_list",
+        summary="My bets, open or settled",
+        parameters=[OpenApiParameter("status", str, enum=list(selectors.LISTS))],
+        responses={200: BetsOut},
+    )
     def get(self, request: Request) -> Response:
         player = logged_in_player(request)
         which = request.query_params.get("status", "open")
@@ -243,6 +262,21 @@ class BetsView(APIView):
         )
         return Response({"bets": [bet_json(bet, legs, offers.get(bet.id)) for bet, legs in bets]})
 
+    @extend_schema(
+        summary="Place a slip: a single, a multiple or a system bet",
+        request=SlipIn,
+        responses={
+            200: OpenApiResponse(BetOut, description="the slip was sent before: its bet"),
+            201: BetOut,
+            402: _REFUSED,
+            409: _REFUSED,
+            422: _REFUSED,
+        },
+    )
+    def post(self, request: Request) -> HttpResponse:
+        """Served by ``place_bet`` (the route sends it there without DRF's machinery)."""
+        return place_bet(request._request)
+
 
 _list_bets = BetsView.as_view()
 
@@ -253,6 +287,11 @@ def bets(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return place_bet(request)
     return _list_bets(request)
+
+
+# The schema generator reads the route's view from here (the route itself is this function).
+bets.cls = BetsView
+bets.initkwargs = {}
 
 
 def place_bet(request: HttpRequest) -> HttpResponse:
@@ -269,8 +308,11 @@ def place_bet(request: HttpRequest) -> HttpResponse:
             raise PlainError("not_found", "bets are placed on brand domains", 404)
         check_csrf(request)
         player = session_player(request.session, tenant.pk)
+        wait = rate_wait(request, player.id if player is not None else None)
+        if wait is not None:
+            raise PlainError("throttled", None, 429, {"retry_after": wait})
         if player is None:
-            raise PlainError("not_authenticated", "log in first", 401)
+            raise PlainError("not_authenticated", None, 401)
         slip = parse_slip(json_body(request))
         placed = placement.bet_place(
             brand_id=player.brand_id, player_id=player.id, currency=tenant.currency, slip=slip

@@ -5,12 +5,12 @@ exception's chain first. Redis not answering within the role's socket timeout (s
 cache live there), PostgreSQL refusing connections or cancelling a statement at the role's
 ``statement_timeout`` / ``lock_timeout`` (``betting.settings.limits``), or no pooled connection
 free in time: the client gets ``503`` with ``Retry-After`` and
-``{"error": {"code", "message"}}``, and may retry. Anything else stays Django's 500 page.
+``{"error": {"code", "message", "details"}}`` (the API's error shape), and may retry.
+Anything else stays Django's 500 page (an error in the API's shape under ``/api/``).
 """
 
 from __future__ import annotations
 
-import json
 import sys
 
 import psycopg
@@ -19,6 +19,8 @@ from django.http import HttpRequest, HttpResponse
 from django.views import defaults
 from psycopg import errors as pg_errors
 from psycopg_pool import PoolTimeout
+
+from apps.api.errors import json_error
 
 RETRY_AFTER_S = 5
 
@@ -46,15 +48,12 @@ def outage_of(exc: BaseException | None) -> tuple[str, str] | None:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """``handler500`` of both URL maps."""
+    """``handler500`` of both URL maps. Under ``/api/`` anything else is a 500 in the API's
+    error shape (code ``error``), not the site's page."""
     outage = outage_of(sys.exc_info()[1])
     if outage is None:
+        if request.path.startswith("/api/"):
+            return json_error("error", None, 500)
         return defaults.server_error(request)
     code, message = outage
-    response = HttpResponse(
-        json.dumps({"error": {"code": code, "message": message}}),
-        status=503,
-        content_type="application/json",
-    )
-    response["Retry-After"] = str(RETRY_AFTER_S)
-    return response
+    return json_error(code, message, 503, {"retry_after": RETRY_AFTER_S})

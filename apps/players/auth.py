@@ -5,6 +5,8 @@ cross-site form could log a visitor into an attacker's account (login CSRF). ``G
 /api/v1/session`` hands a client its CSRF cookie; the API also accepts JSON bodies only.
 """
 
+from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 
@@ -35,3 +37,20 @@ class CsrfProtected(BasePermission):
     def has_permission(self, request, view) -> bool:
         enforce_csrf(request._request)
         return True
+
+
+class PlayerSessionScheme(OpenApiAuthenticationExtension):
+    """The API schema's description of ``PlayerSessionAuthentication``: the session cookie that
+    logging in (``POST /api/v1/session``) or registering sets."""
+
+    target_class = PlayerSessionAuthentication
+    name = "playerSession"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": settings.SESSION_COOKIE_NAME,
+            "description": "The player's session cookie; unsafe requests also need the CSRF "
+            "cookie's token in the X-CSRFToken header (GET /api/v1/session sets the cookie).",
+        }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,6 +14,7 @@ from rest_framework.views import APIView
 
 from apps.api.errors import ApiError
 from apps.brands.selectors import BrandRef
+from apps.players.api_docs import PlayerOut, SessionOut
 from apps.players.services import (
     PlayerError,
     PlayerRef,
@@ -44,7 +46,7 @@ def logged_in_player(request: Request) -> PlayerRef:
     without one): every app's API views for the logged-in player start here."""
     _brand(request)
     if request.user is None:
-        raise ApiError("not_authenticated", "log in first", http_status=401)
+        raise ApiError("not_authenticated", http_status=401)
     return request.user
 
 
@@ -92,7 +94,19 @@ class PasswordInput(serializers.Serializer):
     new_password = serializers.CharField(max_length=128, trim_whitespace=False)
 
 
+def _errors(**described: str) -> dict:
+    """Error answers of an operation, for the schema (the shape is ``apps.api.errors``')."""
+    return {
+        int(status[1:]): OpenApiResponse(description=text) for status, text in described.items()
+    }
+
+
 class PlayersView(APIView):
+    @extend_schema(
+        summary="Register a player (and log them in)",
+        request=RegisterInput,
+        responses={201: PlayerOut, **_errors(s409="`username_taken`")},
+    )
     def post(self, request: Request) -> Response:
         brand = _brand(request)
         data = RegisterInput(data=request.data)
@@ -108,6 +122,7 @@ class PlayersView(APIView):
 
 
 class SessionView(APIView):
+    @extend_schema(summary="Who is logged in; sets the CSRF cookie", responses={200: SessionOut})
     @method_decorator(ensure_csrf_cookie)
     def get(self, request: Request) -> Response:
         """Whether a player is logged in; sets the CSRF cookie that unsafe requests need."""
@@ -120,6 +135,11 @@ class SessionView(APIView):
             }
         )
 
+    @extend_schema(
+        summary="Log in",
+        request=LoginInput,
+        responses={200: PlayerOut, **_errors(s401="`invalid_credentials`")},
+    )
     def post(self, request: Request) -> Response:
         brand = _brand(request)
         data = LoginInput(data=request.data)
@@ -135,6 +155,7 @@ class SessionView(APIView):
         session_login(request._request, player)
         return Response(_player_json(player))
 
+    @extend_schema(summary="Log out", responses={204: None})
     def delete(self, request: Request) -> Response:
         _brand(request)
         session_logout(request._request)
@@ -142,9 +163,15 @@ class SessionView(APIView):
 
 
 class MeView(APIView):
+    @extend_schema(summary="The logged-in player's profile", responses={200: PlayerOut})
     def get(self, request: Request) -> Response:
         return Response(_player_json(logged_in_player(request)))
 
+    @extend_schema(
+        summary="Change the profile (the e-mail address needs the current password)",
+        request=ProfileInput,
+        responses={200: PlayerOut},
+    )
     def patch(self, request: Request) -> Response:
         player = logged_in_player(request)
         data = ProfileInput(data=request.data)
@@ -163,6 +190,7 @@ class MeView(APIView):
 
 
 class PasswordView(APIView):
+    @extend_schema(summary="Change the password", request=PasswordInput, responses={200: PlayerOut})
     def post(self, request: Request) -> Response:
         """A new password, given the current one; the player's other sessions end."""
         player = logged_in_player(request)

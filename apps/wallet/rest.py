@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -10,6 +11,7 @@ from rest_framework.views import APIView
 from apps.api.fields import AsciiIntegerField
 from apps.players.rest import logged_in_player
 from apps.wallet import selectors
+from apps.wallet.api_docs import BalanceOut, HistoryOut
 from apps.wallet.results import Balance
 
 
@@ -54,6 +56,7 @@ class HistoryQuery(serializers.Serializer):
 
 
 class WalletView(APIView):
+    @extend_schema(summary="The player's balance (minor units)", responses={200: BalanceOut})
     def get(self, request: Request) -> Response:
         player = logged_in_player(request)
         balance = selectors.player_balance(
@@ -63,6 +66,12 @@ class WalletView(APIView):
 
 
 class TransactionsView(APIView):
+    @extend_schema(
+        operation_id="wallet_transactions_list",
+        summary="The player's wallet history, newest first",
+        parameters=[HistoryQuery],
+        responses={200: HistoryOut},
+    )
     def get(self, request: Request) -> Response:
         player = logged_in_player(request)
         query = HistoryQuery(data=request.query_params)

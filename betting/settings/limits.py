@@ -96,3 +96,23 @@ REDIS_CLIENT_OPTIONS = {
     "socket_timeout": REDIS_SOCKET_TIMEOUT_S,
     "health_check_interval": REDIS_HEALTH_CHECK_S,
 }
+
+
+def _rate(name: str, default: str) -> tuple[int, int]:
+    """``"600/60"``: at most 600 requests in each 60-second window."""
+    value = env_str(name) or default
+    try:
+        limit, period = (int(part) for part in value.strip().split("/"))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}: {value!r} is not requests/seconds") from None
+    if limit < 1 or period < 1:
+        raise ImproperlyConfigured(f"{name}: {value!r} must be positive")
+    return limit, period
+
+
+# The public API's rate limits (``apps.api.throttle``): requests per window from one client
+# address (shared by the players behind it, so larger) and by one logged-in player; beyond
+# either, 429 ``throttled`` with Retry-After. THROTTLE_EXEMPT_NETWORKS (a load generator on
+# loopback) are limited by neither.
+API_RATE_ADDRESS = _rate("API_RATE_ADDRESS", "600/60")
+API_RATE_PLAYER = _rate("API_RATE_PLAYER", "300/60")

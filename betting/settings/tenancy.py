@@ -18,6 +18,8 @@ SHARED_APPS = [
     "axes",
     "apps.backoffice.staff",
     "rest_framework",
+    "drf_spectacular",  # the API's OpenAPI schema (/api/schema/)
+    "drf_spectacular_sidecar",  # the docs page's scripts, served by the site itself
     "channels",
     "shards",
     "apps.outbox",

@@ -1,7 +1,9 @@
 """A brand's domains: the site, the public API and the brand's own backoffice."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from apps.api import errors as api_errors
+from apps.api import schema as api_schema
 from apps.backoffice.sites import brand_site
 
 # Each app's routes in the public API, all named in the one "api" namespace (the included
@@ -10,11 +12,17 @@ api = [
     path("", include("apps.players.api_urls")),
     path("", include("apps.wallet.api_urls")),
     path("", include("apps.bets.api_urls")),
+    path("", include("apps.catalog.api_urls")),
 ]
 
 urlpatterns = [
     path("admin/", brand_site.urls),
     path("api/v1/", include((api, "api"), namespace="api")),
+    # The API's OpenAPI 3 schema and its docs page (Swagger UI); any other /api/ path is a 404
+    # in the API's error shape.
+    path("api/schema/", api_schema.schema_view, name="api-schema"),
+    path("api/docs/", api_schema.docs_view, name="api-docs"),
+    re_path(r"^api/", api_errors.not_found),
     path("account/wallet/", include("apps.wallet.urls")),
     path("account/bets/", include("apps.bets.urls")),
     path("account/", include("apps.players.urls")),

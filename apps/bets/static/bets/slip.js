@@ -198,7 +198,7 @@ module for Node.js, which the tests run it under against the Python arithmetic).
     const error = (body && body.error) || body || {};
     const details = error.details || error.detail || {};
     if (error.leg !== undefined && details.leg === undefined) details.leg = error.leg;
-    return {code: error.code || "error", message: error.message || "", details, fields: error.fields || {}};
+    return {code: error.code || "error", message: error.message || "", details, fields: error.fields || details.fields || {}};
   }
 
   // A refusal in words: the reason, and the price now or the limit where there is one.
