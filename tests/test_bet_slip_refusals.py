@@ -180,7 +180,7 @@ def test_insufficient_funds_and_an_empty_stake_are_refused_with_their_codes(book
     answer = _place(client, [(line(M), "1", "2.10")], stake="")
     assert answer.status_code == 400
     assert answer.json()["error"]["code"] == "invalid_request"
-    assert "stake" in answer.json()["error"]["fields"]
+    assert "stake" in answer.json()["error"]["details"]["fields"]
     assert _bets() == 0 and _cash(alpha, player_id) == 500
 
 
