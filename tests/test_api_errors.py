@@ -59,6 +59,8 @@ def test_drfs_own_errors_have_the_shape(alpha):
     _error(client.get("/api/v1/events/12345678"), 404, "not_found")
     _error(client.get("/api/v1/no-such-thing"), 404, "not_found")
     _error(client.get("/api/nothing/here"), 404, "not_found")
+    strict = Client(HTTP_HOST=HOST, enforce_csrf_checks=True)
+    _error(strict.post("/api/v1/bets/-1/cashout", "{}", "application/json"), 404, "not_found")
     answer = client.delete("/api/v1/sports")
     _error(answer, 405, "method_not_allowed")
     assert answer["Allow"] == "GET, HEAD, OPTIONS"
@@ -79,7 +81,6 @@ def test_drfs_own_errors_have_the_shape(alpha):
         "invalid_request",
     )
     assert {"username", "email", "password"} <= set(invalid["details"]["fields"])
-    strict = Client(HTTP_HOST=HOST, enforce_csrf_checks=True)
     denied = _error(
         strict.post("/api/v1/players", "{}", content_type="application/json"),
         403,
@@ -104,7 +105,7 @@ def test_a_refusal_names_its_leg_and_figures_with_a_sentence_for_the_player(alph
         assert error == {
             "code": "odds_changed",
             "message": ERROR_CODES["odds_changed"],
-            "details": {"leg": 0, "odds": "2.10"},
+            "details": {"leg": 0, "selection": {"market": line(M), "outcome": "1"}, "odds": "2.10"},
         }
 
 

@@ -107,7 +107,7 @@ def _fuzz(operation, base_url: str, player_headers: dict, failures: list, status
             response = case.call(base_url=base_url, headers=headers, timeout=30)
             statuses.append((operation.label, who, response.status_code))
             case.validate_response(response, checks=CHECKS)
-        except Exception as exc:  # every failure is collected, then reported together
+        except (Exception, BaseExceptionGroup) as exc:  # collected, then reported together
             failures.append(f"{operation.label} ({who}): {str(exc)[:1200]}")
 
     fuzz()

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -212,6 +213,7 @@ def json_error(
     return response
 
 
+@csrf_exempt  # a 404 whatever the method: not the CSRF failure page
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """Any ``/api/`` path no route takes: a 404 in the API's shape (not the site's page)."""
     return json_error("not_found", None, 404)
