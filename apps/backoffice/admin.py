@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from apps.backoffice import catalog_admin
+from apps.backoffice import catalog_admin, limits_admin
 from apps.backoffice.bets_admin import BetAdmin
 from apps.backoffice.models import BrandStats
 from apps.backoffice.player_admin import PlayerPageMixin
@@ -156,3 +156,4 @@ for site in (platform_site, brand_site):
     site.register(Bet, BetAdmin)
 
 catalog_admin.register(platform_site, brand_site)
+limits_admin.register(platform_site, brand_site)

@@ -13,3 +13,4 @@ class BetsConfig(AppConfig):
         from apps.catalog.replication import on_results
 
         on_results(results_settle)
+        from apps.bets import risk_groups  # noqa: F401  (registers its event handler)

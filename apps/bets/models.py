@@ -317,3 +317,110 @@ class TurnoverChange(ShardModel):
     liability = models.BigIntegerField(
         default=0, help_text="change of the potential payouts of open bets"
     )
+
+
+class BetLimit(GlobalModel):
+    """A brand's own limits on one sport, one market type, or one market type of one sport, in
+    one currency: tighter than its bet settings there. A bet is held to every limit that applies
+    to any of its legs, and to the brand's settings: the tightest of each figure wins. An empty
+    figure leaves the others' in force."""
+
+    brand_id = models.IntegerField()
+    currency = models.CharField(max_length=3)
+    sport = models.ForeignKey(
+        "catalog.Sport",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="empty: every sport",
+    )
+    market = models.ForeignKey(
+        "catalog.MarketDescription",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="the market type (e.g. 1 = 1x2); empty: every market of the sport",
+    )
+    min_stake = models.BigIntegerField(null=True, blank=True, help_text="minor units, per line")
+    max_stake = models.BigIntegerField(null=True, blank=True, help_text="minor units, per bet")
+    max_payout = models.BigIntegerField(null=True, blank=True, help_text="minor units, per bet")
+
+    class Meta:
+        verbose_name = "limit per sport and market"
+        verbose_name_plural = "limits per sport and market"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["brand_id", "currency", "sport", "market"],
+                name="bet_limit_once",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                condition=Q(sport__isnull=False) | Q(market__isnull=False),
+                name="bet_limit_names_a_sport_or_market",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_stake__isnull=False)
+                | Q(max_stake__isnull=False)
+                | Q(max_payout__isnull=False),
+                name="bet_limit_sets_a_figure",
+            ),
+            models.CheckConstraint(
+                condition=(Q(min_stake__isnull=True) | Q(min_stake__gt=0))
+                & (Q(max_stake__isnull=True) | Q(max_stake__gt=0))
+                & (Q(max_payout__isnull=True) | Q(max_payout__gt=0)),
+                name="bet_limit_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_stake__isnull=True)
+                | Q(max_stake__isnull=True)
+                | Q(max_stake__gte=models.F("min_stake")),
+                name="bet_limit_sane",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.scope()
+
+    def scope(self) -> str:
+        """What the limit applies to, as a refusal names it: "Soccer", "market 1x2", "Soccer,
+        market 1x2"."""
+        parts = []
+        if self.sport_id is not None:
+            parts.append(self.sport.name)
+        if self.market_id is not None:
+            parts.append(f"market {self.market.name}")
+        return ", ".join(parts)
+
+
+class RiskGroup(GlobalModel):
+    """A brand's named risk group: its players' maximum stake is the brand's times the group's
+    factor, and no more than the group's own maximum. The players' rows on the shards
+    (``PlayerRisk``) carry the figures placement reads; a change reaches them through the
+    outbox (``bets.risk_group``)."""
+
+    brand_id = models.IntegerField()
+    name = models.CharField(max_length=30)
+    stake_factor = models.DecimalField(
+        max_digits=5, decimal_places=2, default=1, help_text="e.g. 0.25 for a quarter"
+    )
+    max_stake = models.BigIntegerField(
+        null=True, blank=True, help_text="minor units, per bet; empty: no limit of the group's"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["brand_id", "name"], name="risk_group_once"),
+            models.CheckConstraint(
+                condition=Q(stake_factor__gt=0, stake_factor__lte=100),
+                name="risk_group_factor_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_stake__isnull=True) | Q(max_stake__gt=0),
+                name="risk_group_max_stake_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

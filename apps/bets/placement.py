@@ -20,7 +20,14 @@ from typing import Any, NamedTuple
 from django.db import DatabaseError, IntegrityError, transaction
 
 from apps.bets import arithmetic, risk
-from apps.bets.bet_settings import bet_settings_for, in_play_delay, lines_check
+from apps.bets.bet_settings import (
+    Figure,
+    bet_limits,
+    bet_settings_for,
+    in_play_delay,
+    lines_check,
+    sport_market_limits,
+)
 from apps.bets.lines import LegRequest, LineRow, leg_check, lines_seen
 from apps.bets.live import bet_live_schedule
 from apps.bets.models import Bet, BetSettings
@@ -194,6 +201,28 @@ def bet_place(*, brand_id: int, player_id: int, currency: str, slip: Slip) -> Pl
     return Placed(bet=bet, replayed=False, legs=legs)
 
 
+def _stake_check(stake: int, brand_max: int, scope: str, player: SlipPlayer) -> None:
+    """Refuse a stake above ``brand_max`` (the brand's, or a sport's or market's: ``scope``)
+    as the player's risk group and the operator's own limit for them narrow it."""
+    max_stake = risk.stake_max(
+        brand_max=brand_max,
+        stake_factor=player.stake_factor,
+        operator_max=player.operator_max,
+    )
+    if stake <= max_stake:
+        return
+    if scope and max_stake == risk.stake_max(
+        brand_max=brand_max, stake_factor=player.stake_factor, operator_max=None
+    ):
+        raise BetRefused(
+            "stake_too_high",
+            f"above the maximum stake for {scope}",
+            max_stake=max_stake,
+            applies_to=scope,
+        )
+    raise BetRefused("stake_too_high", "above the maximum stake", max_stake=max_stake)
+
+
 @dataclass(frozen=True)
 class _Earlier:
     id: int  # a bet of this slip key, already placed
@@ -224,13 +253,7 @@ def _create(
     if slip.unit_stake < settings.min_stake:
         raise BetRefused("stake_too_low", "below the minimum stake", min_stake=settings.min_stake)
     stake = slip.unit_stake * lines
-    max_stake = risk.stake_max(
-        brand_max=settings.max_stake,
-        stake_factor=player.stake_factor,
-        operator_max=player.operator_max,
-    )
-    if stake > max_stake:
-        raise BetRefused("stake_too_high", "above the maximum stake", max_stake=max_stake)
+    _stake_check(stake, settings.max_stake, "", player)
     if wallet.wallet_is_external(brand_id):
         # The operator's wallet is called over HTTP; inside the bet's transaction a failure
         # could leave the operator's side without a bet. Not offered until it is outside.
@@ -243,6 +266,25 @@ def _create(
         leg_check(position=i, leg=leg, line=now.get(leg.market), policy=slip.odds_policy)
         for i, leg in enumerate(slip.legs)
     ]
+    limits = sport_market_limits(brand_id=brand_id, currency=currency)
+    if limits:
+        # The limits of the legs' sports and markets, now that the lines are known.
+        held = bet_limits(
+            settings=settings,
+            limits=limits,
+            legs=[(now[leg.market].sport_id, now[leg.market].market_id) for leg in slip.legs],
+        )
+        if slip.unit_stake < held.min_stake.amount:
+            raise BetRefused(
+                "stake_too_low",
+                f"below the minimum stake for {held.min_stake.scope}",
+                min_stake=held.min_stake.amount,
+                applies_to=held.min_stake.scope,
+            )
+        _stake_check(stake, held.max_stake.amount, held.max_stake.scope, player)
+        max_payout = held.max_payout
+    else:
+        max_payout = Figure(settings.max_payout)
     events = [now[leg.market].event_id for leg in slip.legs]
     if slip.kind != "single" and len(set(events)) != len(events) and not settings.allow_same_event:
         again = next(i for i, event in enumerate(events) if event in events[:i])
@@ -260,9 +302,16 @@ def _create(
             legs=tuple(arithmetic.Leg(odds=odds) for odds in taken),
         )
     )
-    if potential > settings.max_payout:
+    if potential > max_payout.amount:
+        if max_payout.scope:
+            raise BetRefused(
+                "payout_too_high",
+                f"above the maximum payout for {max_payout.scope}",
+                max_payout=max_payout.amount,
+                applies_to=max_payout.scope,
+            )
         raise BetRefused(
-            "payout_too_high", "above the maximum payout", max_payout=settings.max_payout
+            "payout_too_high", "above the maximum payout", max_payout=max_payout.amount
         )
     live = any(now[leg.market].live for leg in slip.legs)
     delay = max((in_play_delay(sport_id=now[leg.market].sport_id) for leg in slip.legs), default=0)

@@ -1,4 +1,5 @@
-"""manage.py create_staff: a backoffice superuser for the platform or for one brand.
+"""manage.py create_staff: a backoffice staff member for the platform or for one brand: with
+``--role`` a member of that role's group (``apps/backoffice/roles.py``), without it a superuser.
 
 Platform staff live in the public schema and see every brand; a brand's staff live in the
 brand's schema and can log in only on that brand's domains. Every staff member signs in with a
@@ -14,11 +15,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
 
 from apps.backoffice.management.commands._scope import add_scope_arguments, scope_schema
+from apps.backoffice.roles import ROLES, role_group
 from apps.backoffice.staff.services import staff_totp_enrol
 
 
 class Command(BaseCommand):
-    help = "Create a backoffice superuser for the platform (--platform) or a brand (--brand)."
+    help = "Create a backoffice staff member for the platform (--platform) or a brand (--brand)."
 
     def add_arguments(self, parser):
         add_scope_arguments(parser)
@@ -28,6 +30,11 @@ class Command(BaseCommand):
             "--password-env", required=True, help="environment variable holding the password"
         )
         parser.add_argument("--if-missing", action="store_true")
+        parser.add_argument(
+            "--role",
+            choices=list(ROLES),
+            help="the staff member's role (without it: a superuser, who may do everything)",
+        )
         parser.add_argument(
             "--otpauth-file", help="write the TOTP device's otpauth:// URI here (mode 0600)"
         )
@@ -42,9 +49,20 @@ class Command(BaseCommand):
                 if opts["if_missing"]:
                     return
                 raise CommandError(f"{opts['username']} already exists for {where}")
-            user = User.objects.create_superuser(opts["username"], opts["email"], password)
+            if opts["role"]:
+                try:
+                    group = role_group(opts["role"])
+                except KeyError:
+                    raise CommandError(f"{where} has no role {opts['role']!r}") from None
+                user = User.objects.create_user(
+                    opts["username"], opts["email"], password, is_staff=True
+                )
+                user.groups.add(group)
+            else:
+                user = User.objects.create_superuser(opts["username"], opts["email"], password)
             device = staff_totp_enrol(user=user)
-        self.stdout.write(f"created staff user {opts['username']} for {where}")
+        role = f" ({opts['role']})" if opts["role"] else ""
+        self.stdout.write(f"created staff user {opts['username']}{role} for {where}")
         write_otpauth(self, device.config_url, opts["otpauth_file"])
 
 
