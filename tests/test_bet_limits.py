@@ -11,7 +11,7 @@ from apps.bets.refusals import BetRefused
 from apps.catalog.models import Sport
 from betting import ttl_cache
 from shards import map as shard_map
-from tests.bets_helpers import M, M2, line, open_book, slip
+from tests.bets_helpers import M2, M, line, open_book, slip
 from tests.wallet_helpers import new_player
 
 

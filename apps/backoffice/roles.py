@@ -85,6 +85,9 @@ ROLES: dict[str, list[str]] = {
             "players.change_directoryentry",  # blocks and unblocks
             "wallet.add_operation",  # adjustments
             "staff.approve_adjustmentrequest",
+            "site.view_sitesettings",  # the brand's look
+            "site.add_sitesettings",
+            "site.change_sitesettings",
         }
     ),
     BRAND_SUPPORT: sorted({*_READS, "players.change_directoryentry", "bets.view_riskgroup"}),

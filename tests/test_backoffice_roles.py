@@ -1,0 +1,174 @@
+"""Staff roles: groups made by a migration in every schema, their permissions synced from
+``apps/backoffice/roles.py``; through HTTP, each role sees and changes only what it should."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django_tenants.utils import schema_context
+
+from apps.backoffice.roles import BRAND_ROLES, ROLES, roles_sync
+from apps.backoffice.sites import brand_site, platform_site
+from apps.bets.models import BetLimit, BetSettings
+from apps.brands.services import brand_create
+from apps.players.models import DirectoryEntry
+from apps.players.services import player_get
+from tests.staff_roles_helpers import role_client
+from tests.test_backoffice import STAFF_PASSWORD, staff_login
+from tests.wallet_helpers import new_player
+
+# Every screen of a brand's backoffice, and the roles that may open it. A screen added to the
+# brand backoffice fails test_every_brand_screen_is_in_the_table until it is placed here.
+ADMIN, SUPPORT, TRADER = BRAND_ROLES
+BRAND_SCREENS = {
+    "auth/user": {ADMIN},
+    "auth/group": {ADMIN},
+    "otp_totp/totpdevice": {ADMIN},
+    "axes/accessattempt": {ADMIN},
+    "axes/accesslog": {ADMIN},
+    "axes/accessfailurelog": {ADMIN},
+    "staff/rolelimit": {ADMIN},
+    "staff/adjustmentrequest": {ADMIN, SUPPORT},
+    "players/directoryentry": {ADMIN, SUPPORT},
+    "backoffice/brandstats": {ADMIN, SUPPORT},
+    "wallet/account": {ADMIN, SUPPORT},
+    "catalog/catalogaudit": {ADMIN, SUPPORT, TRADER},
+    "catalog/brandpricing": {ADMIN, TRADER},
+    "catalog/offeringrule": {ADMIN, TRADER},
+    "bets/betsettings": {ADMIN, TRADER},
+    "bets/betlimit": {ADMIN, TRADER},
+    "bets/riskgroup": {ADMIN, SUPPORT, TRADER},
+    "site/sitesettings": {ADMIN},
+}
+# The screens where a role may add a row (the others refuse the add page: 403, or 404 where
+# the screen has no add page at all).
+BRAND_ADDS = {
+    "auth/user": {ADMIN},
+    "otp_totp/totpdevice": {ADMIN},
+    "staff/rolelimit": {ADMIN},
+    "catalog/offeringrule": {ADMIN, TRADER},
+    "bets/betsettings": {ADMIN, TRADER},
+    "bets/betlimit": {ADMIN, TRADER},
+    "bets/riskgroup": {ADMIN, TRADER},
+    "site/sitesettings": {ADMIN},
+}
+
+
+def _screens(site) -> set[str]:
+    return {f"{m._meta.app_label}/{m._meta.model_name}" for m in site._registry}
+
+
+def test_every_brand_screen_is_in_the_table():
+    assert _screens(brand_site) == set(BRAND_SCREENS)
+    assert set(BRAND_ADDS) <= set(BRAND_SCREENS)
+
+
+def test_a_new_brands_schema_has_the_roles_groups_with_their_permissions(clean):
+    brand = brand_create(slug="gamma", name="Gamma", domains=["gamma.localhost"], currency="EUR")
+    with schema_context(brand.schema_name):
+        groups = {g.name: g for g in Group.objects.prefetch_related("permissions__content_type")}
+        assert set(groups) == set(BRAND_ROLES)  # no platform admin in a brand's schema
+        for role in BRAND_ROLES:
+            held = {
+                f"{p.content_type.app_label}.{p.codename}" for p in groups[role].permissions.all()
+            }
+            assert held == set(ROLES[role]) & held  # nothing beyond the list
+            assert held >= {"catalog.view_catalogaudit"} or role == SUPPORT
+        trader = {p.codename for p in groups[TRADER].permissions.all()}
+        assert {"change_betlimit", "change_riskgroup", "change_offeringrule"} <= trader
+        assert "change_directoryentry" not in trader
+        support = {p.codename for p in groups[SUPPORT].permissions.all()}
+        assert "change_directoryentry" in support and "change_betsettings" not in support
+
+
+def test_the_sync_sets_a_groups_permissions_back_to_its_list(alpha):
+    with schema_context(alpha.schema_name):
+        (support,) = [g for g in roles_sync() if g.name == SUPPORT]
+        extra = Group.objects.get(name=TRADER).permissions.first()
+        support.permissions.add(extra)  # a permission added by hand
+        roles_sync()
+        assert not support.permissions.filter(pk=extra.pk).exists()
+
+
+@pytest.mark.parametrize("role", BRAND_ROLES)
+def test_each_brand_role_opens_only_its_screens(alpha, role):
+    client = role_client("alpha.localhost", alpha.schema_name, role)
+    index = client.get("/admin/").content.decode()
+    for screen, roles in BRAND_SCREENS.items():
+        listing = client.get(f"/admin/{screen}/")
+        assert listing.status_code == (200 if role in roles else 403), (screen, role)
+        assert (f'href="/admin/{screen}/"' in index) == (role in roles), (screen, role)
+        added = client.get(f"/admin/{screen}/add/").status_code
+        if role in BRAND_ADDS.get(screen, ()):
+            assert added == 200, (screen, role)
+        else:
+            assert added in (403, 404), (screen, role)
+
+
+def test_support_blocks_a_player_and_a_trader_cannot(alpha):
+    player = new_player(alpha)
+    entry = DirectoryEntry.objects.get(player_id=player.id)
+    block = {"action": "block_players", "_selected_action": [entry.pk]}
+    trader = role_client("alpha.localhost", alpha.schema_name, TRADER)
+    assert trader.post("/admin/players/directoryentry/", block).status_code == 403
+    assert player_get(brand_id=alpha.id, player_id=player.id) is not None  # still active
+    support = role_client("alpha.localhost", alpha.schema_name, SUPPORT)
+    assert support.post("/admin/players/directoryentry/", block).status_code == 302
+    assert player_get(brand_id=alpha.id, player_id=player.id) is None  # blocked
+
+
+def test_a_trader_sets_limits_and_support_cannot(alpha):
+    form = {"market": 1, "max_stake": "5.00"}
+    support = role_client("alpha.localhost", alpha.schema_name, SUPPORT)
+    assert support.post("/admin/bets/betlimit/add/", form).status_code == 403
+    settings_form = {"min_stake": "1", "max_stake": "2", "max_payout": "3", "max_lines": "1"}
+    assert support.post("/admin/bets/betsettings/add/", settings_form).status_code == 403
+    assert not BetLimit.objects.exists() and not BetSettings.objects.exists()
+    trader = role_client("alpha.localhost", alpha.schema_name, TRADER)
+    assert trader.post("/admin/bets/betlimit/add/", form).status_code == 302
+    assert BetLimit.objects.get().max_stake == 500
+
+
+def test_a_brand_role_cannot_open_another_brands_backoffice(alpha, beta):
+    role_client("alpha.localhost", alpha.schema_name, ADMIN, username="alex")
+    from django.test import Client
+
+    other = Client(HTTP_HOST="beta.localhost")
+    assert (
+        other.post("/admin/login/", {"username": "alex", "password": STAFF_PASSWORD}).status_code
+        == 200
+    )
+    assert other.get("/admin/bets/betsettings/").status_code == 302  # to the login page
+
+
+def test_platform_roles_on_the_platforms_backoffice(clean):
+    platform_admin = role_client("localhost", "public", "platform admin")
+    for screen in sorted(_screens(platform_site)):
+        assert platform_admin.get(f"/admin/{screen}/").status_code == 200, screen
+    trader = role_client("localhost", "public", TRADER)
+    assert trader.get("/admin/bets/liability/").status_code == 200  # the risk view
+    assert trader.get("/admin/brands/brand/").status_code == 403
+    assert trader.get("/admin/auth/user/").status_code == 403
+
+
+def test_create_staff_takes_a_role(alpha, monkeypatch):
+    monkeypatch.setenv("NEW_STAFF_PASSWORD", STAFF_PASSWORD)
+    with schema_context(alpha.schema_name):
+        roles_sync()
+    args = ["--brand", "alpha", "--password-env", "NEW_STAFF_PASSWORD"]
+    call_command("create_staff", *args, "--username", "sue", "--role", SUPPORT)
+    with pytest.raises(CommandError, match="no role"):
+        call_command("create_staff", *args, "--username", "pat", "--role", "platform admin")
+    with schema_context(alpha.schema_name):
+        sue = User.objects.get(username="sue")
+        assert sue.is_staff and not sue.is_superuser
+        assert [g.name for g in sue.groups.all()] == [SUPPORT]
+        assert not User.objects.filter(username="pat").exists()
+    from django.test import Client
+
+    client = Client(HTTP_HOST="alpha.localhost")
+    assert staff_login(client, alpha.schema_name, "sue").status_code == 302
+    assert client.get("/admin/players/directoryentry/").status_code == 200
+    assert client.get("/admin/bets/betsettings/").status_code == 403
