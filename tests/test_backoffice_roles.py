@@ -86,7 +86,7 @@ def test_a_new_brands_schema_has_the_roles_groups_with_their_permissions(clean):
 def test_the_sync_sets_a_groups_permissions_back_to_its_list(alpha):
     with schema_context(alpha.schema_name):
         (support,) = [g for g in roles_sync() if g.name == SUPPORT]
-        extra = Group.objects.get(name=TRADER).permissions.first()
+        extra = Group.objects.get(name=TRADER).permissions.get(codename="change_betlimit")
         support.permissions.add(extra)  # a permission added by hand
         roles_sync()
         assert not support.permissions.filter(pk=extra.pk).exists()
@@ -96,6 +96,7 @@ def test_the_sync_sets_a_groups_permissions_back_to_its_list(alpha):
 def test_each_brand_role_opens_only_its_screens(alpha, role):
     client = role_client("alpha.localhost", alpha.schema_name, role)
     index = client.get("/admin/").content.decode()
+    assert 'id="dashboard-title"' in index  # every brand role reads the brand's figures
     for screen, roles in BRAND_SCREENS.items():
         listing = client.get(f"/admin/{screen}/")
         assert listing.status_code == (200 if role in roles else 403), (screen, role)
@@ -105,6 +106,19 @@ def test_each_brand_role_opens_only_its_screens(alpha, role):
             assert added == 200, (screen, role)
         else:
             assert added in (403, 404), (screen, role)
+
+
+def test_staff_without_a_role_see_no_screen_and_no_figures(alpha):
+    with schema_context(alpha.schema_name):
+        User.objects.create_user("nobody", "", STAFF_PASSWORD, is_staff=True)
+    from django.test import Client
+
+    client = Client(HTTP_HOST="alpha.localhost")
+    assert staff_login(client, alpha.schema_name, "nobody").status_code == 302
+    index = client.get("/admin/").content.decode()
+    assert 'id="dashboard-title"' not in index
+    for screen in BRAND_SCREENS:
+        assert client.get(f"/admin/{screen}/").status_code == 403, screen
 
 
 def test_support_blocks_a_player_and_a_trader_cannot(alpha):

@@ -32,6 +32,7 @@ _READS = [
     "players.view_directoryentry",
     "wallet.view_account",
     "backoffice.view_brandstats",
+    "backoffice.view_brandday",  # the dashboard's figures
     "catalog.view_catalogaudit",
     "staff.view_adjustmentrequest",
 ]
@@ -57,7 +58,7 @@ _LIMITS = [
     "bets.change_riskgroup",
     "bets.delete_riskgroup",
 ]
-_RISK_VIEW = ["bets.view_liability"]
+_RISK_VIEW = ["bets.view_liability", "backoffice.view_brandday"]
 _STAFF = [
     f"{app}.{verb}_{model}"
     for app, model in (
