@@ -9,9 +9,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django_tenants.utils import schema_context
 
+from apps.backoffice.models import PlayerAudit
 from apps.backoffice.roles import BRAND_ROLES, ROLES, roles_sync
 from apps.backoffice.sites import brand_site, platform_site
-from apps.bets.models import BetLimit, BetSettings
+from apps.bets.models import BetLimit, BetSettings, PlayerRisk
 from apps.brands.services import brand_create
 from apps.players.models import DirectoryEntry
 from apps.players.services import player_get
@@ -31,7 +32,8 @@ BRAND_SCREENS = {
     "axes/accessfailurelog": {ADMIN},
     "staff/rolelimit": {ADMIN},
     "staff/adjustmentrequest": {ADMIN, SUPPORT},
-    "players/directoryentry": {ADMIN, SUPPORT},
+    "players/directoryentry": {ADMIN, SUPPORT, TRADER},
+    "bets/bet": {ADMIN, SUPPORT, TRADER},
     "backoffice/brandstats": {ADMIN, SUPPORT},
     "wallet/account": {ADMIN, SUPPORT},
     "catalog/catalogaudit": {ADMIN, SUPPORT, TRADER},
@@ -78,9 +80,10 @@ def test_a_new_brands_schema_has_the_roles_groups_with_their_permissions(clean):
             assert held >= {"catalog.view_catalogaudit"} or role == SUPPORT
         trader = {p.codename for p in groups[TRADER].permissions.all()}
         assert {"change_betlimit", "change_riskgroup", "change_offeringrule"} <= trader
-        assert "change_directoryentry" not in trader
+        assert "block_player" not in trader
         support = {p.codename for p in groups[SUPPORT].permissions.all()}
-        assert "change_directoryentry" in support and "change_betsettings" not in support
+        assert {"block_player", "add_playernote"} <= support
+        assert "change_betsettings" not in support and "close_player" not in support
 
 
 def test_the_sync_sets_a_groups_permissions_back_to_its_list(alpha):
@@ -121,16 +124,35 @@ def test_staff_without_a_role_see_no_screen_and_no_figures(alpha):
         assert client.get(f"/admin/{screen}/").status_code == 403, screen
 
 
-def test_support_blocks_a_player_and_a_trader_cannot(alpha):
-    player = new_player(alpha)
+def _act(client, player, action, **fields):
     entry = DirectoryEntry.objects.get(player_id=player.id)
-    block = {"action": "block_players", "_selected_action": [entry.pk]}
+    return client.post(
+        f"/admin/players/directoryentry/{entry.pk}/player/{action}/",
+        {f"{action}-{k}": v for k, v in fields.items()},
+    )
+
+
+def test_support_blocks_a_player_and_a_trader_cannot_nor_support_close(alpha):
+    player = new_player(alpha)
     trader = role_client("alpha.localhost", alpha.schema_name, TRADER)
-    assert trader.post("/admin/players/directoryentry/", block).status_code == 403
+    assert _act(trader, player, "block", reason="no").status_code == 403
     assert player_get(brand_id=alpha.id, player_id=player.id) is not None  # still active
     support = role_client("alpha.localhost", alpha.schema_name, SUPPORT)
-    assert support.post("/admin/players/directoryentry/", block).status_code == 302
+    assert _act(support, player, "close", reason="no").status_code == 403
+    assert _act(support, player, "block", reason="chargeback").status_code == 302
     assert player_get(brand_id=alpha.id, player_id=player.id) is None  # blocked
+    assert PlayerAudit.objects.get(player_id=player.id).action == "block"
+
+
+def test_a_trader_assigns_a_risk_group_and_support_cannot(alpha):
+    player = new_player(alpha)
+    risk = {"group": "sharp", "stake_factor": "0.5", "max_stake": "", "reason": "wins a lot"}
+    support = role_client("alpha.localhost", alpha.schema_name, SUPPORT)
+    assert _act(support, player, "risk", **risk).status_code == 403
+    assert not PlayerRisk.objects.for_entity(player.id).filter(player_id=player.id).exists()
+    trader = role_client("alpha.localhost", alpha.schema_name, TRADER)
+    assert _act(trader, player, "risk", **risk).status_code == 302
+    assert PlayerRisk.objects.for_entity(player.id).get(player_id=player.id).group == "sharp"
 
 
 def test_a_trader_sets_limits_and_support_cannot(alpha):

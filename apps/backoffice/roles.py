@@ -35,6 +35,9 @@ _READS = [
     "backoffice.view_brandday",  # the dashboard's figures
     "catalog.view_catalogaudit",
     "staff.view_adjustmentrequest",
+    "bets.view_bet",  # bet search and a bet's page
+    "backoffice.view_playernote",
+    "backoffice.view_playeraudit",
 ]
 _OFFERING = [
     "catalog.view_brandpricing",
@@ -58,7 +61,14 @@ _LIMITS = [
     "bets.change_riskgroup",
     "bets.delete_riskgroup",
 ]
-_RISK_VIEW = ["bets.view_liability", "backoffice.view_brandday"]
+_RISK_VIEW = [
+    "bets.view_liability",
+    "backoffice.view_brandday",
+    "bets.view_bet",
+    "players.view_directoryentry",  # a player's page, to set their limits and risk group
+    "backoffice.change_player_limits",
+    "backoffice.change_player_risk",
+]
 _STAFF = [
     f"{app}.{verb}_{model}"
     for app, model in (
@@ -83,7 +93,10 @@ ROLES: dict[str, list[str]] = {
             *_OFFERING,
             *_LIMITS,
             *_STAFF,
-            "players.change_directoryentry",  # blocks and unblocks
+            *_RISK_VIEW,
+            "backoffice.add_playernote",
+            "backoffice.block_player",
+            "backoffice.close_player",
             "wallet.add_operation",  # adjustments
             "staff.approve_adjustmentrequest",
             "site.view_sitesettings",  # the brand's look
@@ -91,7 +104,9 @@ ROLES: dict[str, list[str]] = {
             "site.change_sitesettings",
         }
     ),
-    BRAND_SUPPORT: sorted({*_READS, "players.change_directoryentry", "bets.view_riskgroup"}),
+    BRAND_SUPPORT: sorted(
+        {*_READS, "backoffice.add_playernote", "backoffice.block_player", "bets.view_riskgroup"}
+    ),
     BRAND_TRADER: sorted({*_OFFERING, *_LIMITS, *_RISK_VIEW}),
 }
 
