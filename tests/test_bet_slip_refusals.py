@@ -217,3 +217,16 @@ def test_a_refused_live_bet_is_pushed_with_its_reason_and_selection(book, alpha,
         }
     ]
     assert _cash(alpha, player_id) == 5_000
+
+
+def test_the_books_liability_limit_names_the_selection(book, alpha):
+    client, player_id = _player(alpha, "liable")
+    # Each shard's quota is the limit over the shards: 1,000 here, below the single's 2,100.
+    BetSettings.objects.create(
+        brand_id=alpha.id,
+        currency=alpha.currency,
+        max_line_liability=shard_map.shard_count() * 1_000,
+    )
+    details = _refused(_place(client, [(line(M), "1", "2.10")]), 422, "liability_limit")
+    assert details == {"leg": 0, "selection": {"market": line(M), "outcome": "1"}}
+    assert _bets() == 0 and _cash(alpha, player_id) == 5_000
