@@ -173,34 +173,36 @@ class Actor:
             "requestfailed",
             lambda r: self.console.append(f"requestfailed: {r.method} {r.url} {r.failure}"),
         )
-        # Messages received on the page's websockets, by socket address.
-        self.frames: dict[str, int] = {}
+        # The page's websockets ([address, messages received]), since it last navigated.
+        self.sockets: list[list] = []
         self.page.on("websocket", self._socket_opened)
         self.page.on(
             "framenavigated",
-            lambda frame: self.frames.clear() if frame == self.page.main_frame else None,
+            lambda frame: self.sockets.clear() if frame == self.page.main_frame else None,
         )
 
     def _socket_opened(self, socket) -> None:
         self.console.append(f"websocket: {socket.url}")
-        self.frames.setdefault(socket.url, 0)
+        entry = [socket.url, 0]
+        self.sockets.append(entry)
 
-        def received(_payload, url=socket.url) -> None:
-            self.frames[url] = self.frames.get(url, 0) + 1
+        def received(_payload) -> None:
+            entry[1] += 1
 
         socket.on("framereceived", received)
-        socket.on("close", lambda _s, url=socket.url: self.console.append(f"closed: {url}"))
+        socket.on("close", lambda _s: self.console.append(f"closed: {entry[0]}"))
 
     def wait_for_socket(self, path: str, timeout: float = 30) -> None:
-        """Until a websocket of the page whose address contains ``path`` has received a message
-        (the page is then live: a change from now on reaches it)."""
+        """Until the page has a websocket whose address contains ``path`` and every such socket
+        has received a message (the page is then live: a change from now on reaches it)."""
+
+        def live() -> bool:
+            self.page.wait_for_timeout(20)  # lets the browser's events in
+            mine = [n for url, n in self.sockets if path in url]
+            return bool(mine) and all(mine)
+
         processes.wait_until(
-            lambda: (
-                self.page.wait_for_timeout(20) is None
-                and any(n and path in url for url, n in self.frames.items())
-            ),
-            timeout=timeout,
-            message=f"a message on the page's {path} socket; {self.frames}",
+            live, timeout=timeout, message=f"a message on the page's {path} sockets; {self.sockets}"
         )
 
     def shot(self, name: str, *, widths: tuple[int, ...] = (WIDE, PHONE)) -> list[Path]:

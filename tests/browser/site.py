@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import schema_context
+from playwright.sync_api import expect
 
 from tests.browser.harness import Stack
 from tests.test_backoffice import STAFF_PASSWORD, enrol_totp, totp_code
@@ -84,3 +85,31 @@ def amount_in(text: str) -> Decimal:
     found = re.search(r"\d+(?:\.\d+)?", text.replace(",", ""))
     assert found, text
     return Decimal(found.group(0))
+
+
+# -- the bet slip (its hooks: docs/site.md, "Bet slip") ---------------------------------------
+
+
+def in_slip(page, line: int, outcome: str):
+    return page.locator(f'[data-slip-selection="{line}:{outcome}"]')
+
+
+def slip_odds(page, line: int, outcome: str):
+    return page.locator(f'[data-slip-odds="{line}:{outcome}"]')
+
+
+def stake(page, bet: str):
+    """The slip's stake field of ``bet`` ("single:<line>:<outcome>", "multiple", "trixie")."""
+    return page.locator(f'[data-slip-stake="{bet}"]')
+
+
+def empty_slip(page) -> None:
+    """Remove all: the slip holds nothing."""
+    remove = page.locator("#slip").get_by_role("button", name="Remove all")
+    if remove.is_visible():
+        remove.click()
+    expect(page.locator("[data-slip-count]").first).to_have_text("0")
+
+
+def re_class(name: str):
+    return re.compile(rf"(^|\s){name}(\s|$)")

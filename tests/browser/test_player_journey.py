@@ -1,6 +1,7 @@
 """A new player's evening, in a real browser against the real stack: registration, funds from
-an operator's adjustment (backoffice, TOTP), a price moving live, bets, a settlement arriving
-while the wallet page is open, a cash-out."""
+an operator's adjustment (backoffice, TOTP), a price moving live in the slip, a single, a
+multiple across two matches and a Trixie, a settlement arriving while the wallet page is open,
+a cash-out."""
 
 from __future__ import annotations
 
@@ -23,9 +24,10 @@ def book(stack):
 
 
 def test_a_new_player_is_funded_bets_and_is_paid(people, stack, book, alpha):
-    arsenal = book.lines[0]
+    arsenal, liverpool, leeds = book.lines
     player = people("player")
     page = player.page
+    slip = page.locator("#slip")
 
     # A visitor opens an account.
     site.register(page, stack, HOST, "nina")
@@ -59,58 +61,83 @@ def test_a_new_player_is_funded_bets_and_is_paid(people, stack, book, alpha):
     expect(page.locator("#wallet-activity")).to_be_visible()
     player.shot("site-wallet-funded")
 
-    # On the match's page the home price moves while the player looks at it.
+    # On the match's page the player picks the home win; its price moves while in the slip.
     page.goto(stack.url(HOST, f"/sports/events/{arsenal.event.id}/"))
     expect(page.get_by_role("heading", name=arsenal.name)).to_be_visible()
-    before = site.odds_of(page, arsenal.line, HOME)
-    assert before, page.content()[:2000]
+    home = site.price(page, arsenal.line, HOME)
+    expect(home).to_have_text("2.10")
+    home.click()
+    expect(home).to_have_attribute("aria-pressed", "true")
+    expect(site.in_slip(page, arsenal.line, HOME)).to_contain_text("Arsenal")
+    expect(site.slip_odds(page, arsenal.line, HOME)).to_contain_text("2.10")
     player.wait_for_socket(f"/ws/events/{arsenal.event.id}/")
     book.odds(arsenal.event, {HOME: "2.40", DRAW: "3.20", AWAY: "3.10"})
-    expect(site.price(page, arsenal.line, HOME)).not_to_contain_text(before)
-    after = site.odds_of(page, arsenal.line, HOME)
-    assert Decimal(after) > Decimal(before)
-    player.shot("site-event-odds-moved")
+    expect(site.slip_odds(page, arsenal.line, HOME)).to_contain_text("2.40")
+    expect(site.slip_odds(page, arsenal.line, HOME)).to_have_class(site.re_class("up"))
+    expect(home).to_have_text("2.40")
+    player.shot("site-slip-odds-moved")
 
-    # A single on the home win at the new price, 10.00 EUR.
-    site.price(page, arsenal.line, HOME).click()
-    page.locator("#slip").get_by_label(site.re_stake()).fill("10.00")
-    page.locator("#slip").get_by_role("button", name="Place bet").click()
-    expect(page.locator("#slip")).to_contain_text("Bet placed")
-    expect(page.locator("#slip")).to_contain_text("10.00")
-    player.shot("site-slip-placed")
+    # A single on it at the new price, 10.00 EUR.
+    site.stake(page, f"single:{arsenal.line}:{HOME}").fill("10.00")
+    expect(page.locator("#slip-return")).to_have_text("24.00 EUR")
+    slip.get_by_role("button", name="Place bet").click()
+    expect(page.locator("#slip-bulletin .accepted")).to_contain_text("placed, stake 10.00 EUR")
+    player.shot("site-slip-single-placed")
+    site.empty_slip(page)
 
-    # A second single, 5.00 EUR on the next match's draw, kept open for a cash-out.
-    liverpool = book.lines[1]
+    # A multiple across two matches: the selection made on the first match's page is still in
+    # the slip on the second's.
+    home.click()
     page.goto(stack.url(HOST, f"/sports/events/{liverpool.event.id}/"))
     expect(page.get_by_role("heading", name=liverpool.name)).to_be_visible()
+    expect(site.in_slip(page, arsenal.line, HOME)).to_be_visible()
     site.price(page, liverpool.line, DRAW).click()
-    page.locator("#slip").get_by_label(site.re_stake()).fill("5.00")
-    page.locator("#slip").get_by_role("button", name="Place bet").click()
-    expect(page.locator("#slip")).to_contain_text("Bet placed")
+    expect(page.locator("[data-slip-count]").first).to_have_text("2")
+    site.stake(page, "multiple").fill("2.00")
+    expect(page.locator("#slip-return")).to_have_text("15.84 EUR")  # 2.00 x 2.40 x 3.30
+    slip.get_by_role("button", name="Place bet").click()
+    multiple = page.locator("#slip-bulletin .accepted")
+    expect(multiple).to_contain_text("placed, stake 2.00 EUR")
+    multiple_id = multiple.get_attribute("data-slip-bet-id")
+    player.shot("site-slip-multiple-placed")
+    site.empty_slip(page)
 
-    # The wallet page is open when the first match is settled: Arsenal won, 10.00 at the odds
-    # taken pays 24.00 and the balance moves from 85.00 without a reload.
+    # A Trixie on the three matches, 1.00 a line: four lines, 4.00 EUR.
+    for line, outcome in ((arsenal, HOME), (liverpool, DRAW), (leeds, AWAY)):
+        page.goto(stack.url(HOST, f"/sports/events/{line.event.id}/"))
+        site.price(page, line.line, outcome).click()
+    expect(page.locator("[data-slip-count]").first).to_have_text("3")
+    site.stake(page, "trixie").fill("1.00")
+    expect(page.locator("#slip-total")).to_have_text("4.00 EUR")
+    # 2.40x3.30 + 2.40x3.60 + 3.30x3.60 + 2.40x3.30x3.60 (28.512, rounded down per line)
+    expect(page.locator("#slip-return")).to_have_text("56.95 EUR")
+    player.shot("site-slip-trixie")
+    slip.get_by_role("button", name="Place bet").click()
+    expect(page.locator("#slip-bulletin .accepted")).to_contain_text("placed, stake 4.00 EUR")
+    site.empty_slip(page)
+
+    # The wallet page is open when the first match is settled: Arsenal won, so the single
+    # (10.00 at 2.40) pays 24.00 and the balance moves from 84.00 without a reload.
     with stack.new_player_socket():
         page.goto(stack.url(HOST, "/account/wallet/"))
-    expect(page.locator('[data-balance="available"]')).to_have_text("85.00")
+    expect(page.locator('[data-balance="available"]')).to_have_text("84.00")
     book.settle(arsenal.event, HOME)
-    paid = Decimal("10.00") * Decimal(after)
-    expect(page.locator('[data-balance="available"]')).to_have_text(
-        site.money(Decimal("85.00") + paid), timeout=30_000
-    )
+    expect(page.locator('[data-balance="available"]')).to_have_text("108.00", timeout=30_000)
     expect(page.locator("#wallet-activity")).to_be_visible()
     player.shot("site-wallet-settled")
 
-    # My bets: the open bet on the second match is cashed out for the offer shown.
+    # My bets: the multiple, its first leg won, is cashed out for the offer shown.
     page.goto(stack.url(HOST, "/account/bets/"))
-    button = page.get_by_role("button", name=site.re_cash_out())
+    button = page.locator(f'[data-bet="{multiple_id}"]').get_by_role(
+        "button", name=site.re_cash_out()
+    )
     expect(button).to_be_visible()
     offer = site.amount_in(button.inner_text())
-    assert Decimal("0") < offer < Decimal("5.00") * Decimal("3.30")
+    assert Decimal("0") < offer < Decimal("15.84")
     player.shot("site-my-bets-open")
     button.click()
     expect(page.locator("main")).to_contain_text(f"Cashed out for {site.money(offer)}")
     page.goto(stack.url(HOST, "/account/wallet/"))
     expect(page.locator('[data-balance="available"]')).to_have_text(
-        site.money(Decimal("85.00") + paid + offer)
+        site.money(Decimal("108.00") + offer)
     )
