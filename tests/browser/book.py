@@ -79,8 +79,21 @@ class Book:
         return self.ts
 
     def odds(self, event: Event, prices: dict[str, str]) -> None:
-        """The provider's new prices for the event's 1x2 (pushed to open pages)."""
-        self.feed.process([odds_change(event.urn, self._next_ts(), market(1, prices))])
+        """The provider's new prices for the event's 1x2: pushed to open pages at once, and
+        waited for on every shard (where a bet's price is checked) before returning, so a bet
+        at the new price is not refused for a replica that has yet to hear of it."""
+        ts = self._next_ts()
+        self.feed.process([odds_change(event.urn, ts, market(1, prices))])
+
+        def everywhere() -> bool:
+            return all(
+                ReplicaMarket.objects.using(alias)
+                .filter(event_id=event.id, market_id=1, ts__gte=ts)
+                .exists()
+                for alias in shard_map.aliases()
+            )
+
+        processes.wait_until(everywhere, timeout=60, message="the new prices on every shard")
 
     def settle(self, event: Event, winner: str) -> None:
         """The provider's confirmed result of the event's 1x2: ``winner`` won, the others lost."""

@@ -173,6 +173,14 @@ class Actor:
             "requestfailed",
             lambda r: self.console.append(f"requestfailed: {r.method} {r.url} {r.failure}"),
         )
+        # Requests under way (a page's script fetching a part to swap in).
+        self.inflight: set = set()
+        self.page.on(
+            "request",
+            lambda r: self.inflight.add(r) if r.resource_type != "websocket" else None,
+        )
+        self.page.on("requestfinished", lambda r: self.inflight.discard(r))
+        self.page.on("requestfailed", lambda r: self.inflight.discard(r))
         # The page's websockets ([address, messages received]), since it last navigated.
         self.sockets: list[list] = []
         self.page.on("websocket", self._socket_opened)
@@ -193,17 +201,20 @@ class Actor:
         socket.on("close", lambda _s: self.console.append(f"closed: {entry[0]}"))
 
     def wait_for_socket(self, path: str, timeout: float = 30) -> None:
-        """Until the page has a websocket whose address contains ``path`` and every such socket
-        has received a message (the page is then live: a change from now on reaches it)."""
+        """Until the page has a websocket whose address contains ``path``, every such socket has
+        received a message and no request of the page is under way (the event page fetches its
+        markets again on a socket's first message, and swaps them in when they arrive): a
+        change from now on reaches the page and stays."""
 
         def live() -> bool:
             self.page.wait_for_timeout(20)  # lets the browser's events in
             mine = [n for url, n in self.sockets if path in url]
-            return bool(mine) and all(mine)
+            return bool(mine) and all(mine) and not self.inflight
 
-        processes.wait_until(
-            live, timeout=timeout, message=f"a message on the page's {path} sockets; {self.sockets}"
-        )
+        message = f"a message on the page's {path} sockets; {self.sockets}, {self.inflight}"
+        processes.wait_until(live, timeout=timeout, message=message)
+        self.page.wait_for_timeout(100)  # a fetch started by the last message
+        processes.wait_until(lambda: not self.inflight, timeout=timeout, message=message)
 
     def shot(self, name: str, *, widths: tuple[int, ...] = (WIDE, PHONE)) -> list[Path]:
         """Screenshots of the page as it is, at each width (full page), under var/browser/."""
