@@ -13,7 +13,6 @@ from django.utils import timezone
 from apps.catalog import live, naming, snapshot
 from apps.catalog.models import EVENT_STATUS, Event, MarketDescription
 from apps.catalog.offering import Offer, offer_for
-from betting import currencies
 
 UPCOMING = datetime.timedelta(days=2)
 LISTED = 200
@@ -91,18 +90,8 @@ def _event_context(request: HttpRequest, event_id: int) -> dict[str, Any]:
 
 
 def event(request: HttpRequest, event_id: int) -> HttpResponse:
-    context = _event_context(request, event_id)
-    # The bet slip: stakes typed in the brand currency's major unit, converted by the page's
-    # script with the exponent given here (the API takes minor units).
-    currency = request.tenant.currency
-    exponent = currencies.exponent(currency)
-    context.update(
-        currency=currency,
-        exponent=exponent,
-        stake_step=currencies.step(currency),
-        default_stake=currencies.money(10**exponent, currency),
-    )
-    return render(request, "catalog/event.html", context)
+    # The bet slip is on every page (templates/bets/_slip.html), with its own settings.
+    return render(request, "catalog/event.html", _event_context(request, event_id))
 
 
 def event_markets(request: HttpRequest, event_id: int) -> HttpResponse:
