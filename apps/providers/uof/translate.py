@@ -55,7 +55,8 @@ class Translator:
         event = self.context.resolve_event(message.event_id)
         if event is None:
             self.counts["unknown_event"] += 1
-            log.info("unknown event skipped", extra={"event": message.event_id})
+            # Per message, and counted (the provider's unknown_event): DEBUG, not to flood the log.
+            log.debug("unknown event skipped", extra={"event": message.event_id})
             return False
         if not self.context.sport_enabled(event.sport_urn):
             self.counts["disabled_sport"] += 1
@@ -70,7 +71,7 @@ class Translator:
         if market_id in self.context.market_groups:
             return True
         self.counts["unknown_market"] += 1
-        log.info("unknown market skipped", extra={"event": event_urn, "market": market_id})
+        log.debug("unknown market skipped", extra={"event": event_urn, "market": market_id})
         return False
 
     def _odds_change(self, msg: m.OddsChange, event_id: int, batch: FeedBatch) -> None:
