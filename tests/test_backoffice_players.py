@@ -207,22 +207,31 @@ def test_limits_are_typed_in_major_units_validated_and_audited(alpha):
     assert audits(player, action="limits")[0].details["before"] == 10_000
 
 
-def test_a_risk_group_is_assigned_validated_and_audited(alpha):
+def test_a_risk_group_of_the_brand_is_assigned_and_audited(alpha, beta):
+    from apps.bets.models import RiskGroup
+
+    RiskGroup.objects.create(brand_id=alpha.id, name="sharp", stake_factor="0.25", max_stake=5_000)
+    RiskGroup.objects.create(brand_id=beta.id, name="betas", stake_factor="2")
     player = new_player(alpha)
     boss = staff_client("alpha.localhost", alpha.schema_name)
+    page = boss.get(page_url(player)).content.decode()
+    assert 'value="sharp"' in page and 'value="betas"' not in page
     risk = PlayerRisk.objects.for_entity(player.id).filter(player_id=player.id)
-    bad = act(boss, player, "risk", group="sharp", stake_factor="500", reason="x")
-    assert bad.status_code == 400 and code_of(bad) == "stake_factor_max_value"
+    for group, code in (("betas", "group_invalid_choice"), ("nope", "group_invalid_choice")):
+        bad = act(boss, player, "risk", group=group, reason="x")
+        assert bad.status_code == 400 and code_of(bad) == code
+    assert act(boss, player, "risk", group="sharp").status_code == 400  # no reason
     assert not risk.exists() and audits(player) == []
-    done = act(
-        boss, player, "risk", group="sharp", stake_factor="0.25", max_stake="50.00", reason="wins"
-    )
-    assert done.status_code == 302
+    assert act(boss, player, "risk", group="sharp", reason="wins a lot").status_code == 302
     row = risk.get()
     assert (row.group, row.stake_factor, row.max_stake) == ("sharp", Decimal("0.25"), 5_000)
     (entry,) = audits(player, action="risk")
     assert entry.details["before"] is None and entry.details["after"]["group"] == "sharp"
     assert "at most 50.00 EUR per bet" in boss.get(page_url(player)).content.decode()
+    assert act(boss, player, "risk", group="standard", reason="calmer").status_code == 302
+    row = risk.get()
+    assert (row.group, row.stake_factor, row.max_stake) == ("standard", Decimal(1), None)
+    assert audits(player, action="risk")[0].details["before"]["group"] == "sharp"
 
 
 def test_notes_are_added_and_shown(alpha):
@@ -254,9 +263,7 @@ def test_each_action_needs_its_permission(alpha):
     denied = act(support, player, "limits", kind="wager", period="day", amount="1", reason="x")
     assert denied.status_code == 403
     assert not limits.exists() and stored(player).status == "active"
-    assert act(support, player, "risk", group="vip", stake_factor="2", reason="x").status_code == (
-        403
-    )
+    assert act(support, player, "risk", group="standard", reason="x").status_code == 403
     assert act(support, player, "note", text="support note").status_code == 302
     assert act(support, player, "block", reason="fraud check").status_code == 302
     assert stored(player).status == "blocked"
@@ -268,9 +275,7 @@ def test_each_action_needs_its_permission(alpha):
     assert PlayerNote.objects.filter(player_id=player.id).count() == 1
     ok = act(trader, player, "limits", kind="wager", period="day", amount="20.00", reason="rg")
     assert ok.status_code == 302 and limits.get().amount == 2_000
-    assert act(trader, player, "risk", group="vip", stake_factor="2", reason="x").status_code == (
-        302
-    )
+    assert act(trader, player, "risk", group="standard", reason="x").status_code == 302
     assert {a.action for a in audits(player)} == {"block", "unblock", "limits", "risk"}
 
 

@@ -12,7 +12,7 @@ from django_tenants.utils import schema_context
 from apps.backoffice.models import PlayerAudit
 from apps.backoffice.roles import BRAND_ROLES, ROLES, roles_sync
 from apps.backoffice.sites import brand_site, platform_site
-from apps.bets.models import BetLimit, BetSettings, PlayerRisk
+from apps.bets.models import BetLimit, BetSettings, PlayerRisk, RiskGroup
 from apps.brands.services import brand_create
 from apps.players.models import DirectoryEntry
 from apps.players.services import player_get
@@ -146,7 +146,8 @@ def test_support_blocks_a_player_and_a_trader_cannot_nor_support_close(alpha):
 
 def test_a_trader_assigns_a_risk_group_and_support_cannot(alpha):
     player = new_player(alpha)
-    risk = {"group": "sharp", "stake_factor": "0.5", "max_stake": "", "reason": "wins a lot"}
+    RiskGroup.objects.create(brand_id=alpha.id, name="sharp", stake_factor="0.5")
+    risk = {"group": "sharp", "reason": "wins a lot"}  # one of the brand's groups
     support = role_client("alpha.localhost", alpha.schema_name, SUPPORT)
     assert _act(support, player, "risk", **risk).status_code == 403
     assert not PlayerRisk.objects.for_entity(player.id).filter(player_id=player.id).exists()

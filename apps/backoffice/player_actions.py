@@ -19,7 +19,8 @@ from decimal import Decimal
 from django.db import transaction
 
 from apps.backoffice.models import PlayerAudit, PlayerNote
-from apps.bets.models import LIMIT_KINDS, LIMIT_PERIODS, PlayerLimit, PlayerRisk
+from apps.bets.models import LIMIT_KINDS, LIMIT_PERIODS, PlayerLimit, PlayerRisk, RiskGroup
+from apps.bets.risk_groups import STANDARD
 from apps.players.services import (
     player_account,
     player_block,
@@ -33,7 +34,6 @@ from shards.map import GLOBAL_ALIAS
 
 MAX_REASON = 500
 MAX_NOTE = 2000
-MAX_STAKE_FACTOR = Decimal("100")
 
 
 class PlayerActionRefused(Exception):
@@ -183,28 +183,19 @@ def player_limit_set(
 
 
 def player_risk_assign(
-    *,
-    staff: Staff,
-    brand_id: int,
-    player_id: int,
-    currency: str,
-    group: str,
-    stake_factor: Decimal,
-    max_stake: int | None,
-    reason: str,
+    *, staff: Staff, brand_id: int, player_id: int, currency: str, group: str, reason: str
 ) -> PlayerAudit:
-    """Put the player in a risk group: their maximum stake becomes the brand's times
-    ``stake_factor``, and at most ``max_stake`` (minor units; None for no limit of the
-    operator's own). Audited with the values before and after."""
-    name = (group or "").strip()
-    if not name or len(name) > 30:
-        raise PlayerActionRefused("invalid_group", "a risk group's name has 1 to 30 characters")
-    if not Decimal("0") <= stake_factor <= MAX_STAKE_FACTOR:
-        raise PlayerActionRefused(
-            "invalid_stake_factor", f"the stake factor is between 0 and {MAX_STAKE_FACTOR}"
-        )
-    if max_stake is not None and max_stake < 0:
-        raise PlayerActionRefused("invalid_amount", "a maximum stake is not negative")
+    """Put the player in one of the brand's risk groups (``RiskGroup``), or back in the standard
+    one: their row on the shard takes the group's figures (the stake factor and the group's
+    maximum stake), which later changes of the group keep up to date (``bets.risk_groups``).
+    Audited with the values before and after."""
+    if group == STANDARD:
+        stake_factor, max_stake = Decimal(1), None
+    else:
+        found = RiskGroup.objects.filter(brand_id=brand_id, name=group).first()
+        if found is None:
+            raise PlayerActionRefused("unknown_group", f"the brand has no risk group {group!r}")
+        stake_factor, max_stake = found.stake_factor, found.max_stake
     text = _reason(reason)
     _status(brand_id, player_id)
     using = shard_map.alias_for(player_id)
@@ -220,13 +211,13 @@ def player_risk_assign(
             if current
             else None
         )
-        after = {"group": name, "stake_factor": str(stake_factor), "max_stake": max_stake}
+        after = {"group": group, "stake_factor": str(stake_factor), "max_stake": max_stake}
         if current is None:
             PlayerRisk.objects.using(using).create(
-                player_id=player_id, group=name, stake_factor=stake_factor, max_stake=max_stake
+                player_id=player_id, group=group, stake_factor=stake_factor, max_stake=max_stake
             )
         else:
-            risk.update(group=name, stake_factor=stake_factor, max_stake=max_stake)
+            risk.update(group=group, stake_factor=stake_factor, max_stake=max_stake)
         return PlayerAudit.objects.create(
             brand_id=brand_id,
             player_id=player_id,

@@ -32,7 +32,8 @@ from apps.backoffice.player_actions import (
     player_status_change,
 )
 from apps.backoffice.staff.services import staff_name
-from apps.bets.models import LIMIT_KINDS, LIMIT_PERIODS, PlayerLimit, PlayerRisk
+from apps.bets.models import LIMIT_KINDS, LIMIT_PERIODS, PlayerLimit, PlayerRisk, RiskGroup
+from apps.bets.risk_groups import STANDARD
 from apps.players.models import DirectoryEntry
 from apps.players.services import player_account
 from apps.wallet import api
@@ -76,16 +77,17 @@ class LimitForm(ReasonForm):
 
 
 class RiskForm(ReasonForm):
-    group = forms.CharField(max_length=30, initial="standard")
-    stake_factor = forms.DecimalField(
-        min_value=0, max_value=100, max_digits=5, decimal_places=2, initial=1,
-        help_text="the player's maximum stake is the brand's times this",
-    )  # fmt: skip
-    max_stake = AmountField(
-        min_minor=0, max_minor=api.MAX_AMOUNT, required=False,
-        label="Maximum stake per bet (empty: none of the operator's own)",
-    )  # fmt: skip
-    field_order = ["group", "stake_factor", "max_stake", "reason"]
+    group = forms.ChoiceField(
+        choices=[], help_text="the brand's risk groups (Bets: risk groups), or standard"
+    )
+    field_order = ["group", "reason"]
+
+    def set_groups(self, brand_id: int) -> None:
+        names = RiskGroup.objects.filter(brand_id=brand_id).order_by("name")
+        self.fields["group"].choices = [
+            (STANDARD, f"{STANDARD}: the brand's maximum stake"),
+            *[(g.name, g.name) for g in names],
+        ]
 
 
 FORMS = {
@@ -155,9 +157,7 @@ class PlayerPageMixin:
             return HttpResponseNotAllowed(["POST"])
         currency = entry.brand.currency
         form = FORMS[action](request.POST, prefix=action)
-        for name in ("amount", "max_stake"):
-            if name in form.fields:
-                form.fields[name].set_currency(currency)
+        self._prepare(form, entry)
         if not form.is_valid():
             return self._page(request, entry, {action: form}, code=_form_code(form), status=400)
         staff = Staff(name=staff_name(schema=request.tenant.schema_name, user=request.user))
@@ -183,8 +183,6 @@ class PlayerPageMixin:
                     **common,
                     currency=currency,
                     group=data["group"],
-                    stake_factor=data["stake_factor"],
-                    max_stake=data["max_stake"],
                     reason=data["reason"],
                 )
                 done = f"Risk group {data['group']} assigned."
@@ -196,6 +194,13 @@ class PlayerPageMixin:
             return self._page(request, entry, {action: form}, code=exc.code, status=exc.http_status)
         messages.success(request, done)
         return redirect(self._player_url(entry))
+
+    def _prepare(self, form: forms.Form, entry: DirectoryEntry) -> None:
+        """The brand's currency on the amounts, its risk groups on the group's choice."""
+        if "amount" in form.fields:
+            form.fields["amount"].set_currency(entry.brand.currency)
+        if isinstance(form, RiskForm):
+            form.set_groups(entry.brand_id)
 
     def _player_url(self, entry: DirectoryEntry) -> str:
         name = f"{self.opts.app_label}_{self.opts.model_name}_player"
@@ -219,9 +224,7 @@ class PlayerPageMixin:
             if not self.may(request, action):
                 continue
             form = bound.get(action) or form_class(prefix=action)
-            for name in ("amount", "max_stake"):
-                if name in form.fields:
-                    form.fields[name].set_currency(currency)
+            self._prepare(form, entry)
             forms_shown[action] = form
         context = {
             **self.admin_site.each_context(request),
