@@ -113,3 +113,14 @@ def empty_slip(page) -> None:
 
 def re_class(name: str):
     return re.compile(rf"(^|\s){name}(\s|$)")
+
+
+def bets_of(brand, login_name: str) -> int:
+    """How many bets the brand's player has, on their shard."""
+    from apps.bets.models import Bet
+    from apps.players.models import DirectoryEntry
+    from shards import map as shard_map
+
+    entry = DirectoryEntry.objects.get(brand_id=brand.id, login_name=login_name)
+    using = shard_map.alias_for(entry.player_id)
+    return Bet.objects.using(using).filter(player_id=entry.player_id).count()

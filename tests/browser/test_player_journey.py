@@ -141,3 +141,46 @@ def test_a_new_player_is_funded_bets_and_is_paid(people, stack, book, alpha):
     expect(page.locator('[data-balance="available"]')).to_have_text(
         site.money(Decimal("108.00") + offer)
     )
+
+    # The player goes on: a selection and a stake in the slip on the third match's page, left
+    # open while an operator looks at the cashed-out bet.
+    with stack.new_player_socket():
+        page.goto(stack.url(HOST, f"/sports/events/{leeds.event.id}/"))
+    site.price(page, leeds.line, HOME).click()
+    site.stake(page, f"single:{leeds.line}:{HOME}").fill("1.00")
+    expect(page.locator("#slip-return")).to_have_text("2.10 EUR")
+    bets_before = site.bets_of(alpha, "nina")
+
+    # The operator finds the bet by its id in the backoffice's bet search and opens it.
+    office.goto(stack.url(HOST, "/admin/bets/bet/"))
+    office.get_by_label("Bet id").fill(multiple_id)
+    office.get_by_role("button", name="Search").click()
+    found = office.locator(f'#bet-results tr[data-bet="{multiple_id}"]')
+    expect(found).to_contain_text("nina")
+    expect(office.locator("#bet-results tbody tr")).to_have_count(1)
+    operator.shot("backoffice-bet-search")
+    found.get_by_role("link", name=multiple_id).click()
+    expect(office.locator("#bet-status")).to_have_text("cashed_out")
+    expect(office.locator("#content-main")).to_contain_text("Arsenal v Chelsea")
+    expect(office.locator("#content-main")).to_contain_text("Liverpool v Everton")
+    operator.shot("backoffice-bet")
+
+    # From the bet to its player, and the player is blocked, with a reason.
+    office.get_by_role("link", name="nina").first.click()
+    expect(office.locator("#player-status")).to_have_text("active")
+    operator.shot("backoffice-player")
+    block = office.locator("#player-block")
+    block.get_by_label("Reason").fill("suspected account sharing")
+    block.get_by_role("button", name="Block the player").click()
+    expect(office.locator("#player-status")).to_have_text("blocked")
+
+    # The player's open page stops taking bets at once: the slip says so without a reload,
+    # pressing Place bet sends nothing, and no bet is made.
+    expect(page.locator("#slip-status")).to_have_text("This account takes no bets now.")
+    slip.get_by_role("button", name="Place bet").click()
+    expect(page.locator("#slip-status")).to_have_text("This account takes no bets now.")
+    player.shot("site-slip-blocked")
+    assert site.bets_of(alpha, "nina") == bets_before
+    # Their session has ended: the next page is a visitor's.
+    page.reload()
+    expect(page.get_by_role("link", name="Log in")).to_be_visible()
