@@ -133,10 +133,12 @@ def test_my_bets_page_lists_bets_with_their_offer_and_cashes_out(book, alpha):
         slip=slip("page", [(line(M), "1", "2.10")], stake=1_000),
     ).bet
     page = client.get("/account/bets/").content.decode()
-    assert "Single" in page and "Cash out 9.50" in page  # 10.00 less the default 5%
+    assert "Single" in page and "Cash out all for 9.50 EUR" in page  # 10.00 less 5%
     event_id = Market.objects.get(pk=line(M)).event_id
     assert 'id="slip"' in client.get(f"/sports/events/{event_id}/").content.decode()
-    answer = client.post(f"/account/bets/{bet.id}/cashout", {"offer": "950", "key": "k"})
+    answer = client.post(
+        f"/account/bets/{bet.id}/cashout", {"offer": "950", "key": "k", "whole": "1"}
+    )
     assert answer.status_code == 302
     settled = client.get("/account/bets/?list=settled").content.decode()
     assert "Cashed out" in settled and "paid 9.50" in settled

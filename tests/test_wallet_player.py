@@ -275,7 +275,7 @@ def test_the_wallet_page_shows_the_balance_and_pages_through_the_history(alpha):
     page = response.content.decode()
     cash = 10_000 - sum(100 + n for n in range(21))
     assert f'data-balance="cash">{cash // 100}.{cash % 100:02d}<' in page
-    assert 'data-balance="reserved">0.00<' in page
+    assert 'data-balance="held">0.00<' in page
     assert page.count("<tr data-operation=") == 20
     assert "-1.20" in page  # the newest debit, 120 cents
     older = re.search(r'href="(/account/wallet/\?before=\d+)" rel="next"', page)
@@ -283,8 +283,8 @@ def test_the_wallet_page_shows_the_balance_and_pages_through_the_history(alpha):
     rest = client.get(older.group(1)).content.decode()
     assert rest.count("<tr data-operation=") == 2  # the 21st debit and the deposit
     assert "100.00" in rest and 'rel="next"' not in rest
-    # Balance pushes from the player's socket update the figures.
-    assert 'addEventListener("player-event"' in page and "player-event" in rest
+    # Pushes from the player's socket update the figures (the page's script, wallet.js).
+    assert 'src="/static/wallet/wallet.js"' in page and "wallet/wallet.js" in rest
     assert client.get("/account/wallet/?before=nope").status_code == 400
 
 

@@ -31,6 +31,15 @@ class LegOut(serializers.Serializer):
     outcome = serializers.CharField()
     odds = serializers.CharField()
     status = serializers.CharField()
+    event_name = serializers.CharField(required=False, help_text="as the brand's pages name it")
+    market_name = serializers.CharField(required=False)
+    outcome_name = serializers.CharField(required=False)
+    result_words = serializers.CharField(required=False, help_text="the leg's result in words")
+    void_factor = serializers.CharField(required=False, allow_null=True)
+    dead_heat_factor = serializers.CharField(required=False, allow_null=True)
+    factor = serializers.CharField(
+        required=False, allow_null=True, help_text="return per unit staked, once settled"
+    )
 
 
 class BetOut(serializers.Serializer):
@@ -50,10 +59,16 @@ class BetOut(serializers.Serializer):
     settled_at = serializers.DateTimeField(allow_null=True)
     cash_out_offer = serializers.IntegerField(allow_null=True)
     legs = LegOut(many=True)
+    title = serializers.CharField(
+        required=False, help_text="Single, Double, Trixie (3 legs, 4 lines)"
+    )
+    status_words = serializers.CharField(required=False, help_text="the status in words")
 
 
 class BetsOut(serializers.Serializer):
     bets = BetOut(many=True)
+    page = serializers.IntegerField()
+    next_page = serializers.IntegerField(allow_null=True, help_text="null: the last page")
 
 
 class CashOutOfferOut(serializers.Serializer):

@@ -6,5 +6,6 @@ from apps.bets import rest
 
 urlpatterns = [
     path("bets", rest.bets, name="bets"),
+    path("bets/<int:bet_id>", rest.BetView.as_view(), name="bet"),
     path("bets/<int:bet_id>/cashout", rest.CashOutView.as_view(), name="bet-cashout"),
 ]

@@ -17,6 +17,7 @@ from apps.api.plain import PlainError, check_csrf, json_body, json_response
 from apps.api.throttle import rate_wait
 from apps.bets import cashout, placement, selectors
 from apps.bets.api_docs import BetOut, BetsOut, CashOutOfferOut, CashOutOut, SlipIn
+from apps.bets.bet_cards import BetCard, bet_cards
 from apps.bets.lines import LegRequest
 from apps.bets.models import Bet
 from apps.bets.refusals import BetRefused
@@ -142,9 +143,12 @@ def _integer(value: object, low: int, high: int, name: str, errors: dict) -> int
     return number
 
 
-def bet_json(bet: Bet, legs=None, cash_out: int | None = None) -> dict:
+def bet_json(bet: Bet, legs=None, cash_out: int | None = None, card: BetCard | None = None) -> dict:
+    """A bet as the API answers it (amounts in minor units); with its ``card``, the names of
+    its legs' events, markets and outcomes, each leg's result and return factor, and the bet's
+    status in words."""
     legs = legs if legs is not None else list(bet.legs.all().order_by("position"))
-    return {
+    body = {
         "cash_out_offer": cash_out,
         "id": str(bet.id),
         "status": bet.status,
@@ -173,6 +177,20 @@ def bet_json(bet: Bet, legs=None, cash_out: int | None = None) -> dict:
             for leg in legs
         ],
     }
+    if card is not None:
+        body["title"] = card.title
+        body["status_words"] = card.status_words
+        for shown, named in zip(body["legs"], card.legs, strict=True):
+            shown.update(
+                event_name=named.event,
+                market_name=named.market,
+                outcome_name=named.outcome,
+                result_words=named.result_words,
+                void_factor=None if named.leg_void is None else str(named.leg_void),
+                dead_heat_factor=None if named.leg_dead_heat is None else str(named.leg_dead_heat),
+                factor=named.factor or None,
+            )
+    return body
 
 
 class CashOutIn(serializers.Serializer):
@@ -241,12 +259,18 @@ class CashOutView(APIView):
 
 
 class BetsView(APIView):
-    """``GET /api/v1/bets``: my bets (``POST`` is ``place_bet``, a plain view)."""
+    """``GET /api/v1/bets``: my bets, newest first, with names (``POST`` is ``place_bet``, a
+    plain view). ``status``: open (the default) or settled; ``page`` from 1; ``limit`` 1-100
+    (20). The answer says the next page's number, or null at the end."""
 
     @extend_schema(
         operation_id="bets_list",
         summary="My bets, open or settled",
-        parameters=[OpenApiParameter("status", str, enum=list(selectors.LISTS))],
+        parameters=[
+            OpenApiParameter("status", str, enum=list(selectors.LISTS)),
+            OpenApiParameter("page", int, description=f"from 1 to {selectors.MAX_PAGES}"),
+            OpenApiParameter("limit", int, description="bets a page, 1 to 100 (20)"),
+        ],
         responses={200: BetsOut},
     )
     def get(self, request: Request) -> Response:
@@ -254,13 +278,33 @@ class BetsView(APIView):
         which = request.query_params.get("status", "open")
         if which not in selectors.LISTS:
             raise ApiError("invalid_request", "status is open or settled", field="status")
-        bets = selectors.player_bets(player_id=player.id, which=which)
+        page = ascii_integer(request.query_params.get("page", "1"), low=1, high=selectors.MAX_PAGES)
+        if page is None:
+            raise ApiError(
+                "invalid_request", f"page is from 1 to {selectors.MAX_PAGES}", field="page"
+            )
+        limit = ascii_integer(request.query_params.get("limit", "20"), low=1, high=100)
+        if limit is None:
+            raise ApiError("invalid_request", "limit is from 1 to 100", field="limit")
+        found = selectors.player_bets_page(
+            player_id=player.id, which=which, page=page, per_page=limit
+        )
         offers = (
-            cashout.cash_out_offers(bets=bets, using=shard_map.alias_for(player.id))
-            if which == "open"
+            cashout.cash_out_offers(bets=found.bets, using=shard_map.alias_for(player.id))
+            if which == "open" and found.bets
             else {}
         )
-        return Response({"bets": [bet_json(bet, legs, offers.get(bet.id)) for bet, legs in bets]})
+        cards = bet_cards(found.bets, offers=offers)
+        return Response(
+            {
+                "bets": [
+                    bet_json(bet, legs, offers.get(bet.id), card)
+                    for (bet, legs), card in zip(found.bets, cards, strict=True)
+                ],
+                "page": page,
+                "next_page": page + 1 if found.has_more else None,
+            }
+        )
 
     @extend_schema(
         summary="Place a slip: a single, a multiple or a system bet",
@@ -276,6 +320,31 @@ class BetsView(APIView):
     def post(self, request: Request) -> HttpResponse:
         """Served by ``place_bet`` (the route sends it there without DRF's machinery)."""
         return place_bet(request._request)
+
+
+@extend_schema(parameters=[OpenApiParameter("bet_id", int, OpenApiParameter.PATH)])
+class BetView(APIView):
+    """``GET /api/v1/bets/<id>``: one of my bets, with names and its cash-out offer (a bet of
+    anyone else is ``404 not_found``)."""
+
+    @extend_schema(
+        operation_id="bets_retrieve",
+        summary="One of my bets, with names",
+        responses={200: BetOut, 404: OpenApiResponse(description="not the player's bet")},
+    )
+    def get(self, request: Request, bet_id: int) -> Response:
+        player = logged_in_player(request)
+        found = selectors.player_bet(player_id=player.id, bet_id=bet_id)
+        if found is None:
+            raise ApiError("not_found", "no such bet", http_status=404)
+        bet, legs = found
+        offers = (
+            cashout.cash_out_offers(bets=[found], using=shard_map.alias_for(player.id))
+            if bet.status == "open"
+            else {}
+        )
+        (card,) = bet_cards([found], offers=offers)
+        return Response(bet_json(bet, legs, offers.get(bet.id), card))
 
 
 _list_bets = BetsView.as_view()

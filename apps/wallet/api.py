@@ -39,6 +39,7 @@ from apps.wallet.errors import (
     WalletError,
 )
 from apps.wallet.external import external_credit, external_debit
+from apps.wallet.holdings import PostingWords, wallet_running_register, wallet_words_register
 from apps.wallet.ledger import Move
 from apps.wallet.models import Account
 from apps.wallet.operator_protocol import NONCE_HEADER as OPERATOR_NONCE_HEADER
@@ -103,6 +104,7 @@ __all__ = [
     "LedgerPage",
     "OperatorRequestRefused",
     "OperatorSigningKey",
+    "PostingWords",
     "PreparedDebit",
     "ReservationClosed",
     "UnknownCurrency",
@@ -129,8 +131,10 @@ __all__ = [
     "wallet_posting_errors",
     "wallet_prepare_debit",
     "wallet_reserve",
+    "wallet_running_register",
     "wallet_transfer",
     "wallet_void",
+    "wallet_words_register",
 ]
 
 DEFAULT_RESERVATION_TTL = dt.timedelta(minutes=5)

@@ -6,4 +6,5 @@ app_name = "wallet"
 
 urlpatterns = [
     path("", views.wallet, name="wallet"),
+    path("summary", views.summary, name="summary"),
 ]
