@@ -449,3 +449,13 @@ def test_my_bets_and_the_wallet_cost_a_fixed_number_of_queries(book, alpha, monk
     bet_id = Bet.objects.using(home).filter(player_id=player.id).first().id
     one = _counted(client, f"/account/bets/{bet_id}/")
     assert one == {home: 5, "default": 3}
+
+
+def test_a_bet_id_beyond_any_id_is_a_404_not_an_error(book, alpha):
+    player = new_player(alpha)
+    client = logged_in(alpha, player)
+    huge = "9" * 25
+    for path in (f"/account/bets/{huge}/", f"/account/bets/{huge}/card", f"/api/v1/bets/{huge}"):
+        assert client.get(path).status_code == 404
+    whole = {"key": "k", "offer": "950", "whole": "1"}
+    assert client.post(f"/account/bets/{huge}/cashout", whole).status_code == 404

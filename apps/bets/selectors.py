@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db.models import Sum
 
+from apps.api.body import BIGINT_MAX
 from apps.bets.models import Bet, BetLeg, CashOut
 from shards import map as shard_map
 
@@ -71,6 +72,8 @@ def player_bets_page(
 
 def player_bet(*, player_id: int, bet_id: int) -> tuple[Bet, list[BetLeg]] | None:
     """One of the player's bets with its legs (None: no such bet of theirs): two queries."""
+    if not 0 < bet_id <= BIGINT_MAX:  # a URL's number beyond any id (the column is a bigint)
+        return None
     using = shard_map.alias_for(player_id)
     bet = Bet.objects.using(using).filter(pk=bet_id, player_id=player_id).first()
     if bet is None:

@@ -143,6 +143,8 @@ def cash_out(request: HttpRequest, bet_id: int) -> HttpResponse:
     player = _player(request)
     if player is None:
         return _login(request)
+    if selectors.player_bet(player_id=player.id, bet_id=bet_id) is None:
+        raise Http404("no such bet")
     currency = request.tenant.currency
     back = (
         reverse("bets:bet", kwargs={"bet_id": bet_id})
@@ -164,8 +166,6 @@ def cash_out(request: HttpRequest, bet_id: int) -> HttpResponse:
             amount=None if data["whole"] else data["amount"],
         )
     except BetRefused as exc:
-        if exc.code == "unknown_bet":
-            raise Http404("no such bet") from None
         words = f"Not cashed out: {refusal_words(exc.code)}."
         if exc.detail.get("offer"):
             words += f" The offer is now {money(exc.detail['offer'], currency)} {currency}."

@@ -77,7 +77,9 @@ def re_stake():
 
 
 def re_cash_out():
-    return re.compile(r"^Cash out")
+    """My bets' button that cashes out a whole bet ("Cash out all for 4.75 EUR"; the one beside
+    it cashes out the amount typed)."""
+    return re.compile(r"^Cash out all")
 
 
 def amount_in(text: str) -> Decimal:
