@@ -216,16 +216,30 @@ class Actor:
         self.page.wait_for_timeout(100)  # a fetch started by the last message
         processes.wait_until(lambda: not self.inflight, timeout=timeout, message=message)
 
-    def shot(self, name: str, *, widths: tuple[int, ...] = (WIDE, PHONE)) -> list[Path]:
-        """Screenshots of the page as it is, at each width (full page), under var/browser/."""
+    def shot(
+        self, name: str, *, widths: tuple[int, ...] = (WIDE, PHONE), open_slip: bool = False
+    ) -> list[Path]:
+        """Screenshots of the page as it is, at each width (full page), under var/browser/.
+        ``open_slip``: where the slip is a drawer (phones), opened for the picture, then shut."""
         SHOTS.mkdir(parents=True, exist_ok=True)
         before = self.page.viewport_size
         paths = []
         for width in widths:
             self.page.set_viewport_size({"width": width, "height": HEIGHT.get(width, 900)})
+            toggle = self.page.locator("[data-slip-toggle]")
+            opened = (
+                open_slip
+                and toggle.count() == 1
+                and toggle.is_visible()
+                and toggle.get_attribute("aria-expanded") == "false"
+            )
+            if opened:
+                toggle.click()
             path = SHOTS / f"{name}-{width}.png"
             self.page.screenshot(path=str(path), full_page=True)
             paths.append(path)
+            if opened:
+                toggle.click()
         self.page.set_viewport_size(before)
         return paths
 

@@ -38,11 +38,17 @@ def test_a_brand_operator_cannot_open_another_brands_player(people, stack, alpha
     assert office.url == stack.url("alpha.localhost", "/admin/")
     expect(office.locator(".messagelist")).to_contain_text("doesn\u2019t exist")
     expect(office.locator("body")).not_to_contain_text("bella")
-    response = office.goto(
-        stack.url("alpha.localhost", f"/admin/players/directoryentry/{bella.pk}/wallet/")
-    )
-    assert response.status == 404
-    expect(office.locator("body")).not_to_contain_text("bella")
+    for part in ("player", "wallet"):
+        response = office.goto(
+            stack.url("alpha.localhost", f"/admin/players/directoryentry/{bella.pk}/{part}/")
+        )
+        assert response.status == 404, part
+        expect(office.locator("body")).not_to_contain_text("bella")
+    # His own player's page opens, whole.
+    amos = DirectoryEntry.objects.get(brand_id=alpha.id, login_name="amos")
+    office.goto(stack.url("alpha.localhost", f"/admin/players/directoryentry/{amos.pk}/player/"))
+    expect(office.locator("#player-profile")).to_contain_text("amos")
+    expect(office.locator("#player-status")).to_have_text("active")
 
     # The brand's staff cannot sign in to the other brand's backoffice at all.
     site.staff_sign_in(office, stack, "beta.localhost", alpha.schema_name, "abel")

@@ -75,14 +75,14 @@ def test_a_new_player_is_funded_bets_and_is_paid(people, stack, book, alpha):
     expect(site.slip_odds(page, arsenal.line, HOME)).to_contain_text("2.40")
     expect(site.slip_odds(page, arsenal.line, HOME)).to_have_class(site.re_class("up"))
     expect(home).to_have_text("2.40")
-    player.shot("site-slip-odds-moved")
+    player.shot("site-slip-odds-moved", open_slip=True)
 
     # A single on it at the new price, 10.00 EUR.
     site.stake(page, f"single:{arsenal.line}:{HOME}").fill("10.00")
     expect(page.locator("#slip-return")).to_have_text("24.00 EUR")
     slip.get_by_role("button", name="Place bet").click()
     expect(page.locator("#slip-bulletin .accepted")).to_contain_text("placed, stake 10.00 EUR")
-    player.shot("site-slip-single-placed")
+    player.shot("site-slip-single-placed", open_slip=True)
     site.empty_slip(page)
 
     # A multiple across two matches: the selection made on the first match's page is still in
@@ -99,7 +99,7 @@ def test_a_new_player_is_funded_bets_and_is_paid(people, stack, book, alpha):
     multiple = page.locator("#slip-bulletin .accepted")
     expect(multiple).to_contain_text("placed, stake 2.00 EUR")
     multiple_id = multiple.get_attribute("data-slip-bet-id")
-    player.shot("site-slip-multiple-placed")
+    player.shot("site-slip-multiple-placed", open_slip=True)
     site.empty_slip(page)
 
     # A Trixie on the three matches, 1.00 a line: four lines, 4.00 EUR.
@@ -111,7 +111,7 @@ def test_a_new_player_is_funded_bets_and_is_paid(people, stack, book, alpha):
     expect(page.locator("#slip-total")).to_have_text("4.00 EUR")
     # 2.40x3.30 + 2.40x3.60 + 3.30x3.60 + 2.40x3.30x3.60 (28.512, rounded down per line)
     expect(page.locator("#slip-return")).to_have_text("56.95 EUR")
-    player.shot("site-slip-trixie")
+    player.shot("site-slip-trixie", open_slip=True)
     slip.get_by_role("button", name="Place bet").click()
     expect(page.locator("#slip-bulletin .accepted")).to_contain_text("placed, stake 4.00 EUR")
     site.empty_slip(page)
@@ -179,7 +179,7 @@ def test_a_new_player_is_funded_bets_and_is_paid(people, stack, book, alpha):
     expect(page.locator("#slip-status")).to_have_text("This account takes no bets now.")
     slip.get_by_role("button", name="Place bet").click()
     expect(page.locator("#slip-status")).to_have_text("This account takes no bets now.")
-    player.shot("site-slip-blocked")
+    player.shot("site-slip-blocked", open_slip=True)
     assert site.bets_of(alpha, "nina") == bets_before
     # Their session has ended: the next page is a visitor's.
     page.reload()
