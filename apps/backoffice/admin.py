@@ -17,6 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.backoffice import catalog_admin, limits_admin
 from apps.backoffice.bets_admin import BetAdmin
+from apps.backoffice.brand_creation_admin import BrandCreationViews
 from apps.backoffice.models import BrandStats
 from apps.backoffice.player_admin import PlayerPageMixin
 from apps.backoffice.sites import brand_site, platform_site
@@ -56,7 +57,7 @@ class DomainInline(admin.TabularInline):
 
 
 @admin.register(Brand, site=platform_site)
-class BrandAdmin(admin.ModelAdmin):
+class BrandAdmin(BrandCreationViews, admin.ModelAdmin):
     list_display = ["name", "slug", "schema_name", "currency", "mode", "is_active", "players"]
     list_filter = ["mode", "currency", "is_active"]
     search_fields = ["name", "slug"]
@@ -73,8 +74,11 @@ class BrandAdmin(admin.ModelAdmin):
             fields.append("currency")  # the players' wallets are in it (Brand.clean says so too)
         return fields
 
-    def has_add_permission(self, request):
-        return False  # brands are created with manage.py create_brand (schema and domains)
+    # Adding a brand is the creation form (BrandCreationViews.add_view): a background task
+    # creates its schema, domain and first staff member, as manage.py create_brand does.
+
+    def get_urls(self):
+        return self.creation_urls() + super().get_urls()
 
     def has_delete_permission(self, request, obj=None):
         return False

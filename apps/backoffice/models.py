@@ -110,3 +110,44 @@ class PlayerAudit(GlobalModel):
 
     def __str__(self) -> str:
         return f"{self.staff} {self.get_action_display()} {self.player_id}"
+
+
+BRAND_CREATION_STEPS = ["schema", "migrations", "domain", "staff"]
+
+
+class BrandCreation(GlobalModel):
+    """A brand asked for in the platform's backoffice, created by a task on the global queue
+    (``backoffice.brand_creation_run``) through the same service as ``manage.py create_brand``,
+    then its first staff member (a brand admin). Its page shows the steps as they pass; a failed
+    one can be run again, and running it again redoes only what is missing."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    slug = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=100)
+    domain = models.CharField(max_length=253)
+    currency = models.CharField(max_length=3)
+    staff_username = models.CharField(max_length=150)
+    staff_email = models.EmailField(blank=True)
+    staff_password = models.CharField(max_length=128, help_text="the password's hash, never it")
+    requested_by = models.CharField(max_length=200, help_text="schema:username")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    step = models.CharField(max_length=12, blank=True, help_text="the step reached")
+    error_code = models.CharField(max_length=40, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    brand_id = models.IntegerField(null=True, blank=True)
+    # The first staff member's otpauth:// URI, until shown once to whoever asked for the brand.
+    otpauth = models.CharField(max_length=500, blank=True)
+    otpauth_shown = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"brand {self.slug}: {self.status}"

@@ -4,10 +4,12 @@ in one transaction of the global database, so a failure leaves nothing behind.""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models.signals import pre_migrate
 from django_tenants.utils import schema_context, schema_exists
 
 from apps.brands.models import SLUG_RE, Brand, Domain, schema_for
@@ -57,7 +59,11 @@ def brand_create(
     wallet_url: str = "",
     wallet_secret: str = "",
     wallet_key_id: str = "1",
+    progress: Callable[[str], None] | None = None,
 ) -> Brand:
+    """Create the brand; ``progress``, if given, is told each step as it begins: ``schema``
+    (the brand's row and schema), ``migrations`` (its tables), ``domain``."""
+    step = progress or (lambda _step: None)
     slug = slug.strip()
     if not re.match(SLUG_RE, slug):
         raise BrandError(
@@ -105,9 +111,22 @@ def brand_create(
             wallet_key_id=wallet_key_id,
         )
         _validate(brand)
+        migrating: list[bool] = []
+
+        def _migrations_begin(**_kwargs) -> None:
+            if not migrating:
+                migrating.append(True)
+                step("migrations")
+
         try:
             with transaction.atomic(using="default"):
-                brand.save(verbosity=0)
+                step("schema")
+                pre_migrate.connect(_migrations_begin, dispatch_uid=f"brand_create:{schema}")
+                try:
+                    brand.save(verbosity=0)
+                finally:
+                    pre_migrate.disconnect(dispatch_uid=f"brand_create:{schema}")
+                step("domain")
                 for index, host in enumerate(hosts):
                     Domain.objects.create(domain=host, tenant=brand, is_primary=index == 0)
         except IntegrityError as exc:
