@@ -71,6 +71,10 @@ class TtlCache(Generic[V]):
     def clear(self) -> None:
         self._entries.clear()
 
+    def forget(self, key: Hashable) -> None:
+        """Drop ``key``'s entry (its source changed): the next read loads it again."""
+        self._entries.pop(key, None)
+
     def __repr__(self) -> str:
         return f"<TtlCache {self.name}: {len(self._entries)} entries, ttl {self._ttl_s}>"
 

@@ -279,4 +279,6 @@ def test_the_event_page_renders_from_the_odds_cache_with_its_scoreboard_and_vide
     event.save()
     page = _page(alpha, f"/sports/events/{event.id}/").content.decode()
     assert ">2.10<" in page and "9.99" not in page
-    assert "Live stream (live, 720p)" in page and "https://streams.example/hls/s1.m3u8" in page
+    # The event has not started: no player, nothing labelled live (tests/test_site_shell.py has
+    # the video shown once the event is live).
+    assert "<video" not in page and 'class="live"' not in page

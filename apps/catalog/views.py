@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
-from apps.catalog import live, naming, snapshot
-from apps.catalog.models import EVENT_STATUS, Event, MarketDescription
+from apps.catalog import event_lists, live, naming, snapshot, streams
+from apps.catalog.models import EVENT_STATUS, Event, MarketDescription, Sport
 from apps.catalog.offering import Offer, offer_for
 
-UPCOMING = datetime.timedelta(days=2)
-LISTED = 200
 _STATUS_NAMES = dict(EVENT_STATUS)
 
 
@@ -24,21 +20,30 @@ def _offered(request: HttpRequest, event: Event, offer: Offer) -> bool:
     return offer.event_offered(sport=event.sport.urn, tournament=tournament, event=event.urn)
 
 
+WHEN = {"": None, "live": True, "upcoming": False}
+
+
 def sports(request: HttpRequest) -> HttpResponse:
-    """Live events first, then the next two days', grouped by sport."""
-    offer = offer_for(request.tenant.pk)
-    now = timezone.now()
-    events = (
-        Event.objects.select_related("sport", "tournament")
-        .filter(status__in=(0, 1, 2, 6, 7))
-        .filter(start_time__lte=now + UPCOMING)
-        .order_by("-live", "sport__position", "start_time")[:LISTED]
+    """Open events by sport and competition (live first, then by start time), each with its
+    main market's prices; ``?when=live|upcoming`` and ``?sport=<id>`` filter them."""
+    when = request.GET.get("when", "")
+    raw_sport = request.GET.get("sport", "")
+    sport = None
+    error = None
+    if when not in WHEN:
+        error = {"code": "invalid_filter", "message": "Show all, live or upcoming events."}
+    elif raw_sport:
+        sport = Sport.objects.filter(pk=int(raw_sport)).first() if raw_sport.isdigit() else None
+        if sport is None:
+            error = {"code": "unknown_sport", "message": "There is no such sport."}
+    if error is not None:
+        context = {"groups": [], "error": error, "when": "", "sport": None}
+        return render(request, "catalog/sports.html", context, status=400)
+    listed = event_lists.events_listed(
+        request.tenant.pk, live=WHEN[when], sport_id=sport.pk if sport else None
     )
-    groups: dict[str, list[Event]] = {}
-    for event in events:
-        if _offered(request, event, offer):
-            groups.setdefault(event.sport.name, []).append(event)
-    return render(request, "catalog/sports.html", {"groups": groups})
+    context = {"groups": event_lists.grouped(listed), "when": when, "sport": sport}
+    return render(request, "catalog/sports.html", context)
 
 
 def _markets(event: Event, view: dict[str, Any]) -> list[dict[str, Any]]:
@@ -85,6 +90,7 @@ def _event_context(request: HttpRequest, event_id: int) -> dict[str, Any]:
         "view": view,
         "status": status,
         "status_name": _STATUS_NAMES.get(status.get("status"), ""),
+        "video": streams.stream_shown(event, status),
         "markets": _markets(event, view),
     }
 

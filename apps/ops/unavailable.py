@@ -47,13 +47,13 @@ def outage_of(exc: BaseException | None) -> tuple[str, str] | None:
     return None
 
 
-def server_error(request: HttpRequest) -> HttpResponse:
+def server_error(request: HttpRequest, *, page=defaults.server_error) -> HttpResponse:
     """``handler500`` of both URL maps. Under ``/api/`` anything else is a 500 in the API's
-    error shape (code ``error``), not the site's page."""
+    error shape (code ``error``); elsewhere ``page`` (a brand's site gives its own 500 page)."""
     outage = outage_of(sys.exc_info()[1])
     if outage is None:
         if request.path.startswith("/api/"):
             return json_error("error", None, 500)
-        return defaults.server_error(request)
+        return page(request)
     code, message = outage
     return json_error(code, message, 503, {"retry_after": RETRY_AFTER_S})

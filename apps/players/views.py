@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from apps.brands.selectors import BrandRef
@@ -44,6 +45,17 @@ def _throttled(
     return response
 
 
+def _next_page(request: HttpRequest) -> HttpResponse:
+    """Back to the page that sent the visitor to log in or register (``?next=``, a path of this
+    site only: another host or scheme is refused, for the start page)."""
+    target = request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("site:home")
+
+
 def register(request: HttpRequest) -> HttpResponse:
     brand = _brand(request)
     form = RegisterForm(request.POST or None)
@@ -58,7 +70,7 @@ def register(request: HttpRequest) -> HttpResponse:
             form.add_error(exc.field, str(exc))
         else:
             session_login(request, player)
-            return redirect("site:home")
+            return _next_page(request)
     status = 400 if request.method == "POST" else 200
     return render(request, "players/register.html", {"form": form}, status=status)
 
@@ -75,7 +87,7 @@ def login(request: HttpRequest) -> HttpResponse:
             return _throttled(request, "players/login.html", form, exc)
         if player is not None:
             session_login(request, player)
-            return redirect("site:home")
+            return _next_page(request)
         form.add_error(None, "Wrong username or password.")
     status = 400 if request.method == "POST" else 200
     return render(request, "players/login.html", {"form": form}, status=status)

@@ -9,6 +9,10 @@ from shards.models import BrandModel
 # more (the form refuses the rest, and a CHECK constraint refuses what skips the form).
 HEX_COLOUR_RE = r"^#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})\Z"
 DEFAULT_COLOUR = "#0b6e4f"
+# The logo is stored as a data: URI of a small image (the site's CSP allows images from the site
+# itself and data: URIs, no other host): only these image types, only base64 characters.
+LOGO_RE = r"^(data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/]+={0,2})?\Z"
+LOGO_MAX_BYTES = 48 * 1024
 
 
 class SiteSettings(BrandModel):
@@ -22,6 +26,12 @@ class SiteSettings(BrandModel):
         validators=[RegexValidator(HEX_COLOUR_RE, "a hex colour: #rgb or #rrggbb")],
         help_text="#rgb or #rrggbb",
     )
+    logo = models.TextField(
+        blank=True,
+        default="",
+        validators=[RegexValidator(LOGO_RE, "a PNG, JPEG, GIF or WebP image as a data: URI")],
+        help_text="shown in the header of every page (uploaded in the brand admin)",
+    )
 
     class Meta:
         verbose_name = "site settings"
@@ -30,7 +40,11 @@ class SiteSettings(BrandModel):
             models.CheckConstraint(
                 condition=models.Q(primary_colour__regex=HEX_COLOUR_RE),
                 name="site_settings_primary_colour_hex",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(logo__regex=LOGO_RE),
+                name="site_settings_logo_data_uri",
+            ),
         ]
 
     def __str__(self) -> str:

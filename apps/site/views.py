@@ -3,14 +3,22 @@
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from apps.site.models import SiteSettings
+from apps.catalog.event_lists import events_listed
+
+HIGHLIGHTS = 8  # live events, and as many upcoming ones, on the home page
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    """The brand's start page: live and upcoming highlights with their main market's prices (the
+    brand's look comes with every page, from ``site.context_processors``)."""
     if request.tenant.is_platform:
         return render(request, "site/platform.html")
-    look = SiteSettings.objects.first() or SiteSettings(title=request.tenant.name)
-    return render(request, "site/home.html", {"look": look, "brand": request.tenant})
+    brand_id = request.tenant.pk
+    context = {
+        "live_now": events_listed(brand_id, live=True, limit=HIGHLIGHTS),
+        "upcoming": events_listed(brand_id, live=False, limit=HIGHLIGHTS),
+    }
+    return render(request, "site/home.html", context)
 
 
 def ping(request: HttpRequest) -> JsonResponse:

@@ -78,6 +78,9 @@ PLATFORM_DOMAIN = env_str("PLATFORM_DOMAIN", "localhost")
 # Where event pages open their live-odds socket: empty, the page's own host and port (a proxy
 # routes /ws/events/ to the gateway); a port, the gateway on the page's host at that port.
 LIVE_ODDS_PORT = env_str("LIVE_ODDS_PORT", "")
+# Hosts of video streams players' browsers can reach: an event page shows a player only for a
+# live stream on one of these (apps.catalog.streams); empty, no video player is shown.
+VIDEO_STREAM_HOSTS = env_list("VIDEO_STREAM_HOSTS", [])
 # Where every page of a logged-in player opens the player's socket (/ws/player/, served by the
 # sockets role): empty, the page's own host and port (a proxy routes /ws/player/ to the sockets
 # role); a port, the sockets role on the page's host at that port.
@@ -143,6 +146,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "apps.players.context_processors.player",
                 "apps.realtime.context_processors.player_socket",
+                "apps.site.context_processors.site",
             ],
         },
     },

@@ -5,6 +5,8 @@ from django.urls import include, path, re_path
 from apps.api import errors as api_errors
 from apps.api import schema as api_schema
 from apps.backoffice.sites import brand_site
+from apps.ops import unavailable
+from apps.site import errors
 
 # Each app's routes in the public API, all named in the one "api" namespace (the included
 # modules name no namespace of their own).
@@ -30,5 +32,13 @@ urlpatterns = [
     path("", include("apps.site.urls")),
 ]
 
-# A service outage (Redis, PostgreSQL) answers 503 with a code; anything else, the 500 page.
-handler500 = "apps.ops.unavailable.server_error"
+
+def server_error(request):
+    """A service outage (Redis, PostgreSQL) answers 503 with a code; anything else, the brand's
+    500 page (which queries nothing)."""
+    return unavailable.server_error(request, page=errors.server_error)
+
+
+handler403 = errors.forbidden
+handler404 = errors.not_found
+handler500 = server_error
