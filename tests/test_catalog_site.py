@@ -281,4 +281,4 @@ def test_the_event_page_renders_from_the_odds_cache_with_its_scoreboard_and_vide
     assert ">2.10<" in page and "9.99" not in page
     # The event has not started: no player, nothing labelled live (tests/test_site_shell.py has
     # the video shown once the event is live).
-    assert "<video" not in page and 'class="live"' not in page
+    assert "<video" not in page and ">LIVE<" not in page

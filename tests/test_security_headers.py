@@ -31,7 +31,9 @@ class _Inline(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         found = dict(attrs)
-        if tag == "style" or (tag == "script" and "src" not in found):
+        # A data block (<script type="application/json">) is never run: no nonce needed.
+        data_block = (found.get("type") or "text/javascript") not in {"text/javascript", "module"}
+        if tag == "style" or (tag == "script" and "src" not in found and not data_block):
             self.inline.append((tag, found.get("nonce")))
         for name, value in attrs:
             if name.startswith("on") or name == "style":

@@ -226,7 +226,7 @@ def test_nothing_is_labelled_live_before_the_event_starts(book, alpha):
     upcoming.save()
     with override_settings(VIDEO_STREAM_HOSTS=["streams.example"]):
         page = _client(alpha).get(f"/sports/events/{upcoming.id}/").content.decode()
-    assert "<video" not in page and '<span class="live">' not in page
+    assert "<video" not in page and ">LIVE<" not in page
     home = _client(alpha).get("/").content.decode()
     row = home[home.index(f'data-watch-event="{upcoming.id}"') :]
     row = row[: row.index("</li>")]
