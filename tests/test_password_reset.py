@@ -11,8 +11,10 @@ from django.contrib.auth.hashers import check_password
 from django.core import mail
 from django.test import Client, override_settings
 
+from apps.players import password_reset
 from apps.players.models import Player
 from apps.players.services import player_block, player_register
+from betting.celery import app
 from tests.test_player_logins import assert_throttled
 from tests.test_player_sessions import NEW_PASSWORD, PASSWORD, logged_in, me
 
@@ -22,9 +24,15 @@ LINK = re.compile(r"http://alpha\.localhost/account/password/reset/([^/\s]+)/([^
 
 @pytest.fixture(autouse=True)
 def outbox():
-    with LOCMEM:
-        mail.outbox = []
-        yield mail.outbox
+    """E-mails kept in memory; the global worker's task run at once, in the test's process."""
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        with LOCMEM:
+            mail.outbox = []
+            yield mail.outbox
+    finally:
+        app.conf.task_always_eager = eager
 
 
 @pytest.fixture
@@ -160,3 +168,18 @@ def test_no_reset_on_the_platforms_domain(clean):
         visitor(host="localhost").post("/account/password/reset/", {"email": "a@b.c"}).status_code
         == 404
     )
+
+
+def test_the_request_only_hands_the_e_mail_to_a_global_worker(alpha, gus, outbox, monkeypatch):
+    """Looking the address up and e-mailing happen on a worker, after the answer: the answer
+    takes as long for an address with an account as for one without."""
+    queued = []
+    monkeypatch.setattr(password_reset.password_reset_mail, "delay", lambda **kw: queued.append(kw))
+    assert ask(visitor(), "GUS@example.com").status_code == 302
+    assert ask(visitor("198.51.100.70"), "nobody@example.com").status_code == 302
+    assert outbox == []
+    assert [q["email"] for q in queued] == ["gus@example.com", "nobody@example.com"]
+    assert queued[0]["link_prefix"] == "http://alpha.localhost/account/password/reset/"
+    assert password_reset.password_reset_mail(**queued[1]) == 0
+    assert password_reset.password_reset_mail(**queued[0]) == 1
+    assert [m.to for m in outbox] == [["Gus@Example.com"]]

@@ -2,11 +2,12 @@
 token lets them set a new one once.
 
 - **Asking** (``password_reset_request``): the player gives the e-mail address of their account.
-  Every account of the brand with that address (an address may serve several) gets an e-mail with
-  a link; the answer is the same whether any did, so the form tells no one which addresses have
-  accounts. Accounts live on the shards and the directory knows login names only: the address is
-  looked up on each shard (an index on the brand and the lower-cased address). Throttled as logins
-  are (``throttle``): the client's address and subnet windows, and a growing delay per e-mail
+  Every account of the brand with that address (an address may serve several) gets an e-mail
+  with a link, sent by a global worker (``password_reset_mail``); the answer is the same, and as
+  quick, whether any did, so the form tells no one which addresses have accounts. Accounts live
+  on the shards and the directory knows login names only: the address is looked up on each
+  shard (an index on the brand and the lower-cased address). Throttled as logins are
+  (``throttle``): the client's address and subnet windows, and a growing delay per e-mail
   address, so no one can flood a player's mailbox.
 - **The token** (``PlayerResetTokens``): Django's ``PasswordResetTokenGenerator`` (an HMAC of the
   secret key with a timestamp), over the player's id, brand, password hash, last login and
@@ -18,8 +19,6 @@ token lets them set a new one once.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -39,6 +38,7 @@ from apps.players.models import Player
 from apps.players.services import PlayerError, PlayerRef
 from apps.players.session_registry import sessions_end
 from shards import map as shard_map
+from shards.tasks import global_task
 
 
 class PlayerResetTokens(PasswordResetTokenGenerator):
@@ -50,14 +50,6 @@ class PlayerResetTokens(PasswordResetTokenGenerator):
 
 
 tokens = PlayerResetTokens()
-
-
-@dataclass(frozen=True)
-class ResetLink:
-    """Where an e-mail's link points: the player's id (encoded) and the token."""
-
-    uid: str
-    token: str
 
 
 def _throttle(*, address: str, brand_id: int, key: str) -> None:
@@ -72,25 +64,34 @@ def _throttle(*, address: str, brand_id: int, key: str) -> None:
 
 
 def password_reset_request(
-    *, brand: BrandRef, email: str, address: str, link_for, site_name: str
-) -> int:
-    """E-mail a reset link to every active account of ``brand`` with address ``email``; how many
-    were sent (callers must not tell the person asking). ``link_for(ResetLink)`` is the absolute
-    URL of the link. Raises ``PlayerError`` ``too_many_attempts`` before any look-up."""
+    *, brand: BrandRef, email: str, address: str, link_prefix: str, site_name: str
+) -> None:
+    """Have a reset link e-mailed to every active account of ``brand`` with address ``email``
+    (``password_reset_send``, on a global worker: the request takes as long whether or not an
+    account has the address, and an SMTP server's delay is not the player's). Links are
+    ``link_prefix`` + ``<uid>/<token>/``. Raises ``PlayerError`` ``too_many_attempts`` first."""
     wanted = email.strip().lower()
     _throttle(address=address, brand_id=brand.id, key=f"reset:{wanted}"[:200])
+    password_reset_mail.delay(
+        brand_id=brand.id, email=wanted, link_prefix=link_prefix, site_name=site_name
+    )
+
+
+def password_reset_send(*, brand_id: int, email: str, link_prefix: str, site_name: str) -> int:
+    """E-mail a reset link to every active account of the brand with address ``email`` (any
+    case); how many were sent."""
+    wanted = email.strip().lower()
     sent = 0
     for alias in shard_map.aliases():
         players = (
             Player.objects.using(alias)
             .alias(email_lower=Lower("email"))
-            .filter(brand_id=brand.id, email_lower=wanted, is_active=True)
+            .filter(brand_id=brand_id, email_lower=wanted, is_active=True)
         )
         for player in players:
-            link = ResetLink(
-                urlsafe_base64_encode(force_bytes(player.pk)), tokens.make_token(player)
-            )
-            context = {"player": player, "link": link_for(link), "site_name": site_name}
+            uid = urlsafe_base64_encode(force_bytes(player.pk))
+            link = f"{link_prefix}{uid}/{tokens.make_token(player)}/"
+            context = {"player": player, "link": link, "site_name": site_name}
             send_mail(
                 subject=f"{site_name}: reset your password",
                 message=render_to_string("players/password_reset_email.txt", context),
@@ -99,6 +100,13 @@ def password_reset_request(
             )
             sent += 1
     return sent
+
+
+@global_task(name="players.password_reset_mail")
+def password_reset_mail(*, brand_id: int, email: str, link_prefix: str, site_name: str) -> int:
+    return password_reset_send(
+        brand_id=brand_id, email=email, link_prefix=link_prefix, site_name=site_name
+    )
 
 
 def _player_of(*, brand_id: int, uid: str) -> Player | None:

@@ -155,17 +155,14 @@ def password_reset(request: HttpRequest) -> HttpResponse:
     brand = _brand(request)
     form = PasswordResetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-
-        def link_for(link: reset.ResetLink) -> str:
-            path = reverse("players:password_reset_link", args=[link.uid, link.token])
-            return request.build_absolute_uri(path)
-
+        link = reverse("players:password_reset_link", args=["u", "t"])
+        link_prefix = request.build_absolute_uri(link.removesuffix("u/t/"))
         try:
             reset.password_reset_request(
                 brand=brand,
                 email=form.cleaned_data["email"],
                 address=client_address(request),
-                link_for=link_for,
+                link_prefix=link_prefix,
                 site_name=request.tenant.name,
             )
         except PlayerError as exc:

@@ -73,9 +73,10 @@ for _name in (
 # logged-in session is given its own, shorter expiry (its idle limit) at every write.
 SESSION_COOKIE_AGE = 60 * max(PLAYER_SESSION_ABSOLUTE_MAX_MINUTES, STAFF_SESSION_ABSOLUTE_MINUTES)
 
-# Password reset e-mails (apps/players/password_reset.py). Without EMAIL_HOST they are printed
-# on the web role's output (Django's console backend: development, make run); with it, sent over
-# SMTP. A reset link works for PASSWORD_RESET_TIMEOUT seconds (default an hour) and only once.
+# Password reset e-mails (apps/players/password_reset.py, sent by the global worker). Without
+# EMAIL_HOST they are printed on its output (Django's console backend: development, make run);
+# with it, sent over SMTP. A reset link works for PASSWORD_RESET_TIMEOUT seconds (default an
+# hour) and only once.
 EMAIL_HOST = env_str("EMAIL_HOST", "") or ""
 EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
     "django.core.mail.backends.smtp.EmailBackend"
