@@ -50,7 +50,12 @@ def test_brand_staff_find_their_brands_bets_only_by_each_criterion(bets, alpha):
     assert found(staff.get(search, {"bet": placed[1].id})) == [placed[1].id]
     assert found(staff.get(search, {"bet": placed[3].id})) == []  # beta's
     login = DirectoryEntry.objects.get(player_id=players[2].id).login_name
-    assert found(staff.get(search, {"player": login})) == [placed[2].id]
+    by_login = staff.get(search, {"player": login})
+    assert found(by_login) == [placed[2].id]
+    entry = DirectoryEntry.objects.get(player_id=players[2].id)
+    assert f'href="/admin/players/directoryentry/{entry.pk}/player/">{login}<' in (
+        by_login.content.decode()
+    )
     assert found(staff.get(search, {"player": str(players[0].id)})) == [placed[0].id]
     assert found(staff.get(search, {"player": str(players[3].id)})) == []
     event_m2 = placed[1].legs.first().event_id

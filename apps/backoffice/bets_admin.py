@@ -151,10 +151,12 @@ class BetAdmin(admin.ModelAdmin):
             **{name: {currency: data[name]} for name in AMOUNTS if data[name] is not None},
         )
         page = bet_search(brand_id=brand_id, query=query, before=data["before"], limit=PAGE)
-        logins = dict(
-            DirectoryEntry.objects.filter(player_id__in={b.player_id for b in page.bets})
-            .values_list("player_id", "login_name")
-        )  # fmt: skip
+        entries = {
+            player_id: (login, entry_pk)
+            for player_id, login, entry_pk in DirectoryEntry.objects.filter(
+                player_id__in={b.player_id for b in page.bets}
+            ).values_list("player_id", "login_name", "pk")
+        }
         brands = dict(Brand.objects.values_list("pk", "name")) if brand_id is None else {}
         params = request.GET.copy()
         params.pop("before", None)
@@ -165,7 +167,8 @@ class BetAdmin(admin.ModelAdmin):
             bets=[
                 {
                     "bet": bet,
-                    "login": logins.get(bet.player_id, ""),
+                    "login": entries.get(bet.player_id, ("", None))[0],
+                    "player_url": self._player_url(entries.get(bet.player_id, ("", None))[1]),
                     "brand": brands.get(bet.brand_id, ""),
                     "stake": money(bet.staked, bet.currency),
                     "payout": money(bet.payout, bet.currency),
@@ -178,6 +181,11 @@ class BetAdmin(admin.ModelAdmin):
         )
         return TemplateResponse(request, SEARCH_TEMPLATE, context)
 
+    def _player_url(self, entry_pk: int | None) -> str:
+        if entry_pk is None:
+            return ""
+        return reverse(f"{self.admin_site.name}:players_directoryentry_player", args=[entry_pk])
+
     def bet_view(self, request: HttpRequest, bet_id: int) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
@@ -186,11 +194,7 @@ class BetAdmin(admin.ModelAdmin):
             raise Http404("no such bet")
         bet = shown.bet
         entry = DirectoryEntry.objects.filter(player_id=bet.player_id).first()
-        player_url = (
-            reverse(f"{self.admin_site.name}:players_directoryentry_player", args=[entry.pk])
-            if entry
-            else ""
-        )
+        player_url = self._player_url(entry.pk if entry else None)
         cur = bet.currency
         context = {
             **self.admin_site.each_context(request),
