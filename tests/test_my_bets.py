@@ -459,3 +459,28 @@ def test_a_bet_id_beyond_any_id_is_a_404_not_an_error(book, alpha):
         assert client.get(path).status_code == 404
     whole = {"key": "k", "offer": "950", "whole": "1"}
     assert client.post(f"/account/bets/{huge}/cashout", whole).status_code == 404
+
+
+def test_a_cash_out_in_play_from_the_page_waits_and_its_refusal_is_explained(book, alpha):
+    from apps.bets import cashout
+
+    BetSettings.objects.create(brand_id=alpha.id, currency=alpha.currency, cashout_margin_pct=0)
+    book.process([odds_change(M, 3000, market(1, ONE_X_TWO), status=LIVE)])
+    replicate()
+    player = new_player(alpha, funds=1_000)
+    bet = _place(alpha, player, "live", [(line(M), "1", "2.10")])
+    assert live_bets.bet_live_decide(player_id=player.id, bet_id=bet.id) == "open"
+    client = logged_in(alpha, player)
+    whole = {"key": "k1", "offer": "1000", "whole": "1", "back": "bet"}
+    answer = client.post(f"/account/bets/{bet.id}/cashout", whole)
+    page = _text(client.get(answer["Location"]))
+    assert "it is decided after the in-play delay" in page
+    assert "cash-out of 10.00 EUR asked, decided after the in-play delay" in page
+    assert _cash(player, alpha) == 0
+    book.process([odds_change(M, 4000, market(1, {**ONE_X_TWO, "1": "3.00"}), status=LIVE)])
+    replicate()
+    (asked,) = CashOut.objects.using(shard_map.alias_for(player.id)).all()
+    assert cashout.cash_out_decide(player_id=player.id, cash_out_id=asked.id) == "refused"
+    card = _text(client.get(f"/account/bets/{bet.id}/card"))
+    assert "cash-out of 10.00 EUR refused: the cash-out price moved" in card
+    assert "Cash-out offer: 7.00 EUR" in card and _cash(player, alpha) == 0

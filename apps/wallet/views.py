@@ -10,7 +10,6 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import redirect, render
 
 from apps.wallet import holdings, selectors
-from betting import currencies
 from betting.currencies import money, signed_money
 
 
@@ -66,7 +65,6 @@ def wallet(request: HttpRequest) -> HttpResponse:
         )
     context = {
         "currency": currency,
-        "exponent": currencies.MINOR_UNITS.get(currency, 0),
         "balance": _balances(player, currency),
         "rows": rows,
         "next": page.next,
