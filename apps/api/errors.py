@@ -54,6 +54,7 @@ ERROR_CODES: dict[str, str] = {
     "wrong_password": "The current password is wrong.",
     "current_password_required": "Enter your current password to change your e-mail address.",
     "unknown_player": "No such player.",
+    "invalid_link": "This link is no longer valid; please ask for a new one.",
     # The bets' refusals (placing, the in-play delay's decision, cash-out).
     "odds_changed": "The odds have changed.",
     "outcome_inactive": "This selection takes no bets now.",
