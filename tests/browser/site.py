@@ -126,3 +126,8 @@ def bets_of(brand, login_name: str) -> int:
     entry = DirectoryEntry.objects.get(brand_id=brand.id, login_name=login_name)
     using = shard_map.alias_for(entry.player_id)
     return Bet.objects.using(using).filter(player_id=entry.player_id).count()
+
+
+def re_cash_out_part():
+    """My bets' field for the amount of a partial cash-out ("Cash out part of it (EUR)")."""
+    return re.compile(r"^Cash out part")

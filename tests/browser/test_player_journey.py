@@ -126,24 +126,32 @@ def test_a_new_player_is_funded_bets_and_is_paid(people, stack, book, alpha):
     expect(page.locator("#wallet-activity")).to_be_visible()
     player.shot("site-wallet-settled")
 
-    # My bets: the multiple, its first leg won, is cashed out for the offer shown.
+    # My bets: the multiple, its first leg won, shows a cash-out offer; the player takes 1.00
+    # EUR of it and the rest of the bet runs on.
     page.goto(stack.url(HOST, "/account/bets/"))
-    button = page.locator(f'[data-bet="{multiple_id}"]').get_by_role(
-        "button", name=site.re_cash_out()
+    card = page.locator(f'[data-bet="{multiple_id}"]')
+    expect(card).to_contain_text("Arsenal v Chelsea")
+    expect(card).to_contain_text("Liverpool v Everton")
+    offer = site.amount_in(card.locator('[data-role="offer"]').inner_text())
+    assert Decimal("1.00") < offer < Decimal("15.84")
+    expect(card.get_by_role("button", name=site.re_cash_out())).to_contain_text(
+        f"{site.money(offer)} EUR"
     )
-    expect(button).to_be_visible()
-    offer = site.amount_in(button.inner_text())
-    assert Decimal("0") < offer < Decimal("15.84")
     player.shot("site-my-bets-open")
-    button.click()
-    expect(page.locator("main")).to_contain_text(f"Cashed out for {site.money(offer)}")
-    page.goto(stack.url(HOST, "/account/wallet/"))
-    expect(page.locator('[data-balance="available"]')).to_have_text(
-        site.money(Decimal("108.00") + offer)
+    card.get_by_label(site.re_cash_out_part()).fill("1.00")
+    card.get_by_role("button", name="Cash out this amount").click()
+    expect(page.locator("main")).to_contain_text(
+        "Cashed out for 1.00 EUR. The rest of the bet runs on."
     )
+    card = page.locator(f'[data-bet="{multiple_id}"]')
+    expect(card).to_contain_text("partly cashed out")
+    expect(card.get_by_role("button", name="Cash out this amount")).to_be_visible()
+    player.shot("site-my-bets-part-cashed-out")
+    page.goto(stack.url(HOST, "/account/wallet/"))
+    expect(page.locator('[data-balance="available"]')).to_have_text("109.00")
 
     # The player goes on: a selection and a stake in the slip on the third match's page, left
-    # open while an operator looks at the cashed-out bet.
+    # open while an operator looks at the partly cashed-out bet.
     with stack.new_player_socket():
         page.goto(stack.url(HOST, f"/sports/events/{leeds.event.id}/"))
     site.price(page, leeds.line, HOME).click()
@@ -151,7 +159,8 @@ def test_a_new_player_is_funded_bets_and_is_paid(people, stack, book, alpha):
     expect(page.locator("#slip-return")).to_have_text("2.10 EUR")
     bets_before = site.bets_of(alpha, "nina")
 
-    # The operator finds the bet by its id in the backoffice's bet search and opens it.
+    # The operator finds the bet by its id in the backoffice's bet search and opens it: still
+    # open, with its cash-out.
     office.goto(stack.url(HOST, "/admin/bets/bet/"))
     office.get_by_label("Bet id").fill(multiple_id)
     office.get_by_role("button", name="Search").click()
@@ -160,7 +169,8 @@ def test_a_new_player_is_funded_bets_and_is_paid(people, stack, book, alpha):
     expect(office.locator("#bet-results tbody tr")).to_have_count(1)
     operator.shot("backoffice-bet-search")
     found.get_by_role("link", name=multiple_id).click()
-    expect(office.locator("#bet-status")).to_have_text("cashed_out")
+    expect(office.locator("#bet-status")).to_have_text("open")
+    expect(office.locator("#content-main")).to_contain_text("1.00 EUR")
     expect(office.locator("#content-main")).to_contain_text("Arsenal v Chelsea")
     expect(office.locator("#content-main")).to_contain_text("Liverpool v Everton")
     operator.shot("backoffice-bet")
