@@ -180,14 +180,48 @@ def test_a_brand_role_cannot_open_another_brands_backoffice(alpha, beta):
     assert other.get("/admin/bets/betsettings/").status_code == 302  # to the login page
 
 
-def test_platform_roles_on_the_platforms_backoffice(clean):
-    platform_admin = role_client("localhost", "public", "platform admin")
-    for screen in sorted(_screens(platform_site)):
-        assert platform_admin.get(f"/admin/{screen}/").status_code == 200, screen
+# The platform's backoffice: the brand screens (every brand's rows) and its own.
+PLATFORM_SCREENS = {
+    **{screen: roles for screen, roles in BRAND_SCREENS.items() if screen != "site/sitesettings"},
+    "bets/liability": {ADMIN, TRADER},  # the risk view
+    "catalog/event": {ADMIN, TRADER},  # the desk's suspensions
+    "catalog/market": {ADMIN, TRADER},
+    "catalog/result": set(),
+    "catalog/sport": set(),
+    "catalog/marketdescription": set(),
+    "providers/provider": set(),
+    "brands/brand": set(),
+}
+
+
+def test_every_platform_screen_is_in_the_table():
+    assert _screens(platform_site) == set(PLATFORM_SCREENS)
+
+
+@pytest.mark.parametrize("role", ["platform admin", *BRAND_ROLES])
+def test_each_role_opens_only_its_screens_on_the_platform(clean, role):
+    client = role_client("localhost", "public", role)
+    for screen, roles in PLATFORM_SCREENS.items():
+        allowed = role == "platform admin" or role in roles
+        assert client.get(f"/admin/{screen}/").status_code == (200 if allowed else 403), (
+            screen,
+            role,
+        )
+
+
+def test_only_a_trader_suspends_an_event_on_the_platform(clean):
+    from tests.feed_helpers import make_event
+
+    event = make_event("sr:match:4100")
+    suspend = {"action": "suspend_selected", "_selected_action": [event.pk]}
+    support = role_client("localhost", "public", SUPPORT)
+    assert support.post("/admin/catalog/event/", suspend).status_code == 403
+    event.refresh_from_db()
+    assert event.suspended is False
     trader = role_client("localhost", "public", TRADER)
-    assert trader.get("/admin/bets/liability/").status_code == 200  # the risk view
-    assert trader.get("/admin/brands/brand/").status_code == 403
-    assert trader.get("/admin/auth/user/").status_code == 403
+    assert trader.post("/admin/catalog/event/", suspend).status_code == 302
+    event.refresh_from_db()
+    assert event.suspended is True
 
 
 def test_create_staff_takes_a_role(alpha, monkeypatch):

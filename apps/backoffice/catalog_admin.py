@@ -206,7 +206,9 @@ class EventAdmin(ReadOnly, admin.ModelAdmin):
     actions = [suspend_selected, unsuspend_selected]
 
     def has_change_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
+        # The fields stay read-only; "change" is the desk's suspend and reopen actions, for
+        # staff with the model's change permission (the trader and admin roles).
+        return admin.ModelAdmin.has_change_permission(self, request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]

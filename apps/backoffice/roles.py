@@ -47,6 +47,11 @@ _OFFERING = [
     "catalog.change_offeringrule",
     "catalog.delete_offeringrule",
     "catalog.view_catalogaudit",
+    # The platform's desk: suspending and reopening events and market lines for every brand.
+    "catalog.view_event",
+    "catalog.change_event",
+    "catalog.view_market",
+    "catalog.change_market",
 ]
 _LIMITS = [
     "bets.view_betsettings",
