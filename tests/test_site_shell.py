@@ -357,3 +357,11 @@ def test_pages_cost_a_pinned_number_of_queries(book, alpha, who):
         home = next(a for a in shard_map.aliases() if any(a in c for c in counts.values()))
         expected = {k: {**v, home: 1} for k, v in expected.items()}
     assert counts == expected
+
+
+def test_the_login_and_register_pages_pass_the_way_back_to_each_other(alpha):
+    client = _client(alpha)
+    login = client.get("/account/login/?next=/sports/").content.decode()
+    assert 'href="/account/register/?next=/sports/"' in login
+    register = client.get("/account/register/?next=/sports/").content.decode()
+    assert 'href="/account/login/?next=/sports/"' in register
