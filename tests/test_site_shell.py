@@ -80,8 +80,6 @@ def test_every_page_wears_its_brands_look(book, alpha, beta, who):
     for brand in (alpha, beta):
         client = _client(brand, player=f"{brand.slug}p" if who == "player" else None)
         paths = [*PAGES, f"/sports/events/{_event(M).id}/"]
-        if who == "player":
-            paths = [p for p in paths if not p.startswith("/account/")]
         for path in paths:
             response = client.get(path)
             assert response.status_code == 200, path
@@ -114,6 +112,22 @@ def test_the_forbidden_page_wears_the_brands_look(book, alpha, beta):
         page = response.content.decode()
         assert "Not allowed" in page
         _assert_look(page, brand)
+
+
+def test_a_page_staff_may_not_open_answers_403_in_the_brands_look(book, alpha, beta):
+    from django.contrib.auth.models import User
+
+    from tests.test_backoffice import STAFF_PASSWORD, staff_login
+
+    for brand in (alpha, beta):
+        with schema_context(brand.schema_name):
+            User.objects.create_user("norole", "", STAFF_PASSWORD, is_staff=True)
+        client = Client(HTTP_HOST=f"{brand.slug}.localhost")
+        assert staff_login(client, brand.schema_name, "norole").status_code == 302
+        refused = client.get("/admin/site/sitesettings/")
+        assert refused.status_code == 403
+        assert "Not allowed" in refused.content.decode()
+        _assert_look(refused.content.decode(), brand)
 
 
 def test_the_server_error_page_queries_nothing_and_uses_the_cached_look(book, alpha):
