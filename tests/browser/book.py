@@ -38,14 +38,16 @@ class Line:
 
 
 class Book:
-    """Three prematch football matches with a 1x2 line each, kick-off tomorrow."""
+    """Three prematch football matches with a 1x2 line each, kick-off tomorrow: ``fixtures``
+    (urn, home, away), or ``FIXTURES``. The package's tests share the stack's data, so a test
+    that moves a price or settles a match has matches of its own."""
 
-    def __init__(self) -> None:
+    def __init__(self, fixtures: list[tuple[str, str, str]] | None = None) -> None:
         self.feed: UofAdapter = adapter()
         self.ts = int(time.time() * 1000)
         start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=1)
         self.lines: list[Line] = []
-        for urn, home, away in FIXTURES:
+        for urn, home, away in fixtures or FIXTURES:
             number = urn.rsplit(":", 1)[-1]
             event = event_from_fixture(
                 FixtureData(

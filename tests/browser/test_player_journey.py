@@ -14,11 +14,17 @@ from tests.browser import site
 from tests.browser.book import AWAY, DRAW, HOME, Book
 
 HOST = "alpha.localhost"
+# Matches of this journey's own: it moves a price and settles a match.
+MATCHES = [
+    ("sr:match:93001", "Arsenal", "Chelsea"),
+    ("sr:match:93002", "Liverpool", "Everton"),
+    ("sr:match:93003", "Leeds", "Fulham"),
+]
 
 
 @pytest.fixture
 def book(stack):
-    opened = Book()
+    opened = Book(MATCHES)
     yield opened
     opened.close()
 
