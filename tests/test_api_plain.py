@@ -33,8 +33,13 @@ def test_a_body_beyond_the_limit_is_refused_unread():
         json_body(request)
     assert (refused.value.status, refused.value.code) == (413, "request_too_large")
     answer = json.loads(refused.value.response().content)
+    # The API's one error shape: the code, its sentence from the table, and no details.
     assert answer == {
-        "error": {"code": "request_too_large", "message": "the request body is too large"}
+        "error": {
+            "code": "request_too_large",
+            "message": "The request body is too large.",
+            "details": {},
+        }
     }
 
 
