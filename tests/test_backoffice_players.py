@@ -83,6 +83,10 @@ def test_the_players_page_shows_the_player_whole(book, alpha):
     text = page.content.decode()
     assert player.username in text and 'data-status="active"' in text
     assert "Cash 87.50 EUR" in text  # 100.00 less the stake of 12.50
+    # The open bet's stake is held for it, as the player's own wallet page says.
+    assert "held for open bets 12.50 EUR" in text
+    # The ledger names what each posting was for, in the words the player's history uses.
+    assert f"Stake on bet #{placed.bet.id}" in text
     assert f">{placed.bet.id}</a>" in text and "12.50 EUR" in text
     assert "500.00 EUR" in text  # the wager limit, in major units
     assert 'id="player-block"' in text and 'id="player-close"' in text

@@ -279,13 +279,27 @@ class PlayerPageMixin:
             "balance": {
                 "cash": money(balance.cash, currency),
                 "bonus": money(balance.bonus, currency),
-                "held": money(balance.reserved, currency),
+                "held": money(
+                    api.player_held(
+                        brand_id=entry.brand_id,
+                        player_id=entry.player_id,
+                        currency=currency,
+                        reserved=balance.reserved,
+                    ),
+                    currency,
+                ),
             },
             "ledger": [
                 {
                     "item": item,
                     "change": signed_money(item.amount, item.currency),
                     "cash_after": money(item.cash_after, item.currency),
+                    "words": api.posting_words(
+                        kind=item.kind,
+                        key=item.idempotency_key,
+                        details=item.details,
+                        product=item.product,
+                    ).words,
                 }
                 for item in history.items
             ],

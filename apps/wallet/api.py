@@ -39,7 +39,13 @@ from apps.wallet.errors import (
     WalletError,
 )
 from apps.wallet.external import external_credit, external_debit
-from apps.wallet.holdings import PostingWords, wallet_running_register, wallet_words_register
+from apps.wallet.holdings import (
+    PostingWords,
+    player_held,
+    posting_words,
+    wallet_running_register,
+    wallet_words_register,
+)
 from apps.wallet.ledger import Move
 from apps.wallet.models import Account
 from apps.wallet.operator_protocol import NONCE_HEADER as OPERATOR_NONCE_HEADER
@@ -118,8 +124,10 @@ __all__ = [
     "operator_request_verify",
     "parse_cursor",
     "player_balance",
+    "player_held",
     "player_history",
     "player_operations_for",
+    "posting_words",
     "wallet_adjust",
     "wallet_balance",
     "wallet_commit",

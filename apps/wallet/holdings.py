@@ -53,6 +53,13 @@ def running_total(*, brand_id: int, player_id: int, currency: str) -> int:
     )
 
 
+def player_held(*, brand_id: int, player_id: int, currency: str, reserved: int) -> int:
+    """What open bets hold of the player's money: the ``reserved`` balance (a live bet's stake
+    in its delay) plus what the products took for things still running (an accepted bet's
+    stake). The figure the player's wallet page and the staff's player page both show."""
+    return reserved + running_total(brand_id=brand_id, player_id=player_id, currency=currency)
+
+
 _OWN = {
     ("credit", "payments"): "Deposit",
     ("debit", "payments"): "Withdrawal",

@@ -25,8 +25,8 @@ def _balances(player, currency: str) -> dict[str, dict[str, Any]]:
     balance = selectors.player_balance(
         brand_id=player.brand_id, player_id=player.id, currency=currency
     )
-    held = balance.reserved + holdings.running_total(
-        brand_id=player.brand_id, player_id=player.id, currency=currency
+    held = holdings.player_held(
+        brand_id=player.brand_id, player_id=player.id, currency=currency, reserved=balance.reserved
     )
     figures = {
         "cash": balance.cash,
