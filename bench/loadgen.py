@@ -13,9 +13,16 @@ from dataclasses import dataclass, field
 RequestFactory = Callable[[int], bytes]
 
 
-def request(method: str, path: str, *, host: str, body: object | None = None) -> RequestFactory:
+def request(
+    method: str,
+    path: str,
+    *,
+    host: str,
+    body: object | None = None,
+    accept: str = "application/json",
+) -> RequestFactory:
     """A factory for a fixed request (the index is ignored): prebuilt bytes, no per-call cost."""
-    data = http_request(method, path, host=host, body=body)
+    data = http_request(method, path, host=host, body=body, accept=accept)
     return lambda _i: data
 
 
@@ -26,9 +33,10 @@ def http_request(
     host: str,
     body: object | None = None,
     headers: dict[str, str] | None = None,
+    accept: str = "application/json",
 ) -> bytes:
     """One raw HTTP/1.1 keep-alive request; ``body`` is sent as JSON."""
-    head = [f"{method} {path} HTTP/1.1", f"Host: {host}", "Accept: application/json"]
+    head = [f"{method} {path} HTTP/1.1", f"Host: {host}", f"Accept: {accept}"]
     head += [f"{name}: {value}" for name, value in (headers or {}).items()]
     payload = b""
     if body is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bench.scenarios import bets, feed, http, wallet
+from bench.scenarios import bets, feed, http, site, wallet
 
 Scenario = Callable[..., dict]  # run(*, quick: bool) -> the scenario's figures
 
@@ -13,4 +13,5 @@ SCENARIOS: dict[str, Scenario] = {
     "wallet": wallet.run,
     "feed": feed.run,
     "bets": bets.run,
+    "site": site.run,
 }

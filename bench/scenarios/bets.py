@@ -457,10 +457,19 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def _events(count: int, run_id: str, *, tag: str, first: int) -> list[dict]:
+def _events(
+    count: int,
+    run_id: str,
+    *,
+    tag: str,
+    first: int,
+    start: dt.datetime | None = None,
+    spread: dt.timedelta = dt.timedelta(0),
+) -> list[dict]:
     """``count`` new prematch football events with a 1x2 line each, in the catalog and on every
     shard's replica: [{"event_id", "market"}]. Their URNs come from the time (20 a second) and
-    ``first``, the run's next free number."""
+    ``first``, the run's next free number. They start at ``start`` (in 30 days unless told),
+    each ``spread`` after the one before."""
     from apps.catalog.fixtures import FixtureData, event_from_fixture
     from apps.catalog.store import MARKETS_TOPIC, FeedBatch, Line
     from apps.outbox.models import GlobalOutbox
@@ -468,7 +477,8 @@ def _events(count: int, run_id: str, *, tag: str, first: int) -> list[dict]:
     from shards import map as shard_map
 
     mark = GlobalOutbox.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    start = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=30)
+    if start is None:
+        start = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=30)
     base = 780_000_000 + int(_STARTED) % 10_000_000 * 20
     events = []
     for k in range(first, first + count):
@@ -485,7 +495,7 @@ def _events(count: int, run_id: str, *, tag: str, first: int) -> list[dict]:
                     tournament_name=f"Bench bets {tag}",
                     home_name=f"Home {run_id} {k}",
                     away_name=f"Away {run_id} {k}",
-                    start_time=start,
+                    start_time=start + (k - first) * spread,
                 )
             )
         )

@@ -88,17 +88,31 @@ def _step(
     }
 
 
-def _ladder(web: Process, port: int, quick: bool) -> dict:
-    ping = loadgen.request("GET", "/ping", host=HOST)
-    log("GET /ping: warm-up")
-    _step(web, port, 100, 1 if quick else 2, ping, connections=CONNECTIONS)
+def _ladder(
+    web: Process,
+    port: int,
+    quick: bool,
+    *,
+    name: str = "GET /ping",
+    make_request: loadgen.RequestFactory | None = None,
+    key: str = "empty_view",
+    listed: tuple[list[int], list[int]] = (LADDER, QUICK_LADDER),
+    step_s: tuple[float, float] = (5, 2),
+) -> dict:
+    """The rate ladder of one request (``/ping`` unless told): its figures under ``key``_...
+    ``listed``: the full and quick runs' listed steps; ``step_s``: their steps' seconds."""
+    make_request = make_request or loadgen.request("GET", "/ping", host=HOST)
+    seconds = step_s[1] if quick else step_s[0]
+    steps_listed = listed[1] if quick else listed[0]
+    log(f"{name}: warm-up")
+    _step(web, port, steps_listed[0], 1 if quick else 2, make_request, connections=CONNECTIONS)
     steps: list[dict] = []
     held: dict | None = None
     failed: dict | None = None
-    for rate in rates(QUICK_LADDER if quick else LADDER):
+    for rate in rates(steps_listed):
         for attempt in range(1 + STEP_RETRIES):
-            log(f"GET /ping at {rate}/s" + (" (again)" if attempt else ""))
-            result, step = _step(web, port, rate, 2 if quick else 5, ping, connections=CONNECTIONS)
+            log(f"{name} at {rate}/s" + (" (again)" if attempt else ""))
+            result, step = _step(web, port, rate, seconds, make_request, connections=CONNECTIONS)
             steps.append(step)
             if result.held(min_ratio=MIN_RATIO, max_p99_ms=MAX_P99_MS):
                 break
@@ -109,16 +123,16 @@ def _ladder(web: Process, port: int, quick: bool) -> dict:
             break
     return {
         # A floor, not the rate, if no step failed (only past CEILING): then the ratios are too.
-        "empty_view_rps": held["offered_rps"] if held else 0,
-        "empty_view_ceiling_reached": failed is None,
-        "empty_view_achieved_rps": held["achieved_rps"] if held else 0,
-        "empty_view_p50_ms": held["p50_ms"] if held else None,
-        "empty_view_p99_ms": held["p99_ms"] if held else None,
-        "empty_view_p999_ms": held["p999_ms"] if held else None,
-        "empty_view_server_cpu": held["server_cpu"] if held else None,
-        "empty_view_server_ms": held["server_ms"] if held else None,
-        "empty_view_failed": _brief(failed) if failed else None,
-        "empty_view_steps": [_brief(s) for s in steps],
+        f"{key}_rps": held["offered_rps"] if held else 0,
+        f"{key}_ceiling_reached": failed is None,
+        f"{key}_achieved_rps": held["achieved_rps"] if held else 0,
+        f"{key}_p50_ms": held["p50_ms"] if held else None,
+        f"{key}_p99_ms": held["p99_ms"] if held else None,
+        f"{key}_p999_ms": held["p999_ms"] if held else None,
+        f"{key}_server_cpu": held["server_cpu"] if held else None,
+        f"{key}_server_ms": held["server_ms"] if held else None,
+        f"{key}_failed": _brief(failed) if failed else None,
+        f"{key}_steps": [_brief(s) for s in steps],
     }
 
 
