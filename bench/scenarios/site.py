@@ -46,7 +46,7 @@ NAME_PREFIX = "Home site"  # the site events' home names: "Home site<hex> <k>"
 HOST = http.HOST
 # Pages cost far more than /ping: their ladders start lower (and climb by a quarter a step past
 # the listed ones, as /ping's does).
-LADDER = [2, 5, 10, 15, 20, 30, 40, 50, 60, 80, 100, 125, 160, 200, 250, 320, 400]
+LADDER = [2, 4, 6, 8, 10, 15, 20, 30, 40, 50, 60, 80, 100, 125, 160, 200, 250, 320, 400]
 QUICK_LADDER = [2, 5, 10, 25, 50, 100, 200]
 STEP_S, QUICK_STEP_S = 4.0, 2.0
 PROFILE_REQUESTS = 100
@@ -65,7 +65,9 @@ METHOD = (
     f"{http.MIN_RATIO:.0%} of the offered rate gets 200 and p99 <= {http.MAX_P99_MS:g} ms (a "
     "failed step runs once more; the ladder ends at the first step that cannot keep up with its "
     "rate; past the listed steps it climbs by 25% a step); <page>_rps = the highest step held, "
-    "<page>_ratio = <page>_rps / empty_view_rps; server ms = the web role's CPU per 200 reply. "
+    "<page>_ratio = <page>_rps / empty_view_rps; <page>_kept_up_rps = the highest step with >= "
+    f"{http.MIN_RATIO:.0%} of its rate answered 200 whatever its p99; server ms = the web "
+    "role's CPU per 200 reply. "
     f"Catalog: {EVENTS} football events with a 1x2 line each ({LIVE} live with a score, the "
     "others starting within two days); GET /api/v1/events/<id> goes through them in turn"
 )
@@ -127,6 +129,10 @@ def _statuses(steps: list[dict]) -> dict[str, int]:
     return dict(sorted(total.items()))
 
 
+def _kept_up(step: dict) -> bool:
+    return step["achieved_rps"] >= http.MIN_RATIO * step["offered_rps"]
+
+
 def _program(env: dict[str, str], *args: str) -> None:
     subprocess.run(
         [*_SELF, *args],
@@ -172,6 +178,15 @@ def run(*, quick: bool = False) -> dict:
         ratio = round(held / empty, 3) if empty else None
         figures[f"{key}_ratio"] = ratio
         figures[f"{key}_statuses"] = _statuses(figures[f"{key}_steps"])
+        # A page whose one render takes longer than the p99 limit holds no step at all: the
+        # highest rate it kept up with (>= 95% answered 200), whatever its p99, says more.
+        kept = max(
+            (s for s in figures[f"{key}_steps"] if _kept_up(s)),
+            key=lambda s: (s["offered_rps"], -s["p99_ms"]),
+            default=None,
+        )
+        figures[f"{key}_kept_up_rps"] = kept["offered_rps"] if kept else 0
+        figures[f"{key}_kept_up"] = kept
         summary[key] = {
             "page": name,
             "rps": held,
@@ -179,12 +194,18 @@ def run(*, quick: bool = False) -> dict:
             "p99_ms": figures[f"{key}_p99_ms"],
             "server_ms": figures[f"{key}_server_ms"],
             "ratio": ratio,
+            "kept_up_rps": figures[f"{key}_kept_up_rps"],
+            "kept_up_ratio": round(figures[f"{key}_kept_up_rps"] / empty, 4) if empty else None,
+            "kept_up_p50_ms": kept and kept["p50_ms"],
+            "kept_up_p99_ms": kept and kept["p99_ms"],
+            "kept_up_server_ms": kept and kept["server_ms"],
             "statuses": figures[f"{key}_statuses"],
         }
         log(
             f"{name}: {held}/s held, p50 {figures[f'{key}_p50_ms']} p99 "
             f"{figures[f'{key}_p99_ms']} ms, server {figures[f'{key}_server_ms']} ms/reply, "
-            f"ratio to /ping ({empty}/s) {ratio}, statuses {figures[f'{key}_statuses']}"
+            f"ratio to /ping ({empty}/s) {ratio}; kept up with {figures[f'{key}_kept_up_rps']}/s; "
+            f"statuses {figures[f'{key}_statuses']}"
         )
     profile = None
     if os.environ.get("BENCH_SITE_PROFILE", "") not in ("", "0"):
